@@ -1,0 +1,126 @@
+# picosnitch toolkit: `make` builds, `sudo make run` runs the pipeline, `sudo make check` tests.
+OUTPUT    ?= .output
+CXX       ?= g++
+CLANG     ?= clang
+BPFTOOL   ?= bpftool
+PREFIX    ?= /usr/local
+DB        ?= /var/lib/picosnitch/snitch.db
+ARCH      := $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/;s/ppc64le/powerpc/')
+VERSION   := $(shell cat VERSION)
+# CI builds with warnings as errors; a developer build only warns.
+WERROR    ?= $(if $(CI),-Werror,)
+
+CXXFLAGS  ?= -O2 -g
+override CXXFLAGS += -std=c++20 -Wall -Wextra $(WERROR) -MMD -MP -I$(OUTPUT) -Ilib -Ibpf \
+	-DSNITCH_VERSION='"$(VERSION)"'
+LDFLAGS   ?=
+
+# clang's own system dirs after ours, as libbpf-tools does (asm/ headers for -target bpf)
+CLANG_BPF_SYS_INCLUDES := $(shell $(CLANG) -v -E - </dev/null 2>&1 \
+	| sed -n '/<...> search starts here:/,/End of search list./{ s| \(/.*\)|-idirafter \1|p }')
+BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall $(WERROR) -Ibpf $(CLANG_BPF_SYS_INCLUDES)
+
+TOOLS     := $(patsubst tools/%.cpp,%,$(wildcard tools/snitch-*.cpp))
+BINS      := $(TOOLS:%=$(OUTPUT)/bin/%)
+LIB_SRC   := $(wildcard lib/*.cpp)
+LIB_OBJ   := $(LIB_SRC:lib/%.cpp=$(OUTPUT)/lib/%.o)
+LIBSNITCH := $(OUTPUT)/libsnitch.a
+SKELS     := $(patsubst bpf/%.bpf.c,$(OUTPUT)/%.skel.h,$(wildcard bpf/*.bpf.c))
+
+# Each tool links only the C libraries it uses; lib/ objects come from the archive on demand.
+LDLIBS_snitch-trace  := -lbpf -lelf -lz
+LDLIBS_snitch-hash   := -lcrypto -lsimdjson
+LDLIBS_snitch-store  := -lsqlite3 -lpq -lsimdjson
+LDLIBS_snitch-view   := -lncursesw -lsqlite3 -lpq
+LDLIBS_snitch-notify := -lsystemd
+LDLIBS_snitch-vt     := -lcurl -lsqlite3
+
+# Debian 12 packages for building, running and testing everything.
+DEPS := clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev g++ make pkg-config \
+	libcli11-dev nlohmann-json3-dev libsimdjson-dev libssl-dev libsqlite3-dev sqlite3 \
+	libpq-dev postgresql libcurl4-openssl-dev libncurses-dev libsystemd-dev dbus \
+	bats bats-assert bats-support jq tmux iproute2 iputils-ping python3 procps util-linux \
+	socat man-db groff-base
+
+ifeq ($(V),1)
+Q :=
+msg :=
+else
+Q := @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+.PHONY: all deps deps-if-missing run check bench install uninstall clean vmlinux
+.DELETE_ON_ERROR:
+.SECONDARY:
+
+all: $(BINS)
+
+$(OUTPUT) $(OUTPUT)/lib $(OUTPUT)/bin $(OUTPUT)/tools:
+	$(Q)mkdir -p $@
+
+$(OUTPUT)/%.bpf.o: bpf/%.bpf.c bpf/%.h bpf/vmlinux.h $(wildcard bpf/*.bpf.h) | $(OUTPUT)
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(OUTPUT)/%.skel.h: $(OUTPUT)/%.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name $(subst -,_,$*)_bpf > $@
+
+$(OUTPUT)/lib/%.o: lib/%.cpp | $(OUTPUT)/lib $(SKELS)
+	$(call msg,CXX,$@)
+	$(Q)$(CXX) $(CXXFLAGS) -c $< -o $@
+
+$(LIBSNITCH): $(LIB_OBJ)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
+
+$(OUTPUT)/tools/%.o: tools/%.cpp | $(OUTPUT)/tools $(SKELS)
+	$(call msg,CXX,$@)
+	$(Q)$(CXX) $(CXXFLAGS) -c $< -o $@
+
+$(OUTPUT)/bin/%: $(OUTPUT)/tools/%.o $(LIBSNITCH) | $(OUTPUT)/bin
+	$(call msg,LINK,$@)
+	$(Q)$(CXX) $(LDFLAGS) $< $(LIBSNITCH) $(LDLIBS_$*) -o $@
+
+-include $(wildcard $(OUTPUT)/lib/*.d $(OUTPUT)/tools/*.d)
+
+# Installs only what is missing; needs root when anything is.
+deps:
+	$(Q)missing=$$(for p in $(DEPS); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null \
+		| grep -q 'install ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		echo "installing:" $$missing; \
+		[ "$$(id -u)" -eq 0 ] || { echo "make deps: run as root to install:" $$missing >&2; exit 1; }; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+run: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)mkdir -p $(dir $(DB))
+	PATH="$(CURDIR)/$(OUTPUT)/bin:$$PATH" DB="$(DB)" sh tools/run-pipeline
+
+check: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)bats --print-output-on-failure tests/
+
+bench: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)sh bench/run.sh
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man7
+	install -m 0755 $(BINS) $(DESTDIR)$(PREFIX)/bin/
+	install -m 0644 $(wildcard man/*.1) $(DESTDIR)$(PREFIX)/share/man/man1/
+	$(if $(wildcard man/*.7),install -m 0644 $(wildcard man/*.7) $(DESTDIR)$(PREFIX)/share/man/man7/)
+
+uninstall:
+	rm -f $(TOOLS:%=$(DESTDIR)$(PREFIX)/bin/%) \
+		$(patsubst man/%,$(DESTDIR)$(PREFIX)/share/man/man1/%,$(wildcard man/*.1)) \
+		$(patsubst man/%,$(DESTDIR)$(PREFIX)/share/man/man7/%,$(wildcard man/*.7))
+
+vmlinux:
+	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > bpf/vmlinux.h
+
+clean:
+	rm -rf $(OUTPUT)

@@ -1,0 +1,363 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Kernel side of snitch-trace: per-flow byte counters, process starts and exits. */
+#include "vmlinux.h"
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_endian.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include "trace.h"
+
+#define AF_INET 2
+#define AF_INET6 10
+#define MSG_PEEK 2
+#define TCP_ESTABLISHED 1
+#define TCP_SYN_SENT 2
+#define TCP_CLOSE 7
+
+char LICENSE[] SEC("license") = "GPL";
+
+/* Set by user space before load; zero means "off". */
+const volatile __u32 self_tgid = 0;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);
+	__type(key, struct flow_key);
+	__type(value, struct flow_value);
+} flows SEC(".maps");
+
+/* Sockets that were released or reached TCP_CLOSE: user space reports their
+ * flows one last time and deletes them. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __u64);
+	__type(value, __u8);
+} closed SEC(".maps");
+
+/* Last peer of an unconnected socket, from the cgroup sendmsg/recvmsg hooks that
+ * run inside the same syscall just before the byte-count hook. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u64);
+	__type(value, struct peer_addr);
+} peers SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 4 << 20);
+} records SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, LOST_COUNTERS);
+	__type(key, __u32);
+	__type(value, __u64);
+} lost SEC(".maps");
+
+static __always_inline void count_lost(__u32 which, __u64 n)
+{
+	__u64 *c = bpf_map_lookup_elem(&lost, &which);
+	if (c)
+		*c += n;
+}
+
+static __always_inline bool is_inet(const struct sock *sk)
+{
+	__u16 family = sk->__sk_common.skc_family;
+	return family == AF_INET || family == AF_INET6;
+}
+
+static __always_inline void read_addresses(struct flow_value *v, const struct sock *sk)
+{
+	v->lport = sk->__sk_common.skc_num;
+	v->rport = bpf_ntohs(sk->__sk_common.skc_dport);
+	if (v->family == AF_INET) {
+		__u32 l = sk->__sk_common.skc_rcv_saddr, r = sk->__sk_common.skc_daddr;
+		__builtin_memcpy(v->laddr, &l, 4);
+		__builtin_memcpy(v->raddr, &r, 4);
+	} else {
+		bpf_probe_read_kernel(v->laddr, 16, &sk->__sk_common.skc_v6_rcv_saddr);
+		bpf_probe_read_kernel(v->raddr, 16, &sk->__sk_common.skc_v6_daddr);
+	}
+}
+
+static __always_inline struct flow_value *create_flow(const struct flow_key *key, struct sock *sk,
+						      __u64 bytes)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct flow_value v;
+
+	__builtin_memset(&v, 0, sizeof(v));
+	v.start_ns = bpf_ktime_get_boot_ns();
+	v.cgroup = bpf_get_current_cgroup_id();
+	v.uid = (__u32)bpf_get_current_uid_gid();
+	v.ppid = task->real_parent->tgid;
+	bpf_probe_read_kernel_str(v.comm, sizeof(v.comm), task->group_leader->comm);
+	v.netns = sk->__sk_common.skc_net.net->ns.inum;
+	v.family = sk->__sk_common.skc_family;
+	v.protocol = sk->sk_protocol;
+	v.sock_type = sk->sk_type;
+	read_addresses(&v, sk);
+	if (key->peer_port || key->peer[0] || key->peer[15]) {
+		__builtin_memcpy(v.raddr, key->peer, 16);
+		v.rport = key->peer_port;
+	}
+	long err = bpf_map_update_elem(&flows, key, &v, BPF_NOEXIST);
+	if (err && err != -17 /* EEXIST: another CPU created it */) {
+		count_lost(LOST_FLOW_MAP, 1);
+		count_lost(LOST_BYTES, bytes);
+		return NULL;
+	}
+	return bpf_map_lookup_elem(&flows, key);
+}
+
+static __always_inline void make_key(struct flow_key *key, struct sock *sk)
+{
+	__builtin_memset(key, 0, sizeof(*key));
+	key->cookie = bpf_get_socket_cookie(sk);
+	key->tgid = bpf_get_current_pid_tgid() >> 32;
+	if (sk->sk_protocol == IPPROTO_TCP || sk->__sk_common.skc_state == TCP_ESTABLISHED)
+		return;
+	struct peer_addr *p = bpf_map_lookup_elem(&peers, &key->cookie);
+	if (p) {
+		__builtin_memcpy(key->peer, p->addr, 16);
+		key->peer_port = p->port;
+	}
+}
+
+/* The per-event path: one lookup and three adds; everything else waits for the interval. */
+static __always_inline int count_bytes(struct sock *sk, int ret, bool is_send)
+{
+	struct flow_key key;
+	struct flow_value *v;
+
+	if (ret <= 0 || !sk || !is_inet(sk))
+		return 0;
+	make_key(&key, sk);
+	if (self_tgid && key.tgid == self_tgid)
+		return 0;
+	v = bpf_map_lookup_elem(&flows, &key);
+	if (!v) {
+		v = create_flow(&key, sk, ret);
+		if (!v)
+			return 0;
+	} else if (!v->lport) {
+		read_addresses(v, sk);
+	}
+	if (is_send)
+		__sync_fetch_and_add(&v->sent, ret);
+	else
+		__sync_fetch_and_add(&v->recv, ret);
+	__sync_fetch_and_add(&v->events, 1);
+	return 0;
+}
+
+/* Hook set "tp_btf": the stable sock_{send,recv}_length tracepoints (Linux >= 6.3). */
+SEC("tp_btf/sock_send_length")
+int BPF_PROG(send_length_btf, struct sock *sk, int ret, int flags)
+{
+	return count_bytes(sk, ret, true);
+}
+
+SEC("tp_btf/sock_recv_length")
+int BPF_PROG(recv_length_btf, struct sock *sk, int ret, int flags)
+{
+	if (flags & MSG_PEEK)
+		return 0;
+	return count_bytes(sk, ret, false);
+}
+
+/* Hook set "fentry": sock_sendmsg/sock_recvmsg return values (kernels with trampolines). */
+SEC("fexit/sock_sendmsg")
+int BPF_PROG(sendmsg_fexit, struct socket *sock, struct msghdr *msg, int ret)
+{
+	return count_bytes(sock->sk, ret, true);
+}
+
+SEC("fexit/sock_recvmsg")
+int BPF_PROG(recvmsg_fexit, struct socket *sock, struct msghdr *msg, int flags, int ret)
+{
+	if (flags & MSG_PEEK)
+		return 0;
+	return count_bytes(sock->sk, ret, false);
+}
+
+static __always_inline void mark_closed(__u64 cookie)
+{
+	__u8 one = 1;
+	bpf_map_update_elem(&closed, &cookie, &one, BPF_ANY);
+}
+
+SEC("tp_btf/inet_sock_set_state")
+int BPF_PROG(state_btf, struct sock *sk, int oldstate, int newstate)
+{
+	if (newstate == TCP_CLOSE) {
+		mark_closed(bpf_get_socket_cookie(sk));
+	} else if (newstate == TCP_SYN_SENT) {
+		/* connect(2) runs in the caller's context: record even flows that never carry data. */
+		struct flow_key key;
+		make_key(&key, sk);
+		if (!(self_tgid && key.tgid == self_tgid) && !bpf_map_lookup_elem(&flows, &key))
+			create_flow(&key, sk, 0);
+	}
+	return 0;
+}
+
+static __always_inline int remember_peer(struct bpf_sock_addr *ctx, const void *addr, __u32 len)
+{
+	struct peer_addr p;
+	__u64 cookie = bpf_get_socket_cookie(ctx);
+
+	__builtin_memset(&p, 0, sizeof(p));
+	p.family = ctx->user_family;
+	p.port = bpf_ntohs(ctx->user_port);
+	if (len == 4)
+		__builtin_memcpy(p.addr, addr, 4);
+	else
+		__builtin_memcpy(p.addr, addr, 16);
+	bpf_map_update_elem(&peers, &cookie, &p, BPF_ANY);
+	return 1;
+}
+
+/* The v4 and v6 context fields may only be read by their own attach types. */
+static __always_inline int remember_peer4(struct bpf_sock_addr *ctx)
+{
+	__u32 a = ctx->user_ip4;
+	return remember_peer(ctx, &a, 4);
+}
+
+static __always_inline int remember_peer6(struct bpf_sock_addr *ctx)
+{
+	__u32 a[4] = {ctx->user_ip6[0], ctx->user_ip6[1], ctx->user_ip6[2], ctx->user_ip6[3]};
+	return remember_peer(ctx, a, 16);
+}
+
+SEC("cgroup/sendmsg4")
+int sendmsg4(struct bpf_sock_addr *ctx) { return remember_peer4(ctx); }
+SEC("cgroup/sendmsg6")
+int sendmsg6(struct bpf_sock_addr *ctx) { return remember_peer6(ctx); }
+SEC("cgroup/recvmsg4")
+int recvmsg4(struct bpf_sock_addr *ctx) { return remember_peer4(ctx); }
+SEC("cgroup/recvmsg6")
+int recvmsg6(struct bpf_sock_addr *ctx) { return remember_peer6(ctx); }
+
+SEC("cgroup/sock_release")
+int sock_release(struct bpf_sock *ctx)
+{
+	if (ctx->family == AF_INET || ctx->family == AF_INET6) {
+		__u64 cookie = bpf_get_socket_cookie(ctx);
+		mark_closed(cookie);
+		bpf_map_delete_elem(&peers, &cookie);
+	}
+	return 1;
+}
+
+/* d_path by hand (bpf_d_path needs LSM or fentry): components leaf first.
+ * The offset lives in the record, not a register, so that the verifier does
+ * not track its range across iterations and can prune the loop's states. */
+static __always_inline void read_exe_path(struct exec_record *r, struct file *file)
+{
+	struct dentry *d = file->f_path.dentry;
+	struct vfsmount *vfs = file->f_path.mnt;
+	struct mount *mnt = container_of(vfs, struct mount, mnt);
+
+	for (int i = 0; i < MAX_PATH_DEPTH; i++) {
+		struct dentry *parent = BPF_CORE_READ(d, d_parent);
+		struct dentry *root = BPF_CORE_READ(vfs, mnt_root);
+		if (d == root || d == parent) {
+			struct mount *up = BPF_CORE_READ(mnt, mnt_parent);
+			if (up == mnt || d != root)
+				return; /* the root of the whole tree */
+			d = BPF_CORE_READ(mnt, mnt_mountpoint);
+			mnt = up;
+			vfs = &up->mnt;
+			continue;
+		}
+		const unsigned char *name = BPF_CORE_READ(d, d_name.name);
+		__u32 off = r->path_len;
+		long n = bpf_probe_read_kernel_str(&r->path[off & (PATH_BUF_LEN - 1)], PATH_NAME_MAX, name);
+		if (n <= 0)
+			return;
+		r->path_len = off + n;
+		r->path_depth++;
+		if (r->path_len >= PATH_BUF_LEN) {
+			r->path_truncated = 1;
+			return;
+		}
+		d = parent;
+	}
+	r->path_truncated = 1;
+}
+
+static __always_inline void *reserve(__u64 size)
+{
+	void *r = bpf_ringbuf_reserve(&records, size, 0);
+	if (!r)
+		count_lost(LOST_RINGBUF, 1);
+	return r;
+}
+
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(exec_btf, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
+{
+	struct exec_record *r = reserve(sizeof(*r));
+	if (!r)
+		return 0;
+	/* path and args are read only up to path_len and args_len */
+	__builtin_memset(r, 0, __builtin_offsetof(struct exec_record, path));
+	r->hdr.kind = RECORD_EXEC;
+	r->hdr.pid = p->tgid;
+	r->ppid = p->real_parent->tgid;
+	r->uid = (__u32)bpf_get_current_uid_gid();
+	r->start_ns = p->start_boottime;
+	bpf_get_current_comm(r->comm, sizeof(r->comm));
+
+	struct file *file = bprm->file;
+	struct inode *inode = file->f_inode;
+	r->ino = inode->i_ino;
+	r->dev = inode->i_sb->s_dev;
+	read_exe_path(r, file);
+
+	struct mm_struct *mm = p->mm;
+	unsigned long start = mm->arg_start, end = mm->arg_end;
+	__u32 len = end > start ? end - start : 0;
+	if (len >= ARGS_LEN)
+		len = ARGS_LEN - 1;
+	len &= ARGS_LEN - 1;
+	if (bpf_probe_read_user(r->args, len, (void *)start) == 0)
+		r->args_len = len;
+	bpf_ringbuf_submit(r, 0);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(fork_btf, struct task_struct *parent, struct task_struct *child)
+{
+	if (child->pid != child->tgid) /* a new thread, not a new process */
+		return 0;
+	struct fork_record *r = reserve(sizeof(*r));
+	if (!r)
+		return 0;
+	__builtin_memset(r, 0, sizeof(*r));
+	r->hdr.kind = RECORD_FORK;
+	r->hdr.pid = child->tgid;
+	r->ppid = parent->tgid;
+	bpf_ringbuf_submit(r, 0);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(exit_btf, struct task_struct *p)
+{
+	if (p->pid != p->tgid)
+		return 0;
+	struct record_header *r = reserve(sizeof(*r));
+	if (!r)
+		return 0;
+	r->kind = RECORD_EXIT;
+	r->pid = p->tgid;
+	bpf_ringbuf_submit(r, 0);
+	return 0;
+}

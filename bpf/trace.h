@@ -1,0 +1,88 @@
+/* Records shared by bpf/trace.bpf.c and snitch-trace: fixed widths, widest first. */
+#ifndef SNITCH_TRACE_H
+#define SNITCH_TRACE_H
+
+#define TASK_COMM_LEN 16
+#define PATH_BUF_LEN 4096   /* path components, leaf first, each NUL-terminated */
+#define PATH_NAME_MAX 256
+#define ARGS_LEN 1024
+#define MAX_PATH_DEPTH 40
+
+enum record_kind {
+	RECORD_EXEC = 1,
+	RECORD_FORK = 2,
+	RECORD_EXIT = 3,
+};
+
+/* Per-CPU counters of what the kernel side could not record. */
+enum lost_counter {
+	LOST_RINGBUF = 0,   /* ring buffer full: exec/fork/exit records dropped */
+	LOST_FLOW_MAP = 1,  /* flow map full: traffic of new flows not counted */
+	LOST_BYTES = 2,     /* bytes of those uncounted flows */
+	LOST_COUNTERS = 3,
+};
+
+/* One socket as used by one process; an unconnected datagram socket also per peer. */
+struct flow_key {
+	__u64 cookie;
+	__u8 peer[16];   /* remote address of an unconnected socket, else zero */
+	__u32 tgid;
+	__u16 peer_port; /* host order */
+	__u16 pad;
+};
+
+struct flow_value {
+	__u64 sent;
+	__u64 recv;
+	__u64 events;
+	__u64 start_ns;  /* CLOCK_BOOTTIME */
+	__u64 cgroup;
+	__u8 laddr[16];
+	__u8 raddr[16];
+	__u32 netns;
+	__u32 ppid;
+	__u32 uid;
+	__u16 family;
+	__u16 protocol;
+	__u16 sock_type;
+	__u16 lport;     /* host order */
+	__u16 rport;     /* host order */
+	__u16 pad;
+	char comm[TASK_COMM_LEN];
+};
+
+struct peer_addr {
+	__u8 addr[16];
+	__u16 port;      /* host order */
+	__u16 family;
+	__u32 pad;
+};
+
+struct record_header {
+	__u32 kind;
+	__u32 pid;
+};
+
+struct fork_record {
+	struct record_header hdr;
+	__u32 ppid;
+	__u32 pad;
+};
+
+struct exec_record {
+	struct record_header hdr;
+	__u64 dev;       /* kernel dev_t of the executable's superblock */
+	__u64 ino;
+	__u64 start_ns;
+	__u32 ppid;
+	__u32 uid;
+	__u32 path_depth;   /* components in path, leaf first */
+	__u32 path_len;     /* bytes used in path */
+	__u32 args_len;
+	__u32 path_truncated;
+	char comm[TASK_COMM_LEN];
+	char path[PATH_BUF_LEN + PATH_NAME_MAX];
+	char args[ARGS_LEN];
+};
+
+#endif

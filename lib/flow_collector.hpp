@@ -1,0 +1,47 @@
+#pragma once
+#include "trace_records.hpp"
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace snitch {
+
+struct FlowDelta {
+	flow_key key;
+	flow_value value;   // counters as the kernel holds them now
+	uint64_t sent, recv, events;  // since the last interval
+};
+
+// Turns the kernel's running per-flow counters into per-interval deltas, and
+// reclaims flows of closed sockets (after their last delta) and long-idle ones.
+class FlowCollector {
+public:
+	FlowCollector(int flows_fd, int closed_fd, unsigned idle_intervals = 300)
+		: flows_fd_(flows_fd), closed_fd_(closed_fd), idle_limit_(idle_intervals) {}
+
+	// Calls `emit` for every flow that moved bytes (or is new) since the last call.
+	void collect(const std::function<void(const FlowDelta&)>& emit);
+	size_t tracked() const { return last_.size(); }
+
+private:
+	struct Seen {
+		uint64_t sent = 0, recv = 0, events = 0;
+		unsigned idle = 0;
+	};
+	struct KeyHash {
+		size_t operator()(const flow_key& k) const noexcept;
+	};
+	struct KeyEq {
+		bool operator()(const flow_key& a, const flow_key& b) const noexcept;
+	};
+	int flows_fd_, closed_fd_;
+	unsigned idle_limit_;
+	std::unordered_map<flow_key, Seen, KeyHash, KeyEq> last_;
+};
+
+// Sums a per-CPU counter of the `lost` map.
+uint64_t read_percpu_counter(int map_fd, uint32_t index);
+
+} // namespace snitch

@@ -1,0 +1,40 @@
+#include "net_names.hpp"
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+namespace snitch {
+
+std::string family_name(uint16_t family)
+{
+	switch (family) {
+	case AF_INET: return "ipv4";
+	case AF_INET6: return "ipv6";
+	case AF_PACKET: return "packet";
+	default: return "af:" + std::to_string(family);
+	}
+}
+
+std::string protocol_name(uint16_t protocol)
+{
+	switch (protocol) {
+	case IPPROTO_TCP: return "tcp";
+	case IPPROTO_UDP: return "udp";
+	case IPPROTO_UDPLITE: return "udplite";
+	case IPPROTO_ICMP: return "icmp";
+	case IPPROTO_ICMPV6: return "icmpv6";
+	case IPPROTO_SCTP: return "sctp";
+	default: return "raw:" + std::to_string(protocol);
+	}
+}
+
+std::string address_string(uint16_t family, const uint8_t* addr)
+{
+	char buf[INET6_ADDRSTRLEN] = "";
+	if (family != AF_INET && family != AF_INET6)
+		return "";
+	inet_ntop(family, addr, buf, sizeof(buf));
+	return buf;
+}
+
+} // namespace snitch

@@ -1,0 +1,14 @@
+#pragma once
+#include <cstdint>
+#include <string>
+
+namespace snitch {
+
+// "ipv4", "ipv6", "packet", or "af:N".
+std::string family_name(uint16_t family);
+// "tcp", "udp", "icmp", "icmpv6", "sctp", "udplite", else "raw:N".
+std::string protocol_name(uint16_t protocol);
+// inet_ntop of a 4- or 16-byte address in network order.
+std::string address_string(uint16_t family, const uint8_t* addr);
+
+} // namespace snitch

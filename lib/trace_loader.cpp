@@ -1,0 +1,144 @@
+#include "trace_loader.hpp"
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <fstream>
+#include <sstream>
+#include <system_error>
+#include <unistd.h>
+
+namespace snitch {
+
+void TraceSkelFree::operator()(trace_bpf* skel) const noexcept
+{
+	trace_bpf__destroy(skel);
+}
+
+const std::vector<HookSet>& hook_sets()
+{
+	static const std::vector<HookSet> sets = {
+		{"fentry", "sendmsg_fexit", "recvmsg_fexit", "BPF trampolines (fexit on sock_sendmsg/sock_recvmsg)"},
+		{"tp_btf", "send_length_btf", "recv_length_btf", "tracepoints sock_send_length/sock_recv_length (Linux >= 6.3)"},
+	};
+	return sets;
+}
+
+std::string cgroup2_mount()
+{
+	std::ifstream mounts("/proc/mounts");
+	std::string dev, dir, type, rest;
+	while (mounts >> dev >> dir >> type && std::getline(mounts, rest))
+		if (type == "cgroup2")
+			return dir;
+	return "";
+}
+
+namespace {
+
+bool is_byte_hook(const char* prog)
+{
+	for (const auto& s : hook_sets())
+		if (!strcmp(prog, s.send_prog) || !strcmp(prog, s.recv_prog))
+			return true;
+	return false;
+}
+
+bool is_cgroup_prog(bpf_program* p)
+{
+	return !strncmp(bpf_program__section_name(p), "cgroup/", 7);
+}
+
+TraceSkel open_with(const HookSet& set, const TraceOptions& opts)
+{
+	TraceSkel skel(trace_bpf__open());
+	if (!skel)
+		throw std::system_error(errno, std::generic_category(), "open BPF object");
+	skel->rodata->self_tgid = static_cast<uint32_t>(getpid());
+	if (opts.ringbuf_bytes)
+		bpf_map__set_max_entries(skel->maps.records, opts.ringbuf_bytes);
+	if (opts.flow_entries)
+		bpf_map__set_max_entries(skel->maps.flows, opts.flow_entries);
+	bpf_program* p;
+	bpf_object__for_each_program(p, skel->obj) {
+		const char* name = bpf_program__name(p);
+		if (is_byte_hook(name))
+			bpf_program__set_autoload(p, !strcmp(name, set.send_prog) || !strcmp(name, set.recv_prog));
+	}
+	return skel;
+}
+
+void attach_tracing(LoadedTrace& t)
+{
+	bpf_program* p;
+	bpf_object__for_each_program(p, t.skel->obj) {
+		if (!bpf_program__autoload(p) || is_cgroup_prog(p))
+			continue;
+		BpfLink link(bpf_program__attach(p));
+		if (!link)
+			throw std::system_error(errno, std::generic_category(),
+				std::string("attach ") + bpf_program__name(p));
+		t.links.push_back(std::move(link));
+	}
+}
+
+// Optional: without them unconnected datagram peers read as 0.0.0.0 and closed
+// UDP sockets are reclaimed only when idle.
+void attach_cgroup(LoadedTrace& t)
+{
+	std::string dir = cgroup2_mount();
+	if (dir.empty()) {
+		t.notes.push_back("no cgroup2 mount: per-peer UDP accounting off");
+		return;
+	}
+	UniqueFd fd(open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+	if (!fd)
+		throw std::system_error(errno, std::generic_category(), "open " + dir);
+	std::vector<BpfLink> links;
+	bpf_program* p;
+	bpf_object__for_each_program(p, t.skel->obj) {
+		if (!is_cgroup_prog(p))
+			continue;
+		BpfLink link(bpf_program__attach_cgroup(p, fd.get()));
+		if (!link) {
+			t.notes.push_back(std::string("cgroup hook ") + bpf_program__name(p) + ": " + strerror(errno));
+			return;
+		}
+		links.push_back(std::move(link));
+	}
+	for (auto& l : links)
+		t.links.push_back(std::move(l));
+	t.cgroup_hooks = true;
+}
+
+} // namespace
+
+LoadedTrace load_trace(const TraceOptions& opts)
+{
+	LoadedTrace t;
+	std::string failures;
+	for (const auto& set : hook_sets()) {
+		if (!opts.hooks.empty() && opts.hooks != set.name)
+			continue;
+		TraceSkel skel = open_with(set, opts);
+		int err = trace_bpf__load(skel.get());
+		if (err) {
+			std::string why = std::string(set.name) + " (" + set.needs + "): " + strerror(-err);
+			t.notes.push_back("hook set " + why);
+			failures += (failures.empty() ? "" : "; ") + why;
+			continue;
+		}
+		t.skel = std::move(skel);
+		t.hooks = set.name;
+		break;
+	}
+	if (!t.skel) {
+		if (!opts.hooks.empty() && failures.empty())
+			throw std::invalid_argument("unknown hook set '" + opts.hooks + "'");
+		throw std::runtime_error("no hook set loads on this kernel: " + failures);
+	}
+	attach_tracing(t);
+	attach_cgroup(t);
+	return t;
+}
+
+} // namespace snitch

@@ -1,0 +1,51 @@
+#pragma once
+#include "c_handle.hpp"
+#include "trace.skel.h"
+#include <bpf/libbpf.h>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace snitch {
+
+// The skeleton's destroy function is static; this deleter gives it linkage.
+struct TraceSkelFree {
+	void operator()(trace_bpf* skel) const noexcept;
+};
+using TraceSkel = std::unique_ptr<trace_bpf, TraceSkelFree>;
+using BpfLink = std::unique_ptr<bpf_link, CFree<bpf_link__destroy>>;
+
+// One way of counting socket bytes; the table in trace_loader.cpp lists them
+// from most to least accurate.
+struct HookSet {
+	const char* name;
+	const char* send_prog;
+	const char* recv_prog;
+	const char* needs; // what the kernel must offer, for messages
+};
+
+const std::vector<HookSet>& hook_sets();
+
+struct TraceOptions {
+	std::string hooks;      // force one set by name; empty: the best that loads
+	uint32_t ringbuf_bytes = 0;  // 0: the object's default
+	uint32_t flow_entries = 0;   // 0: the object's default
+	bool verbose = false;
+};
+
+struct LoadedTrace {
+	TraceSkel skel;
+	std::string hooks;               // the set in use
+	std::vector<BpfLink> links;
+	std::vector<std::string> notes;  // what was tried and failed, for -v
+	bool cgroup_hooks = false;       // unconnected-peer and release tracking
+};
+
+// Loads by trying each hook set in turn (probing by loading, not by guessing),
+// then attaches. Throws with what is missing when nothing loads.
+LoadedTrace load_trace(const TraceOptions& opts);
+
+// The cgroup v2 mount point from /proc/mounts, or "" when there is none.
+std::string cgroup2_mount();
+
+} // namespace snitch

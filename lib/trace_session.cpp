@@ -1,0 +1,144 @@
+#include "trace_session.hpp"
+#include "net_names.hpp"
+#include "stop_flag.hpp"
+#include <cerrno>
+#include <system_error>
+#include <time.h>
+
+namespace snitch {
+namespace {
+
+double clock_seconds(clockid_t id)
+{
+	struct timespec ts;
+	clock_gettime(id, &ts);
+	return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
+}
+
+Json exec_json(const ProcessInfo& p)
+{
+	return {{"type", "exec"}, {"time", epoch_now()}, {"pid", p.pid}, {"ppid", p.ppid}, {"uid", p.uid},
+		{"comm", p.comm}, {"exe", p.exe}, {"dev", p.dev}, {"ino", p.ino}, {"cmdline", p.cmdline}};
+}
+
+} // namespace
+
+TraceSession::TraceSession(LoadedTrace& trace, JsonlWriter& out, SessionOptions opts)
+	: trace_(trace), out_(out), opts_(opts),
+	  flows_(bpf_map__fd(trace.skel->maps.flows), bpf_map__fd(trace.skel->maps.closed),
+		 static_cast<unsigned>(300 / opts.interval) + 1),
+	  cgroups_(cgroup2_mount()),
+	  boot_to_epoch_(clock_seconds(CLOCK_REALTIME) - clock_seconds(CLOCK_BOOTTIME))
+{
+	rb_.reset(ring_buffer__new(bpf_map__fd(trace.skel->maps.records), on_record, this, nullptr));
+	if (!rb_)
+		throw std::system_error(errno, std::generic_category(), "ring buffer");
+	procs_.scan_proc();
+}
+
+int TraceSession::on_record(void* ctx, void* data, size_t size)
+{
+	static_cast<TraceSession*>(ctx)->handle_record(data, size);
+	return 0;
+}
+
+void TraceSession::handle_record(const void* data, size_t size)
+{
+	record_header hdr;
+	if (size < sizeof(hdr))
+		return;
+	memcpy(&hdr, data, sizeof(hdr));
+	if (hdr.kind == RECORD_EXEC && size >= sizeof(exec_record)) {
+		auto r = std::make_unique<exec_record>();
+		memcpy(r.get(), data, sizeof(*r));
+		const ProcessInfo& p = procs_.on_exec(*r);
+		if (opts_.exec_events)
+			out_.write_line(dump_line(exec_json(p)));
+	} else if (hdr.kind == RECORD_FORK && size >= sizeof(fork_record)) {
+		fork_record r;
+		memcpy(&r, data, sizeof(r));
+		procs_.on_fork(r.hdr.pid, r.ppid);
+	} else if (hdr.kind == RECORD_EXIT) {
+		procs_.on_exit(hdr.pid);
+	}
+}
+
+void TraceSession::report_flow(const FlowDelta& d, double now)
+{
+	const flow_value& v = d.value;
+	FlowEvent f;
+	f.time = now;
+	f.start = boot_to_epoch_ + static_cast<double>(v.start_ns) / 1e9;
+	if (const ProcessInfo* p = procs_.find(d.key.tgid)) {
+		f.proc = *p;
+		if (const ProcessInfo* parent = procs_.find(v.ppid ? v.ppid : p->ppid)) {
+			f.parent = parent;
+			if (parent->ppid)
+				f.grandparent = procs_.find(parent->ppid);
+		}
+	}
+	f.proc.pid = d.key.tgid;
+	f.proc.comm.assign(v.comm, strnlen(v.comm, sizeof(v.comm)));
+	f.ppid = v.ppid;
+	f.uid = v.uid;
+	f.netns = v.netns;
+	f.cgroup = cgroups_.path(v.cgroup);
+	f.family = family_name(v.family);
+	f.proto = protocol_name(v.protocol);
+	f.laddr = address_string(v.family, v.laddr);
+	f.raddr = address_string(v.family, v.raddr);
+	f.lport = v.lport;
+	f.rport = v.rport;
+	f.sent = d.sent;
+	f.recv = d.recv;
+	f.events = d.events;
+	out_.write_line(dump_line(to_json(f)));
+}
+
+void TraceSession::report_losses()
+{
+	int fd = bpf_map__fd(trace_.skel->maps.lost);
+	uint64_t now[LOST_COUNTERS];
+	for (uint32_t i = 0; i < LOST_COUNTERS; i++)
+		now[i] = read_percpu_counter(fd, i);
+	uint64_t ring = now[LOST_RINGBUF] - lost_seen_[LOST_RINGBUF];
+	uint64_t flows = now[LOST_FLOW_MAP] - lost_seen_[LOST_FLOW_MAP];
+	uint64_t bytes = now[LOST_BYTES] - lost_seen_[LOST_BYTES];
+	if (ring)
+		out_.write_line(dump_line(error_event("snitch-trace",
+			"ring buffer full: process start/exit records dropped, attribution may be incomplete", ring)));
+	if (flows)
+		out_.write_line(dump_line(error_event("snitch-trace",
+			"flow map full: " + std::to_string(bytes) + " bytes of new flows not attributed", flows)));
+	std::copy(now, now + LOST_COUNTERS, lost_seen_);
+}
+
+void TraceSession::report_interval()
+{
+	ring_buffer__consume(rb_.get());
+	double now = epoch_now();
+	flows_.collect([&](const FlowDelta& d) { report_flow(d, now); });
+	report_losses();
+	procs_.expire(std::max(10.0, 3 * opts_.interval));
+	out_.flush();
+}
+
+void TraceSession::run()
+{
+	double next = clock_seconds(CLOCK_MONOTONIC) + opts_.interval;
+	while (!stop_requested()) {
+		double wait = next - clock_seconds(CLOCK_MONOTONIC);
+		if (wait > 0) {
+			int err = ring_buffer__poll(rb_.get(), static_cast<int>(std::min(wait, 0.1) * 1000) + 1);
+			if (err < 0 && err != -EINTR)
+				throw std::system_error(-err, std::generic_category(), "ring buffer poll");
+			out_.flush();
+			continue;
+		}
+		report_interval();
+		next += opts_.interval;
+	}
+	report_interval();
+}
+
+} // namespace snitch
