@@ -54,9 +54,11 @@ endif
 .DELETE_ON_ERROR:
 .SECONDARY:
 
-all: $(BINS)
+TEST_BINS := $(patsubst tests/%.cpp,$(OUTPUT)/tests/%,$(wildcard tests/*.cpp))
 
-$(OUTPUT) $(OUTPUT)/lib $(OUTPUT)/bin $(OUTPUT)/tools:
+all: $(BINS) $(TEST_BINS)
+
+$(OUTPUT) $(OUTPUT)/lib $(OUTPUT)/bin $(OUTPUT)/tools $(OUTPUT)/tests:
 	$(Q)mkdir -p $@
 
 $(OUTPUT)/%.bpf.o: bpf/%.bpf.c bpf/%.h bpf/vmlinux.h $(wildcard bpf/*.bpf.h) | $(OUTPUT)
@@ -83,7 +85,11 @@ $(OUTPUT)/bin/%: $(OUTPUT)/tools/%.o $(LIBSNITCH) | $(OUTPUT)/bin
 	$(call msg,LINK,$@)
 	$(Q)$(CXX) $(LDFLAGS) $< $(LIBSNITCH) $(LDLIBS_$*) -o $@
 
--include $(wildcard $(OUTPUT)/lib/*.d $(OUTPUT)/tools/*.d)
+$(OUTPUT)/tests/%: tests/%.cpp | $(OUTPUT)/tests
+	$(call msg,CXX,$@)
+	$(Q)$(CXX) $(CXXFLAGS) $< -o $@
+
+-include $(wildcard $(OUTPUT)/lib/*.d $(OUTPUT)/tools/*.d $(OUTPUT)/tests/*.d)
 
 # Installs only what is missing; needs root when anything is.
 deps:
@@ -102,7 +108,7 @@ run: deps
 
 check: deps
 	$(Q)$(MAKE) --no-print-directory all
-	$(Q)bats --print-output-on-failure tests/
+	$(Q)sh tests/run
 
 bench: deps
 	$(Q)$(MAKE) --no-print-directory all

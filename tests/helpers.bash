@@ -1,0 +1,147 @@
+# Shared by every tests/*.bats: load inside setup() with `load helpers`.
+bats_require_minimum_version 1.5.0
+bats_load_library bats-support
+bats_load_library bats-assert
+
+SNITCH_ROOT=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
+export PATH="$SNITCH_ROOT/.output/bin:$SNITCH_ROOT/.output/tests:$PATH"
+NETGEN="$SNITCH_ROOT/.output/tests/netgen"
+
+# Each test gets its own HOME and XDG dirs; nothing leaks between tests.
+isolate_home() {
+	export HOME="$BATS_TEST_TMPDIR/home"
+	export XDG_CONFIG_HOME="$HOME/.config" XDG_DATA_HOME="$HOME/.local/share" XDG_CACHE_HOME="$HOME/.cache"
+	mkdir -p "$XDG_CONFIG_HOME" "$XDG_DATA_HOME" "$XDG_CACHE_HOME"
+}
+
+# A missing capability skips on a developer machine but fails in CI, where
+# every test must really run.
+skip_or_fail() {
+	if [[ "${CI:-}" == true ]]; then
+		fail "CI needs this test to run, but: $1"
+	fi
+	skip "$1"
+}
+
+require_root() {
+	[[ $EUID -eq 0 ]] || skip_or_fail "${1:-this test} needs root"
+}
+
+require_ebpf() {
+	require_root "snitch-trace (CAP_BPF, CAP_PERFMON)"
+	[[ -r /sys/kernel/btf/vmlinux ]] || skip_or_fail "kernel has no BTF: eBPF programs cannot load"
+}
+
+# Copies a program to a path of its own (spaces allowed), so that
+# attribution can be checked by executable path. Prints the new path.
+own_path_copy() { # SRC NAME
+	local dir="$BATS_TEST_TMPDIR/bin dir"
+	mkdir -p "$dir"
+	cp "$1" "$dir/$2"
+	chmod 0755 "$dir/$2"
+	printf '%s\n' "$dir/$2"
+}
+
+# A second host: network namespace $PEER_NS reached over a veth pair.
+# Host side $HOST_IP4/$HOST_IP6, peer side $PEER_IP4/$PEER_IP6.
+start_peer() {
+	require_root "a network namespace peer"
+	local n=$(( (BATS_SUITE_TEST_NUMBER % 200) + 20 ))
+	PEER_NS="snitch-peer-$$-$n"
+	local hv="snh$n-$$" pv="snp$n-$$"
+	hv=${hv:0:15} pv=${pv:0:15}
+	HOST_IP4="10.251.$n.1" PEER_IP4="10.251.$n.2"
+	HOST_IP6="fd00:5e:$n::1" PEER_IP6="fd00:5e:$n::2"
+	ip netns add "$PEER_NS"
+	ip link add "$hv" type veth peer name "$pv"
+	ip link set "$pv" netns "$PEER_NS"
+	ip addr add "$HOST_IP4/24" dev "$hv"
+	ip -6 addr add "$HOST_IP6/64" dev "$hv" nodad
+	ip link set "$hv" up
+	ip netns exec "$PEER_NS" ip addr add "$PEER_IP4/24" dev "$pv"
+	ip netns exec "$PEER_NS" ip -6 addr add "$PEER_IP6/64" dev "$pv" nodad
+	ip netns exec "$PEER_NS" ip link set "$pv" up
+	ip netns exec "$PEER_NS" ip link set lo up
+	PEER_VETH=$hv
+	export PEER_NS HOST_IP4 PEER_IP4 HOST_IP6 PEER_IP6 PEER_VETH
+}
+
+stop_peer() {
+	[[ -n "${PEER_NS:-}" ]] || return 0
+	ip netns pids "$PEER_NS" 2>/dev/null | xargs -r kill 2>/dev/null || true
+	ip link del "$PEER_VETH" 2>/dev/null || true
+	ip netns del "$PEER_NS" 2>/dev/null || true
+	PEER_NS=
+}
+
+# Runs a command in the background in the peer namespace; output to FILE.
+# Waits until it prints "listening".
+peer_serve() { # FILE CMD...
+	local out=$1; shift
+	ip netns exec "$PEER_NS" "$@" >"$out" 2>&1 3>&- &
+	BG_PIDS+=("$!")
+	wait_for_line "$out" listening
+}
+
+serve_local() { # FILE CMD...
+	local out=$1; shift
+	"$@" >"$out" 2>&1 3>&- &
+	BG_PIDS+=("$!")
+	wait_for_line "$out" listening
+}
+
+wait_for_line() { # FILE PATTERN [SECONDS]
+	local i
+	for ((i = 0; i < ${3:-10} * 20; i++)); do
+		grep -q -- "$2" "$1" 2>/dev/null && return 0
+		sleep 0.05
+	done
+	echo "timed out waiting for '$2' in $1:" >&2
+	cat "$1" >&2
+	return 1
+}
+
+# snitch-trace in the background: events in $TRACE_OUT, stderr in $TRACE_ERR.
+start_trace() {
+	require_ebpf
+	TRACE_OUT="$BATS_TEST_TMPDIR/trace.jsonl" TRACE_ERR="$BATS_TEST_TMPDIR/trace.err"
+	snitch-trace "$@" >"$TRACE_OUT" 2>"$TRACE_ERR" 3>&- &
+	TRACE_PID=$!
+	BG_PIDS+=("$TRACE_PID")
+	wait_for_line "$TRACE_ERR" ready 30
+}
+
+# SIGTERM: snitch-trace reports the last interval and exits 0.
+stop_trace() {
+	[[ -n "${TRACE_PID:-}" ]] || return 0
+	kill -TERM "$TRACE_PID"
+	wait "$TRACE_PID"
+	TRACE_PID=
+}
+
+kill_background() {
+	local p
+	for p in "${BG_PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+	for p in "${BG_PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
+	BG_PIDS=()
+}
+
+# Sum of a field of the flow events selected by a jq filter, e.g.
+#   flow_sum sent 'select(.exe == $exe)' --arg exe /x
+flow_sum() { # FIELD FILTER [jq args...]
+	local field=$1 filter=$2; shift 2
+	jq -s "$@" "[.[] | select(.type == \"flow\") | $filter | .$field] | add // 0" "$TRACE_OUT"
+}
+
+# Asserts |actual - expected| <= pct% of expected.
+assert_within() { # ACTUAL EXPECTED PCT LABEL
+	local actual=$1 expected=$2 pct=$3
+	if ! awk -v a="$actual" -v e="$expected" -v p="$pct" 'BEGIN { d = a - e; if (d < 0) d = -d; exit !(e > 0 && d <= e * p / 100) }'; then
+		fail "${4:-value}: got $actual, expected $expected within $pct%"
+	fi
+}
+
+# The "sent=N recv=M" figure a netgen run printed.
+netgen_field() { # FILE sent|recv
+	sed -n "s/.*$2=\([0-9]*\).*/\1/p" "$1" | tail -1
+}
