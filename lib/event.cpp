@@ -15,6 +15,19 @@ std::string dump_line(const Json& j)
 	return j.dump(-1, ' ', false, nlohmann::detail::error_handler_t::replace);
 }
 
+Json parse_event(std::string_view line)
+{
+	Json j = Json::parse(line, nullptr, false);
+	if (j.is_discarded())
+		throw std::runtime_error("not valid JSON");
+	if (!j.is_object())
+		throw std::runtime_error("not a JSON object");
+	auto t = j.find("type");
+	if (t == j.end() || !t->is_string())
+		throw std::runtime_error("no \"type\" string");
+	return j;
+}
+
 Json error_event(std::string_view source, std::string_view message, uint64_t lost)
 {
 	Json e = {{"type", "error"}, {"time", epoch_now()}, {"source", source}, {"message", message}};

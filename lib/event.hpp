@@ -14,6 +14,10 @@ double epoch_now();
 // Compact one-line JSON; invalid UTF-8 (common in comm and cmdline) is replaced, not fatal.
 std::string dump_line(const Json& j);
 
+// Parses one event line with nlohmann (off the hot paths). Throws
+// std::runtime_error saying why when it is not a JSON object with a string "type".
+Json parse_event(std::string_view line);
+
 // {"type":"error","time":...,"source":...,"message":...[,"lost":N]}
 Json error_event(std::string_view source, std::string_view message, uint64_t lost = 0);
 
