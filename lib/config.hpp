@@ -1,0 +1,34 @@
+#pragma once
+#include <string>
+#include <vector>
+
+namespace snitch {
+
+// config.json as picosnitch keeps it (picosnitch-config(5)); each stage reads
+// the keys it concerns. Missing keys take their defaults.
+struct Config {
+	double db_retention_days = 365;           // "DB retention (days)"
+	double db_write_limit_seconds = 1;        // "DB write limit (seconds)"
+	bool desktop_notifications = true;        // "Desktop notifications"
+	bool log_addresses = true;                // "Log addresses"
+	bool log_commands = true;                 // "Log commands"
+	std::vector<std::string> log_ignore;      // "Log ignore"
+	long set_rlimit_nofile = 0;               // "Set RLIMIT_NOFILE" (0: leave as is)
+	std::string vt_api_key;                   // "VT API key"
+	bool vt_file_upload = false;              // "VT file upload"
+	double vt_request_limit_seconds = 15;     // "VT request limit (seconds)"
+	std::string database;                     // "Database": SQLite path or postgresql:// URI ("" = dir/snitch.db)
+};
+
+// The picosnitch directory: $PICOSNITCH_DIR, else the invoking (sudo) user's
+// $XDG_CONFIG_HOME/picosnitch or ~/.config/picosnitch.
+std::string config_dir();
+
+// Reads `path` (a missing file gives the defaults). Throws std::runtime_error
+// naming the key and the reason on a malformed file or a value of the wrong type.
+Config load_config(const std::string& path);
+
+// The JSON text of the defaults, as written on first start.
+std::string default_config_json();
+
+} // namespace snitch
