@@ -46,8 +46,16 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 4 << 20);
+	__uint(max_entries, 1 << 20);
 } records SEC(".maps");
+
+/* An exec record is built here and sent only as long as its path. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct exec_record);
+} exec_scratch SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -302,11 +310,12 @@ static __always_inline void *reserve(__u64 size)
 SEC("tp_btf/sched_process_exec")
 int BPF_PROG(exec_btf, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
 {
-	struct exec_record *r = reserve(sizeof(*r));
+	__u32 zero = 0;
+	struct exec_record *r = bpf_map_lookup_elem(&exec_scratch, &zero);
 	if (!r)
 		return 0;
-	/* path and args are read only up to path_len and args_len */
-	__builtin_memset(r, 0, __builtin_offsetof(struct exec_record, path));
+	/* args and path are read only up to args_len and path_len */
+	__builtin_memset(r, 0, __builtin_offsetof(struct exec_record, args));
 	r->hdr.kind = RECORD_EXEC;
 	r->hdr.pid = p->tgid;
 	r->ppid = p->real_parent->tgid;
@@ -328,7 +337,12 @@ int BPF_PROG(exec_btf, struct task_struct *p, pid_t old_pid, struct linux_binprm
 	len &= ARGS_LEN - 1;
 	if (bpf_probe_read_user(r->args, len, (void *)start) == 0)
 		r->args_len = len;
-	bpf_ringbuf_submit(r, 0);
+
+	__u64 size = r->path_len;
+	if (size > PATH_BUF_LEN + PATH_NAME_MAX)
+		size = PATH_BUF_LEN + PATH_NAME_MAX;
+	if (bpf_ringbuf_output(&records, r, __builtin_offsetof(struct exec_record, path) + size, 0))
+		count_lost(LOST_RINGBUF, 1);
 	return 0;
 }
 

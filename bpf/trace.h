@@ -81,8 +81,9 @@ struct exec_record {
 	__u32 args_len;
 	__u32 path_truncated;
 	char comm[TASK_COMM_LEN];
-	char path[PATH_BUF_LEN + PATH_NAME_MAX];
 	char args[ARGS_LEN];
+	/* last, so that a record is sent only up to path_len */
+	char path[PATH_BUF_LEN + PATH_NAME_MAX];
 };
 
 #endif

@@ -2,6 +2,8 @@
 #include "net_names.hpp"
 #include "stop_flag.hpp"
 #include <cerrno>
+#include <cstddef>
+#include <malloc.h>
 #include <system_error>
 #include <time.h>
 
@@ -34,6 +36,7 @@ TraceSession::TraceSession(LoadedTrace& trace, JsonlWriter& out, SessionOptions 
 	if (!rb_)
 		throw std::system_error(errno, std::generic_category(), "ring buffer");
 	procs_.scan_proc();
+	malloc_trim(0); // libbpf's parse of the kernel BTF is done: give that memory back
 }
 
 int TraceSession::on_record(void* ctx, void* data, size_t size)
@@ -48,9 +51,10 @@ void TraceSession::handle_record(const void* data, size_t size)
 	if (size < sizeof(hdr))
 		return;
 	memcpy(&hdr, data, sizeof(hdr));
-	if (hdr.kind == RECORD_EXEC && size >= sizeof(exec_record)) {
+	if (hdr.kind == RECORD_EXEC && size >= offsetof(exec_record, path)) {
 		auto r = std::make_unique<exec_record>();
-		memcpy(r.get(), data, sizeof(*r));
+		memcpy(r.get(), data, std::min(size, sizeof(*r)));
+		r->path_len = std::min<uint32_t>(r->path_len, static_cast<uint32_t>(size - offsetof(exec_record, path)));
 		const ProcessInfo& p = procs_.on_exec(*r);
 		if (opts_.exec_events)
 			out_.write_line(dump_line(exec_json(p)));
