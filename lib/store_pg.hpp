@@ -1,0 +1,47 @@
+#pragma once
+// snitch-store's PostgreSQL backend: append-only (INSERT and SELECT grants
+// suffice), every batch first goes through a bounded on-disk queue so that an
+// outage or a restart loses nothing within the bound.
+#include "c_handle.hpp"
+#include "store_queue.hpp"
+#include "store_schema.hpp"
+#include <postgresql/libpq-fe.h>
+#include <string>
+
+namespace snitch {
+
+using PgConn = std::unique_ptr<PGconn, CFree<PQfinish>>;
+using PgResult = std::unique_ptr<PGresult, CFree<PQclear>>;
+
+// Connects (throws with PQerrorMessage on failure).
+PgConn pg_connect(const std::string& uri);
+// Creates or migrates the schema to store_schema_version (needs the owner's rights).
+void init_pg_schema(const std::string& uri);
+
+struct PgOptions {
+	std::string uri, host, queue_dir;
+	uint64_t queue_bytes = 64ull << 20;
+};
+
+class PgStore : public StoreSink {
+public:
+	explicit PgStore(PgOptions o);
+	std::vector<ErrorRow> write(const Batch& b) override;
+	std::vector<ErrorRow> tick() override;
+
+private:
+	std::vector<ErrorRow> drain();
+	bool connect();
+	void prepare_statements();
+	void send(const QueuedBatch& q);
+	std::vector<ErrorRow> note_dropped();
+
+	PgOptions o_;
+	DiskQueue queue_;
+	PgConn conn_;
+	double next_try_ = 0, backoff_ = 0.5;
+	uint64_t dropped_ = 0, announced_ = 0, recorded_ = 0;
+	std::string last_problem_;
+};
+
+} // namespace snitch

@@ -1,0 +1,100 @@
+#include "store_schema.hpp"
+#include <chrono>
+
+namespace snitch {
+
+double monotonic_now()
+{
+	return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+int64_t process_id(std::string_view exe, std::string_view name, std::string_view cmdline, std::string_view sha256)
+{
+	uint64_t h = 1469598103934665603ull;  // FNV-1a 64, fields separated by a 0 byte
+	for (std::string_view s : {exe, name, cmdline, sha256}) {
+		for (unsigned char c : s)
+			h = (h ^ c) * 1099511628211ull;
+		h = (h ^ 0xffu) * 1099511628211ull;
+	}
+	h &= 0x7fffffffffffffffull;  // positive in every SQL dialect
+	return static_cast<int64_t>(h ? h : 1);
+}
+
+namespace {
+
+// Types spelled per dialect: I integer, R real, T text.
+std::string ddl(Dialect d, std::string s)
+{
+	bool pg = d == Dialect::postgresql;
+	std::string out;
+	for (size_t i = 0; i < s.size(); ++i) {
+		if (s[i] == '%' && i + 1 < s.size()) {
+			char c = s[++i];
+			out += c == 'I' ? (pg ? "BIGINT" : "INTEGER") : c == 'R' ? (pg ? "DOUBLE PRECISION" : "REAL") : "TEXT";
+		} else {
+			out += s[i];
+		}
+	}
+	return out;
+}
+
+std::vector<std::string> version_1(Dialect d)
+{
+	std::vector<std::string> v = {
+		"CREATE TABLE processes (id %I PRIMARY KEY, exe %T NOT NULL, name %T NOT NULL, "
+		"cmdline %T NOT NULL, sha256 %T NOT NULL, first_seen %R NOT NULL)",
+		"CREATE TABLE connections (host %T NOT NULL, first_time %R NOT NULL, last_time %R NOT NULL, "
+		"exe_id %I NOT NULL, parent_id %I, grandparent_id %I, pid %I, uid %I, netns %I, cgroup %T, "
+		"family %T, proto %T, laddr %T, lport %I, raddr %T, rport %I, domain %T, "
+		"sent %I NOT NULL, recv %I NOT NULL, events %I NOT NULL)",
+		"CREATE INDEX connections_time ON connections (last_time)",
+		"CREATE INDEX connections_exe ON connections (exe_id)",
+		"CREATE INDEX connections_parent ON connections (parent_id)",
+		"CREATE INDEX connections_domain ON connections (domain)",
+		"CREATE INDEX connections_raddr ON connections (raddr)",
+		"CREATE INDEX connections_rport ON connections (rport)",
+		"CREATE INDEX connections_uid ON connections (uid)",
+		"CREATE INDEX processes_sha256 ON processes (sha256)",
+		"CREATE TABLE errors (host %T NOT NULL, time %R NOT NULL, source %T NOT NULL, message %T NOT NULL)",
+		"CREATE INDEX errors_time ON errors (time)",
+		"CREATE VIEW connection_log AS SELECT c.host, c.first_time, c.last_time, "
+		"e.exe, e.name, e.cmdline, e.sha256, p.exe AS parent_exe, p.name AS parent_name, "
+		"p.cmdline AS parent_cmdline, p.sha256 AS parent_sha256, g.exe AS grandparent_exe, "
+		"g.name AS grandparent_name, g.sha256 AS grandparent_sha256, c.pid, c.uid, c.netns, c.cgroup, "
+		"c.family, c.proto, c.laddr, c.lport, c.raddr, c.rport, c.domain, c.sent, c.recv, c.events "
+		"FROM connections c JOIN processes e ON e.id = c.exe_id "
+		"LEFT JOIN processes p ON p.id = c.parent_id LEFT JOIN processes g ON g.id = c.grandparent_id",
+	};
+	if (d == Dialect::postgresql) {
+		v.push_back("CREATE TABLE snitch_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)");
+		v.push_back("CREATE TABLE batches (host TEXT NOT NULL, id TEXT NOT NULL, time DOUBLE PRECISION NOT NULL, "
+			    "events BIGINT NOT NULL, PRIMARY KEY (host, id))");
+	}
+	for (auto& s : v)
+		s = ddl(d, s);
+	return v;
+}
+
+std::vector<std::string> version_2(Dialect d)
+{
+	std::vector<std::string> v = {
+		"ALTER TABLE errors ADD COLUMN lost %I NOT NULL DEFAULT 0",
+		"CREATE TABLE verdicts (host %T NOT NULL, time %R NOT NULL, sha256 %T NOT NULL, event %T NOT NULL)",
+		"CREATE INDEX verdicts_sha256 ON verdicts (sha256, time)",
+	};
+	for (auto& s : v)
+		s = ddl(d, s);
+	return v;
+}
+
+} // namespace
+
+const std::vector<std::string>& schema_migration(Dialect d, int from)
+{
+	static const std::vector<std::vector<std::string>> sqlite = {version_1(Dialect::sqlite), version_2(Dialect::sqlite)};
+	static const std::vector<std::vector<std::string>> pg = {version_1(Dialect::postgresql), version_2(Dialect::postgresql)};
+	const auto& all = d == Dialect::sqlite ? sqlite : pg;
+	return all.at(static_cast<size_t>(from));
+}
+
+} // namespace snitch

@@ -1,0 +1,76 @@
+#pragma once
+// snitch-store's rows and schema (documented in snitch-store(1)): one schema
+// for SQLite and PostgreSQL, so that snitch-view runs the same queries on both.
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace snitch {
+
+// The schema version written by this binary (PRAGMA user_version in SQLite,
+// snitch_meta.schema_version in PostgreSQL).
+inline constexpr int store_schema_version = 2;
+
+// One executable identity: id is a stable 63-bit hash of the four strings,
+// computed on the host, so rows refer to it without a round trip.
+struct ProcessRow {
+	int64_t id = 0;
+	std::string exe, name, cmdline, sha256;
+	double first_seen = 0;
+};
+
+int64_t process_id(std::string_view exe, std::string_view name, std::string_view cmdline, std::string_view sha256);
+
+// Connections merged over one write window.
+struct ConnRow {
+	double first_time = 0, last_time = 0;
+	int64_t exe_id = 0, parent_id = 0, grandparent_id = 0;  // 0: unknown (NULL)
+	int64_t pid = 0, uid = 0;
+	uint64_t netns = 0;
+	std::string cgroup, family, proto, laddr, raddr, domain;
+	int64_t lport = 0, rport = 0;
+	uint64_t sent = 0, recv = 0, events = 0;
+};
+
+struct VerdictRow {
+	double time = 0;
+	std::string sha256, event;  // event: the whole vt line as received
+};
+
+struct ErrorRow {
+	double time = 0;
+	std::string source, message;
+	uint64_t lost = 0;
+};
+
+// What one committed window writes.
+struct Batch {
+	std::vector<ProcessRow> processes;
+	std::vector<ConnRow> connections;
+	std::vector<VerdictRow> verdicts;
+	std::vector<ErrorRow> errors;
+	uint64_t events = 0;  // input events the batch accounts for
+	bool empty() const { return processes.empty() && connections.empty() && verdicts.empty() && errors.empty(); }
+};
+
+// Seconds on the monotonic clock (window ages, retry timers).
+double monotonic_now();
+
+enum class Dialect { sqlite, postgresql };
+
+// DDL taking a database from version `from` to `from + 1` (index from - 0).
+// Version 0 is an empty database.
+const std::vector<std::string>& schema_migration(Dialect d, int from);
+
+// Where the backends write to.
+class StoreSink {
+public:
+	virtual ~StoreSink() = default;
+	// Writes one batch atomically (or queues it); returns error rows to report, if any.
+	virtual std::vector<ErrorRow> write(const Batch& b) = 0;
+	// Called regularly (timer ticks, idle): retries, retention.
+	virtual std::vector<ErrorRow> tick() { return {}; }
+};
+
+} // namespace snitch

@@ -1,0 +1,262 @@
+#include "store_window.hpp"
+#include <cstring>
+#include <stdexcept>
+
+namespace snitch {
+
+struct EventWindow::Fields {
+	std::string_view type, source, message, family, proto, laddr, raddr, domain, cgroup;
+	Identity self, parent, grandparent;
+	double time = 0, start = 0;
+	bool has_start = false;
+	int64_t pid = 0, uid = 0, lport = 0, rport = 0;
+	uint64_t netns = 0, sent = 0, recv = 0, events = 0, lost = 0;
+};
+
+namespace {
+
+using simdjson::ondemand::value;
+
+std::string_view key_of(simdjson::ondemand::field& f)
+{
+	std::string_view k;
+	if (f.unescaped_key().get(k))
+		throw std::runtime_error("bad object key");
+	return k;
+}
+
+void get_str(value& v, std::string_view& out)
+{
+	std::string_view s;
+	if (!v.get_string().get(s))
+		out = s;
+}
+
+// A string, or a number kept as its JSON text (cgroup may be an id).
+void get_str_or_num(value& v, std::string_view& out)
+{
+	simdjson::ondemand::json_type t;
+	if (v.type().get(t))
+		return;
+	if (t == simdjson::ondemand::json_type::string)
+		get_str(v, out);
+	else if (t == simdjson::ondemand::json_type::number)
+		out = v.raw_json_token();
+}
+
+template <class T> void get_num(value& v, T& out)
+{
+	if constexpr (std::is_same_v<T, double>) {
+		double d;
+		if (!v.get_double().get(d))
+			out = d;
+	} else if constexpr (std::is_same_v<T, uint64_t>) {
+		uint64_t u;
+		if (!v.get_uint64().get(u))
+			out = u;
+	} else {
+		int64_t i;
+		if (!v.get_int64().get(i))
+			out = i;
+	}
+}
+
+// The identity fields of a process (top level, parent or grandparent).
+bool read_identity_field(std::string_view k, value& v, std::string_view& comm, std::string_view& exe,
+			 std::string_view& cmdline, std::string_view& sha256)
+{
+	std::string_view* dst = k == "comm" ? &comm : k == "exe" ? &exe : k == "cmdline" ? &cmdline : k == "sha256" ? &sha256 : nullptr;
+	if (!dst)
+		return false;
+	get_str(v, *dst);
+	return true;
+}
+
+void read_nested_identity(value& v, std::string_view& comm, std::string_view& exe, std::string_view& cmdline,
+			  std::string_view& sha256, bool& present)
+{
+	simdjson::ondemand::object o;
+	if (v.get_object().get(o))
+		return;
+	present = true;
+	for (auto fr : o) {
+		simdjson::ondemand::field f;
+		if (std::move(fr).get(f))
+			throw std::runtime_error("bad nested object");
+		std::string_view k = key_of(f);
+		read_identity_field(k, f.value(), comm, exe, cmdline, sha256);
+	}
+}
+
+template <class T> void append_bytes(std::string& s, T v)
+{
+	char b[sizeof(T)];
+	std::memcpy(b, &v, sizeof(T));
+	s.append(b, sizeof(T));
+}
+
+} // namespace
+
+void EventWindow::read_fields(simdjson::ondemand::object& obj, Fields& f)
+{
+	for (auto fr : obj) {
+		simdjson::ondemand::field field;
+		if (std::move(fr).get(field))
+			throw std::runtime_error("bad object field");
+		std::string_view k = key_of(field);
+		value v = field.value();
+		Identity& s = f.self;
+		if (k.empty() || read_identity_field(k, v, s.comm, s.exe, s.cmdline, s.sha256))
+			continue;
+		switch (k[0]) {
+		case 't': if (k == "type") get_str(v, f.type); else if (k == "time") get_num(v, f.time); break;
+		case 's':
+			if (k == "start") { get_num(v, f.start); f.has_start = true; }
+			else if (k == "sent") get_num(v, f.sent);
+			else if (k == "source") get_str(v, f.source);
+			break;
+		case 'r':
+			if (k == "recv") get_num(v, f.recv);
+			else if (k == "raddr") get_str(v, f.raddr);
+			else if (k == "rport") get_num(v, f.rport);
+			break;
+		case 'l':
+			if (k == "laddr") get_str(v, f.laddr);
+			else if (k == "lport") get_num(v, f.lport);
+			else if (k == "lost") get_num(v, f.lost);
+			break;
+		case 'p':
+			if (k == "pid") get_num(v, f.pid);
+			else if (k == "proto") get_str(v, f.proto);
+			else if (k == "parent") read_nested_identity(v, f.parent.comm, f.parent.exe, f.parent.cmdline, f.parent.sha256, f.parent.present);
+			break;
+		case 'g':
+			if (k == "grandparent")
+				read_nested_identity(v, f.grandparent.comm, f.grandparent.exe, f.grandparent.cmdline,
+						     f.grandparent.sha256, f.grandparent.present);
+			break;
+		case 'u': if (k == "uid") get_num(v, f.uid); break;
+		case 'n': if (k == "netns") get_num(v, f.netns); break;
+		case 'c': if (k == "cgroup") get_str_or_num(v, f.cgroup); break;
+		case 'f': if (k == "family") get_str(v, f.family); break;
+		case 'd': if (k == "domain") get_str(v, f.domain); break;
+		case 'e': if (k == "events") get_num(v, f.events); break;
+		case 'm': if (k == "message") get_str(v, f.message); break;
+		default: break;
+		}
+	}
+}
+
+void EventWindow::add(std::string_view line)
+{
+	auto& obj = parser_.parse(line);
+	Fields f;
+	read_fields(obj, f);
+	if (f.type.empty())
+		throw std::runtime_error("no \"type\" string");
+	if (opened_ < 0)
+		opened_ = monotonic_now();
+	++batch_.events;
+	if (f.type == "flow") {
+		add_flow(f);
+	} else if (f.type == "exec") {
+		add_exec(f);
+	} else if (f.type == "vt") {
+		batch_.verdicts.push_back({f.time, std::string(f.self.sha256), std::string(parser_.line())});
+	} else if (f.type == "error") {
+		batch_.errors.push_back({f.time, std::string(f.source), std::string(f.message), f.lost});
+	}
+}
+
+int64_t EventWindow::record_process(const Identity& p, double time)
+{
+	std::string_view cmdline = o_.log_commands ? p.cmdline : std::string_view();
+	int64_t id = process_id(p.exe, p.comm, cmdline, p.sha256);
+	if (known_.insert(id).second) {
+		if (known_.size() > 1000000)
+			known_ = {id};
+		batch_.processes.push_back({id, std::string(p.exe), std::string(p.comm), std::string(cmdline), std::string(p.sha256), time});
+	}
+	return id;
+}
+
+void EventWindow::add_exec(const Fields& f)
+{
+	record_process(f.self, f.time);
+}
+
+void EventWindow::add_flow(const Fields& f)
+{
+	ConnRow r;
+	r.exe_id = record_process(f.self, f.time);
+	if (f.parent.present)
+		r.parent_id = record_process(f.parent, f.time);
+	if (f.grandparent.present)
+		r.grandparent_id = record_process(f.grandparent, f.time);
+	if (o_.ignore.matches({f.self.comm, f.self.exe, f.self.sha256, f.raddr, f.domain, f.lport, f.rport}))
+		return;
+	r.first_time = f.has_start && f.start > 0 && f.start < f.time ? f.start : f.time;
+	r.last_time = f.time;
+	r.pid = f.pid;
+	r.uid = f.uid;
+	r.netns = f.netns;
+	r.cgroup = f.cgroup;
+	r.family = f.family;
+	r.proto = f.proto;
+	if (o_.log_addresses) {
+		r.laddr = f.laddr;
+		r.raddr = f.raddr;
+		r.domain = f.domain;
+	}
+	r.lport = f.lport;
+	r.rport = f.rport;
+	r.sent = f.sent;
+	r.recv = f.recv;
+	r.events = f.events ? f.events : 1;
+	merge(std::move(r));
+}
+
+void EventWindow::merge(ConnRow&& r)
+{
+	if (o_.window <= 0) {
+		batch_.connections.push_back(std::move(r));
+		return;
+	}
+	key_.clear();
+	for (int64_t v : {r.exe_id, r.parent_id, r.grandparent_id, r.uid, r.rport})
+		append_bytes(key_, v);
+	append_bytes(key_, r.netns);
+	for (const std::string* s : {&r.cgroup, &r.family, &r.proto, &r.raddr, &r.domain})
+		key_.append(*s).push_back('\0');
+	auto [it, inserted] = index_.try_emplace(key_, batch_.connections.size());
+	if (inserted) {
+		batch_.connections.push_back(std::move(r));
+		return;
+	}
+	ConnRow& m = batch_.connections[it->second];
+	m.first_time = std::min(m.first_time, r.first_time);
+	m.last_time = std::max(m.last_time, r.last_time);
+	m.sent += r.sent;
+	m.recv += r.recv;
+	m.events += r.events;
+}
+
+bool EventWindow::due(double now) const
+{
+	if (opened_ < 0)
+		return false;
+	size_t rows = batch_.connections.size() + batch_.processes.size();
+	double interval = o_.window > 0 ? o_.window : 0.25;
+	return now - opened_ >= interval || rows >= o_.max_rows;
+}
+
+Batch EventWindow::take()
+{
+	Batch b = std::move(batch_);
+	batch_ = Batch();
+	index_.clear();
+	opened_ = -1;
+	return b;
+}
+
+} // namespace snitch
