@@ -1,0 +1,67 @@
+// snitch-notify: passes every event on, keeps summary.json, and tells the
+// desktop user about new programs, changed programs, VirusTotal detections and errors.
+#include "cli.hpp"
+#include "config.hpp"
+#include "notify_loop.hpp"
+#include "notify_service.hpp"
+#include <sys/stat.h>
+
+namespace {
+
+struct Options {
+	std::string dir;
+	std::string config;
+	std::string user;
+	bool print = false;
+	snitch::NotifyPolicyOptions policy;
+};
+
+void make_options(CLI::App& app, Options& o)
+{
+	app.add_option("-d,--dir", o.dir, "picosnitch directory for summary.json and config.json (default: $PICOSNITCH_DIR, else ~/.config/picosnitch of the invoking user)");
+	app.add_option("--config", o.config, "config.json to read \"Desktop notifications\" from (default: DIR/config.json)");
+	app.add_option("-u,--user", o.user, "Desktop user (name or uid) whose session bus gets the notifications (default: the sudo user, else the owner of the graphical session)");
+	app.add_flag("--print", o.print, "Write notifications to stdout as notice events instead of D-Bus");
+	app.add_option("--window", o.policy.window, "Seconds a burst is gathered into one notification")
+		->check(CLI::Range(0.0, 3600.0))->capture_default_str();
+	app.add_option("--error-interval", o.policy.error_interval, "At most one error notification per this many seconds")
+		->check(CLI::Range(0.0, 86400.0))->capture_default_str();
+}
+
+int run(const Options& o)
+{
+	std::string dir = o.dir.empty() ? snitch::config_dir() : o.dir;
+	if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST)
+		throw std::system_error(errno, std::generic_category(), "mkdir " + dir);
+	snitch::Config config = snitch::load_config(o.config.empty() ? dir + "/config.json" : o.config);
+	snitch::NotifyServiceOptions so;
+	so.summary_path = dir + "/summary.json";
+	so.print = o.print;
+	so.desktop = config.desktop_notifications;
+	so.policy = o.policy;
+	if (so.desktop && !so.print)
+		so.target = snitch::resolve_bus_target(o.user);
+	snitch::NotifyService service(so);
+	snitch::TimedHooks hooks{
+		[&](std::string_view line, snitch::JsonlWriter& out) { service.on_line(line, out); },
+		[&](double now, snitch::JsonlWriter& out) { service.on_tick(now, out); },
+		[&] { return service.next_deadline(); },
+		[&] { return service.wake_fd(); },
+		[&](snitch::JsonlWriter& out) { service.on_finish(out); },
+	};
+	return snitch::run_timed_filter({"snitch-notify"}, hooks);
+}
+
+} // namespace
+
+int main(int argc, char** argv)
+{
+	CLI::App app{"Pass events on, keep summary.json and raise desktop notifications", "snitch-notify"};
+	snitch::setup_app(app, "\nExamples:\n"
+			       "  sudo snitch-trace | sudo snitch-hash | snitch-notify | snitch-store\n"
+			       "  snitch-notify --print < events.jsonl | jq -c 'select(.type == \"notice\")'\n"
+			       "  sudo snitch-notify --user alice --dir /var/lib/picosnitch\n");
+	Options o;
+	make_options(app, o);
+	return snitch::parse_and_run(app, argc, argv, [&] { return run(o); });
+}
