@@ -33,7 +33,7 @@ LDLIBS_snitch-hash   := -lcrypto -lsimdjson
 LDLIBS_snitch-store  := -lsqlite3 -lpq -lsimdjson
 LDLIBS_snitch-view   := -lncursesw -lsqlite3 -lpq
 LDLIBS_snitch-notify := -lsystemd
-LDLIBS_snitch-vt     := -lcurl -lsqlite3
+LDLIBS_snitch-vt     := -lcurl -lsqlite3 -lcrypto
 
 # Debian 12 packages for building, running and testing everything.
 DEPS := clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev g++ make pkg-config \
