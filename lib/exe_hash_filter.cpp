@@ -202,12 +202,14 @@ void ExeHashFilter::rebuild(std::string_view line, JsonlWriter& out)
 		if (!t.present)
 			continue;
 		Json& o = *t.label ? j[t.label] : j;
-		o.erase("sha256");
-		o.erase("sha256_error");
-		if (t.outcome.ok)
+		// Assigning an existing key keeps its place in the object.
+		if (t.outcome.ok) {
 			o["sha256"] = to_string(t.outcome.sha256);
-		else
+			o.erase("sha256_error");
+		} else {
 			o["sha256_error"] = t.outcome.error;
+			o.erase("sha256");
+		}
 	}
 	out.write_line(dump_line(j));
 }
