@@ -14,7 +14,7 @@ inline std::string to_string(const Sha256Hex& h) { return std::string(h.data(), 
 // Reuses one read buffer across files; hashing never loads a file whole.
 class Sha256File {
 public:
-	explicit Sha256File(size_t chunk = 1 << 18) : buf_(chunk) {}
+	explicit Sha256File(size_t chunk = 1 << 16) : buf_(chunk) {}
 	// Hashes the file open on `fd` from offset 0 (pread: the descriptor's
 	// position is left alone). Throws std::runtime_error with the C library's
 	// or OpenSSL's words on failure.
