@@ -73,7 +73,10 @@ void TraceSession::report_flow(const FlowDelta& d, double now)
 	FlowEvent f;
 	f.time = now;
 	f.start = boot_to_epoch_ + static_cast<double>(v.start_ns) / 1e9;
-	if (const ProcessInfo* p = procs_.find(d.key.tgid)) {
+	const ProcessInfo* p = procs_.find(d.key.tgid);
+	if (!p || p->exe.empty())
+		++unattributed_;
+	if (p) {
 		f.proc = *p;
 		if (const ProcessInfo* parent = procs_.find(v.ppid ? v.ppid : p->ppid)) {
 			f.parent = parent;
@@ -115,6 +118,11 @@ void TraceSession::report_losses()
 		out_.write_line(dump_line(error_event("snitch-trace",
 			"flow map full: " + std::to_string(bytes) + " bytes of new flows not attributed", flows)));
 	std::copy(now, now + LOST_COUNTERS, lost_seen_);
+	if (unattributed_)
+		out_.write_line(dump_line(error_event("snitch-trace",
+			"flows of processes whose executable could not be identified (gone before it was read, or kernel threads)",
+			unattributed_)));
+	unattributed_ = 0;
 }
 
 void TraceSession::report_interval()

@@ -39,6 +39,7 @@ private:
 	RingBuf rb_;
 	double boot_to_epoch_;
 	uint64_t lost_seen_[LOST_COUNTERS] = {};
+	uint64_t unattributed_ = 0;
 };
 
 } // namespace snitch

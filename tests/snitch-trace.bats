@@ -202,3 +202,24 @@ check_bytes() { # FIELD (sent|recv)
 	run jq -s --arg exe "$APP" '[.[] | select(.type == "flow" and .exe == $exe and .rport == 1)] | length' "$TRACE_OUT"
 	assert_output 1
 }
+
+@test "a full flow map is reported as an error event with the count of flows lost" {
+	start_trace --flow-entries 16
+	local server
+	server=$(own_path_copy "$NETGEN" "many server")
+	serve_local "$BATS_TEST_TMPDIR/server.out" "$server" tcp-server 7012 100 60
+	app "many client" tcp-client 127.0.0.1 7012 100 60
+	stop_trace
+	run jq -s '[.[] | select(.type == "error" and (.message | test("flow map full"))) | .lost] | add' "$TRACE_OUT"
+	(( output > 0 ))
+}
+
+@test "an overflowing ring buffer is reported as an error event with the count lost" {
+	start_trace --ringbuf-bytes 4096 --exec
+	local i pids=()
+	for ((i = 0; i < 300; i++)); do /bin/true 3>&- & pids+=("$!"); done
+	wait "${pids[@]}"
+	stop_trace
+	run jq -s '[.[] | select(.type == "error" and (.message | test("ring buffer"))) | .lost] | add' "$TRACE_OUT"
+	(( output > 0 ))
+}
