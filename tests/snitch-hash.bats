@@ -367,3 +367,17 @@ stop_pipeline() {
 	(( KEPT_TOTAL >= 450 ))
 	assert_equal "$KEPT_HASHED" "$KEPT_TOTAL"
 }
+
+@test "the man page and bash completion cover every option --help lists" {
+	run -0 snitch-hash --help
+	local opts
+	opts=$(grep -o -- '--[a-z][a-z-]*' <<<"$output" | sort -u)
+	[[ -n "$opts" ]]
+	local page
+	page=$(MANWIDTH=200 man -l "$SNITCH_ROOT/man/snitch-hash.1" 2>/dev/null)
+	local o
+	for o in $opts; do
+		[[ "$page" == *"$o"* ]] || fail "man page lacks $o"
+		grep -q -- "$o" "$SNITCH_ROOT/completions/snitch-hash.bash" || fail "completion lacks $o"
+	done
+}
