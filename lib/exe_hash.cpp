@@ -35,21 +35,34 @@ std::string check_open(const UniqueFd& fd, int open_errno, const ExeRef& ref, bo
 	struct stat st;
 	if (::fstat(fd.get(), &st) != 0)
 		return "cannot stat " + subject + ": " + std::strerror(errno);
-	if (static_cast<uint64_t>(st.st_dev) == ref.dev && static_cast<uint64_t>(st.st_ino) == ref.ino)
-		return {};
 	std::string now = identity(st.st_dev, st.st_ino);
+	bool same = static_cast<uint64_t>(st.st_dev) == ref.dev && static_cast<uint64_t>(st.st_ino) == ref.ino;
+	if (same && !S_ISREG(st.st_mode))
+		return subject + " is not a regular file " + now; // a FIFO or device would never end
+	if (same)
+		return {};
 	return via_proc ? subject + " now runs another executable " + now
 			: subject + " is now another file " + now;
 }
 
 UniqueFd open_checked(const std::string& path, const ExeRef& ref, bool via_proc, std::string& why)
 {
-	UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY));
+	// O_NONBLOCK: a FIFO named by a crafted event must not block the stream.
+	UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK));
 	int err = errno;
 	why = check_open(fd, err, ref, via_proc);
 	if (!why.empty())
 		fd.reset();
 	return fd;
+}
+
+// Removes our mark from a file leaving the cache. A failure (the mark is
+// already gone) leaves nothing to undo: events for inodes we no longer track
+// find no entry and are dropped.
+void unwatch_fd(int fan, int fd) noexcept
+{
+	if (fanotify_mark(fan, FAN_MARK_REMOVE, FAN_MODIFY, fd, nullptr) != 0)
+		return;
 }
 
 UniqueFd init_fanotify()
@@ -118,10 +131,8 @@ ExeHashCache::Entry& ExeHashCache::insert(const Key& key, UniqueFd fd)
 void ExeHashCache::evict_oldest()
 {
 	auto it = entries_.find(lru_.back());
-	// A failed removal leaves a mark on an inode we no longer track: its
-	// events find no entry and are dropped, so there is nothing to undo.
-	if (it->second.watched && fanotify_mark(fan_.get(), FAN_MARK_REMOVE, FAN_MODIFY, it->second.fd.get(), nullptr) != 0)
-		errno = 0;
+	if (it->second.watched)
+		unwatch_fd(fan_.get(), it->second.fd.get());
 	entries_.erase(it);
 	lru_.pop_back();
 }

@@ -245,6 +245,16 @@ stop_hasher() {
 	[[ "$stderr" == *"input line 4 skipped"* ]]
 }
 
+@test "a FIFO or a device named by an event is refused, not read forever" {
+	mkfifo "$BATS_TEST_TMPDIR/fifo"
+	local fifo zero
+	fifo=$(flow_event 0 "$BATS_TEST_TMPDIR/fifo")
+	zero=$(flow_event 0 /dev/zero)
+	printf '%s\n' "$fifo" "$zero" >"$BATS_TEST_TMPDIR/in.jsonl"
+	run -0 --separate-stderr timeout 20 snitch-hash <"$BATS_TEST_TMPDIR/in.jsonl"
+	jq -e -s '[.[] | select(.type == "flow") | .sha256_error | test("is not a regular file")] == [true, true]' <<<"$output"
+}
+
 @test "a flow event without dev and ino gets sha256_error; its parent is still hashed" {
 	local parent_exe line
 	parent_exe=$(readlink /proc/$$/exe)
