@@ -105,7 +105,7 @@ UniqueFd ExeHashCache::open_identity(const ExeRef& ref, std::string& why)
 	if (fd)
 		return fd;
 	if (ref.exe.empty() || ref.exe.front() != '/') {
-		why += ", and the event names no path to try";
+		why += ", and the event names no absolute exe path to try";
 		return fd;
 	}
 	std::string path_why;
