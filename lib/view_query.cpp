@@ -1,0 +1,376 @@
+#include "view_query.hpp"
+#include "c_handle.hpp"
+#include "event.hpp"
+#include <algorithm>
+#include <cstdio>
+#include <postgresql/libpq-fe.h>
+#include <sqlite3.h>
+#include <stdexcept>
+
+namespace snitch {
+namespace {
+
+using SqliteDb = std::unique_ptr<sqlite3, CFree<sqlite3_close_v2>>;
+using SqliteStatement = std::unique_ptr<sqlite3_stmt, CFree<sqlite3_finalize>>;
+using PgConnection = std::unique_ptr<PGconn, CFree<PQfinish>>;
+using PgRes = std::unique_ptr<PGresult, CFree<PQclear>>;
+
+// file: URI of a path, with the characters URIs reserve percent-encoded.
+std::string sqlite_ro_uri(const std::string& path)
+{
+	std::string out = "file:";
+	for (unsigned char c : path) {
+		if (c == '%' || c == '?' || c == '#' || c < 0x20) {
+			char buf[4];
+			std::snprintf(buf, sizeof(buf), "%%%02X", c);
+			out += buf;
+		} else {
+			out += static_cast<char>(c);
+		}
+	}
+	return out + "?mode=ro";
+}
+
+class SqliteView : public ViewDb {
+public:
+	explicit SqliteView(const std::string& path)
+	{
+		sqlite3* raw = nullptr;
+		int rc = sqlite3_open_v2(sqlite_ro_uri(path).c_str(), &raw, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, nullptr);
+		db_.reset(raw);
+		if (rc != SQLITE_OK)
+			throw std::runtime_error(path + ": " + (db_ ? sqlite3_errmsg(db_.get()) : sqlite3_errstr(rc)));
+		check(sqlite3_busy_timeout(db_.get(), 10000), path);
+		// Fail now, naming the file, if it is not a snitch-store database.
+		query("SELECT 1 FROM connections LIMIT 1", {});
+	}
+	Dialect dialect() const override { return Dialect::sqlite; }
+	SqlRows query(const std::string& sql, const std::vector<SqlParam>& params) override
+	{
+		sqlite3_stmt* raw = nullptr;
+		int rc = sqlite3_prepare_v2(db_.get(), sql.c_str(), -1, &raw, nullptr);
+		SqliteStatement s(raw);
+		check(rc, "prepare");
+		for (size_t i = 0; i < params.size(); ++i)
+			bind(s.get(), static_cast<int>(i + 1), params[i]);
+		SqlRows out;
+		for (;;) {
+			rc = sqlite3_step(s.get());
+			if (rc == SQLITE_DONE)
+				return out;
+			if (rc != SQLITE_ROW)
+				check(rc, "query");
+			int n = sqlite3_column_count(s.get());
+			auto& row = out.emplace_back();
+			for (int c = 0; c < n; ++c) {
+				auto* t = reinterpret_cast<const char*>(sqlite3_column_text(s.get(), c));
+				row.emplace_back(t ? std::string(t, static_cast<size_t>(sqlite3_column_bytes(s.get(), c))) : std::string());
+			}
+		}
+	}
+
+private:
+	void check(int rc, const std::string& what)
+	{
+		if (rc != SQLITE_OK && rc != SQLITE_ROW && rc != SQLITE_DONE)
+			throw std::runtime_error(what + ": " + sqlite3_errmsg(db_.get()));
+	}
+	void bind(sqlite3_stmt* s, int i, const SqlParam& p)
+	{
+		if (auto* d = std::get_if<double>(&p))
+			check(sqlite3_bind_double(s, i, *d), "bind");
+		else {
+			const auto& t = std::get<std::string>(p);
+			check(sqlite3_bind_text(s, i, t.data(), static_cast<int>(t.size()), SQLITE_TRANSIENT), "bind");
+		}
+	}
+	SqliteDb db_;
+};
+
+// ? placeholders to $1, $2 ... (our SQL has no ? inside literals).
+std::string pg_placeholders(const std::string& sql)
+{
+	std::string out;
+	int n = 0;
+	for (char c : sql) {
+		if (c == '?')
+			out += "$" + std::to_string(++n);
+		else
+			out += c;
+	}
+	return out;
+}
+
+class PgView : public ViewDb {
+public:
+	explicit PgView(const std::string& uri) : conn_(PQconnectdb(uri.c_str()))
+	{
+		if (!conn_)
+			throw std::runtime_error("PostgreSQL: out of memory");
+		if (PQstatus(conn_.get()) != CONNECTION_OK)
+			throw std::runtime_error(std::string("PostgreSQL: ") + PQerrorMessage(conn_.get()));
+		query("SET default_transaction_read_only = on", {});
+	}
+	Dialect dialect() const override { return Dialect::postgresql; }
+	SqlRows query(const std::string& sql, const std::vector<SqlParam>& params) override
+	{
+		std::vector<std::string> text;
+		for (const auto& p : params) {
+			if (auto* d = std::get_if<double>(&p)) {
+				char buf[64];
+				std::snprintf(buf, sizeof(buf), "%.6f", *d);
+				text.emplace_back(buf);
+			} else {
+				text.push_back(std::get<std::string>(p));
+			}
+		}
+		std::vector<const char*> values;
+		for (const auto& t : text)
+			values.push_back(t.c_str());
+		PgRes r(PQexecParams(conn_.get(), pg_placeholders(sql).c_str(), static_cast<int>(values.size()), nullptr,
+				     values.data(), nullptr, nullptr, 0));
+		auto st = r ? PQresultStatus(r.get()) : PGRES_FATAL_ERROR;
+		if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK)
+			throw std::runtime_error(std::string("PostgreSQL: ") + PQerrorMessage(conn_.get()));
+		SqlRows out(static_cast<size_t>(PQntuples(r.get())));
+		for (int i = 0; i < PQntuples(r.get()); ++i)
+			for (int c = 0; c < PQnfields(r.get()); ++c)
+				out[static_cast<size_t>(i)].emplace_back(PQgetvalue(r.get(), i, c), static_cast<size_t>(PQgetlength(r.get(), i, c)));
+		return out;
+	}
+
+private:
+	PgConnection conn_;
+};
+
+bool is_process_screen(ScreenKind k)
+{
+	return k == ScreenKind::exe || k == ScreenKind::name || k == ScreenKind::sha256 || k == ScreenKind::cmdline;
+}
+
+const char* process_column(ScreenKind k)
+{
+	switch (k) {
+	case ScreenKind::name: return "name";
+	case ScreenKind::sha256: return "sha256";
+	case ScreenKind::cmdline: return "cmdline";
+	default: return "exe";
+	}
+}
+
+std::string time_bucket(Dialect d)
+{
+	return d == Dialect::sqlite ? "CAST(c.last_time / 60 AS INTEGER) * 60" : "CAST(FLOOR(c.last_time / 60) AS BIGINT) * 60";
+}
+
+// The connections column (or expression) a screen groups by.
+std::string group_expr(Dialect d, ScreenKind k)
+{
+	switch (k) {
+	case ScreenKind::parent: return "c.parent_id";
+	case ScreenKind::domain: return "c.domain";
+	case ScreenKind::raddr: return "c.raddr";
+	case ScreenKind::rport: return "c.rport";
+	case ScreenKind::uid: return "c.uid";
+	case ScreenKind::time: return time_bucket(d);
+	default: return "c.exe_id";
+	}
+}
+
+std::string filter_condition(Dialect d, const Filter& f, std::vector<SqlParam>& params)
+{
+	if (f.kind == ScreenKind::parent && f.value.empty())
+		return "c.parent_id IS NULL";
+	params.emplace_back(f.value);
+	if (is_process_screen(f.kind))
+		return std::string("c.exe_id IN (SELECT id FROM processes WHERE ") + process_column(f.kind) + " = ?)";
+	if (f.kind == ScreenKind::parent)
+		return "c.parent_id IN (SELECT id FROM processes WHERE exe = ?)";
+	if (f.kind == ScreenKind::domain || f.kind == ScreenKind::raddr) {
+		params.emplace_back(f.value);
+		return "(" + group_expr(d, f.kind) + " = ? OR (? = '' AND " + group_expr(d, f.kind) + " IS NULL))";
+	}
+	return group_expr(d, f.kind) + " = ?";
+}
+
+uint64_t to_u64(const std::string& s)
+{
+	return s.empty() ? 0 : std::stoull(s);
+}
+
+std::string verdict_text(const std::string& event)
+{
+	Json j = parse_event(event);
+	if (!j.is_object())
+		return "?";
+	std::string status = j.value("status", std::string("?"));
+	if (!j.contains("malicious"))
+		return status;
+	return std::to_string(j.value("malicious", 0)) + " malicious, " + std::to_string(j.value("suspicious", 0)) +
+	       " suspicious (" + status + ")";
+}
+
+} // namespace
+
+const std::vector<ScreenInfo>& all_screens()
+{
+	static const std::vector<ScreenInfo> s = {
+		{ScreenKind::exe, "exe", "Executables"},   {ScreenKind::name, "name", "Names"},
+		{ScreenKind::sha256, "sha256", "SHA256"},  {ScreenKind::parent, "parent", "Parents"},
+		{ScreenKind::domain, "domain", "Host names"}, {ScreenKind::raddr, "ip", "Host IPs"},
+		{ScreenKind::rport, "port", "Ports"},      {ScreenKind::uid, "user", "Users"},
+		{ScreenKind::time, "time", "Connection time"}, {ScreenKind::cmdline, "cmdline", "Commands"},
+	};
+	return s;
+}
+
+const ScreenInfo& screen_info(ScreenKind k)
+{
+	for (const auto& s : all_screens())
+		if (s.kind == k)
+			return s;
+	throw std::logic_error("unknown screen");
+}
+
+std::optional<ScreenKind> screen_by_id(std::string_view id)
+{
+	for (const auto& s : all_screens())
+		if (id == s.id)
+			return s.kind;
+	return std::nullopt;
+}
+
+std::string screen_sql(Dialect d, const Query& q, std::vector<SqlParam>& params)
+{
+	std::string where;
+	auto add = [&](const std::string& cond) { where += (where.empty() ? " WHERE " : " AND ") + cond; };
+	if (q.from > 0) {
+		add("c.last_time >= ?");
+		params.emplace_back(q.from);
+	}
+	if (q.to > 0) {
+		add("c.last_time < ?");
+		params.emplace_back(q.to);
+	}
+	for (const auto& f : q.filters)
+		add(filter_condition(d, f, params));
+	// Aggregate connections by their own column first (an integer id for the
+	// process screens), then join the few groups to processes.
+	std::string inner = "SELECT " + group_expr(d, q.screen) +
+			    " AS g, SUM(c.events) AS ev, SUM(c.sent) AS se, SUM(c.recv) AS re, MAX(c.last_time) AS lt "
+			    "FROM connections c" + where + " GROUP BY 1";
+	std::string key = "COALESCE(CAST(s.g AS TEXT), '')", join;
+	if (is_process_screen(q.screen) || q.screen == ScreenKind::parent) {
+		key = std::string("COALESCE(p.") + (q.screen == ScreenKind::parent ? "exe" : process_column(q.screen)) + ", '')";
+		join = " LEFT JOIN processes p ON p.id = s.g";
+	}
+	return "SELECT " + key + ", SUM(s.ev), SUM(s.se), SUM(s.re), MAX(s.lt) FROM (" + inner + ") s" + join + " GROUP BY 1";
+}
+
+std::vector<Row> fetch_rows(ViewDb& db, const Query& q)
+{
+	std::vector<SqlParam> params;
+	std::string sql = screen_sql(db.dialect(), q, params);
+	std::vector<Row> rows;
+	for (auto& r : db.query(sql, params))
+		rows.push_back({r.at(0), to_u64(r.at(1)), to_u64(r.at(2)), to_u64(r.at(3)), r.at(4).empty() ? 0 : std::stod(r.at(4))});
+	return rows;
+}
+
+ExeDetail fetch_detail(ViewDb& db, const std::string& exe)
+{
+	ExeDetail d;
+	d.exe = exe;
+	for (auto& r : db.query("SELECT sha256 FROM processes WHERE exe = ? GROUP BY sha256 ORDER BY MIN(first_seen)", {exe})) {
+		auto v = r.at(0).empty() ? SqlRows{} : db.query("SELECT event FROM verdicts WHERE sha256 = ? ORDER BY time DESC LIMIT 1", {r.at(0)});
+		d.hashes.push_back({r.at(0), v.empty() ? "no verdict" : verdict_text(v.at(0).at(0))});
+	}
+	const std::string ids = "c.exe_id IN (SELECT id FROM processes WHERE exe = ?)";
+	for (auto& r : db.query("SELECT DISTINCT p.exe FROM connections c JOIN processes p ON p.id = c.parent_id WHERE " + ids +
+					" ORDER BY 1 LIMIT 20",
+				{exe}))
+		d.parents.push_back(r.at(0));
+	auto t = db.query("SELECT MIN(c.first_time), MAX(c.last_time) FROM connections c WHERE " + ids, {exe});
+	if (!t.empty() && !t[0].at(0).empty()) {
+		d.first = std::stod(t[0][0]);
+		d.last = std::stod(t[0][1]);
+	}
+	return d;
+}
+
+const char* sort_name(SortKey k)
+{
+	switch (k) {
+	case SortKey::sent: return "sent";
+	case SortKey::recv: return "received";
+	case SortKey::events: return "events";
+	case SortKey::name: return "name";
+	case SortKey::last: return "last seen";
+	}
+	return "?";
+}
+
+std::optional<SortKey> sort_by_name(std::string_view s)
+{
+	for (auto k : {SortKey::sent, SortKey::recv, SortKey::events, SortKey::name, SortKey::last})
+		if (s == sort_name(k) || (k == SortKey::recv && s == "recv") || (k == SortKey::last && s == "last"))
+			return k;
+	return std::nullopt;
+}
+
+void sort_rows(std::vector<Row>& rows, SortKey k, ScreenKind screen)
+{
+	bool numeric = screen == ScreenKind::rport || screen == ScreenKind::uid || screen == ScreenKind::time;
+	auto name_less = [numeric](const Row& a, const Row& b) {
+		if (numeric && a.key.size() != b.key.size())
+			return a.key.size() < b.key.size();
+		return a.key < b.key;
+	};
+	std::stable_sort(rows.begin(), rows.end(), [&](const Row& a, const Row& b) {
+		switch (k) {
+		case SortKey::sent: if (a.sent != b.sent) return a.sent > b.sent; break;
+		case SortKey::recv: if (a.recv != b.recv) return a.recv > b.recv; break;
+		case SortKey::events: if (a.events != b.events) return a.events > b.events; break;
+		case SortKey::last: if (a.last != b.last) return a.last > b.last; break;
+		case SortKey::name: break;
+		}
+		return name_less(a, b);
+	});
+}
+
+const std::vector<std::pair<std::string, double>>& time_ranges()
+{
+	static const std::vector<std::pair<std::string, double>> r = {
+		{"all", 0}, {"1m", 60}, {"3m", 180}, {"5m", 300}, {"10m", 600}, {"15m", 900}, {"30m", 1800},
+		{"1h", 3600}, {"3h", 10800}, {"6h", 21600}, {"12h", 43200}, {"1d", 86400}, {"3d", 259200},
+		{"7d", 604800}, {"30d", 2592000}, {"365d", 31536000},
+	};
+	return r;
+}
+
+double parse_range(const std::string& s)
+{
+	if (s == "all")
+		return 0;
+	size_t used = 0;
+	double n = 0;
+	try {
+		n = std::stod(s, &used);
+	} catch (const std::exception&) {
+		used = 0;
+	}
+	std::string unit = s.substr(used);
+	double mult = unit == "s" ? 1 : unit == "m" ? 60 : unit == "h" ? 3600 : unit == "d" ? 86400 : unit == "w" ? 604800 : 0;
+	if (used == 0 || mult == 0 || n <= 0)
+		throw std::invalid_argument("bad time range '" + s + "' (all, or a number with s, m, h, d or w)");
+	return n * mult;
+}
+
+std::unique_ptr<ViewDb> open_view_db(const std::string& where)
+{
+	if (where.rfind("postgresql://", 0) == 0 || where.rfind("postgres://", 0) == 0)
+		return std::make_unique<PgView>(where);
+	return std::make_unique<SqliteView>(where);
+}
+
+} // namespace snitch

@@ -1,0 +1,87 @@
+#pragma once
+// snitch-view's queries: one SQL per screen over snitch-store's schema
+// (lib/store_schema.cpp), the same text for SQLite and PostgreSQL.
+#include "store_schema.hpp"
+#include <memory>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace snitch {
+
+enum class ScreenKind { exe, name, sha256, parent, domain, raddr, rport, uid, time, cmdline };
+
+struct ScreenInfo {
+	ScreenKind kind;
+	const char* id;     // --screen name
+	const char* title;  // tab and column title
+};
+
+// Every screen, in the left/right cycle order; cmdline ("Commands") last,
+// offered only in a filtered view.
+const std::vector<ScreenInfo>& all_screens();
+const ScreenInfo& screen_info(ScreenKind k);
+std::optional<ScreenKind> screen_by_id(std::string_view id);
+
+struct Filter {
+	ScreenKind kind;
+	std::string value;  // the row key as the screen showed it (unescaped)
+};
+
+struct Query {
+	ScreenKind screen = ScreenKind::exe;
+	std::vector<Filter> filters;
+	double from = 0, to = 0;  // last_time in [from, to); 0: unbounded
+};
+
+struct Row {
+	std::string key;
+	uint64_t events = 0, sent = 0, recv = 0;
+	double last = 0;
+};
+
+enum class SortKey { sent, recv, events, name, last };
+const char* sort_name(SortKey k);
+std::optional<SortKey> sort_by_name(std::string_view s);
+void sort_rows(std::vector<Row>& rows, SortKey k, ScreenKind screen);
+
+using SqlParam = std::variant<std::string, double>;
+using SqlRows = std::vector<std::vector<std::string>>;  // NULL reads as ""
+
+// A read-only connection to snitch-store's database.
+class ViewDb {
+public:
+	virtual ~ViewDb() = default;
+	virtual Dialect dialect() const = 0;
+	// `sql` uses ? placeholders (rewritten to $n for PostgreSQL).
+	virtual SqlRows query(const std::string& sql, const std::vector<SqlParam>& params) = 0;
+};
+
+// A SQLite path (opened read-only, also while snitch-store writes in WAL
+// mode) or a postgresql:// URI.
+std::unique_ptr<ViewDb> open_view_db(const std::string& where);
+
+// The SQL (and its parameters) of one screen: one row per key with events,
+// bytes sent and received, last seen.
+std::string screen_sql(Dialect d, const Query& q, std::vector<SqlParam>& params);
+std::vector<Row> fetch_rows(ViewDb& db, const Query& q);
+
+// The detail panel of one executable path.
+struct ExeDetail {
+	std::string exe;
+	struct Hash {
+		std::string sha256, verdict;
+	};
+	std::vector<Hash> hashes;
+	std::vector<std::string> parents;
+	double first = 0, last = 0;
+};
+ExeDetail fetch_detail(ViewDb& db, const std::string& exe);
+
+// Time ranges of the t/T cycle ("all", "1m" ... "365d"); seconds (0 = all).
+const std::vector<std::pair<std::string, double>>& time_ranges();
+// "all", "90s", "15m", "2h", "1d", "1w"; throws on anything else.
+double parse_range(const std::string& s);
+
+} // namespace snitch

@@ -1,0 +1,162 @@
+#include "view_text.hpp"
+#include <cwchar>
+#include <ctime>
+#include <cstdio>
+
+namespace snitch {
+namespace {
+
+// Decodes one UTF-8 code point at s[i]; returns its length, 0 if invalid.
+size_t decode_utf8(std::string_view s, size_t i, char32_t& cp)
+{
+	auto b = static_cast<unsigned char>(s[i]);
+	size_t n = b < 0x80 ? 1 : (b >> 5) == 0x6 ? 2 : (b >> 4) == 0xe ? 3 : (b >> 3) == 0x1e ? 4 : 0;
+	if (n == 0 || i + n > s.size())
+		return 0;
+	cp = n == 1 ? b : n == 2 ? (b & 0x1f) : n == 3 ? (b & 0x0f) : (b & 0x07);
+	for (size_t k = 1; k < n; ++k) {
+		auto c = static_cast<unsigned char>(s[i + k]);
+		if ((c >> 6) != 0x2)
+			return 0;
+		cp = (cp << 6) | (c & 0x3f);
+	}
+	static constexpr char32_t min_of[] = {0, 0, 0x80, 0x800, 0x10000};
+	if (cp < min_of[n] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return n;
+}
+
+bool is_invisible_control(char32_t cp)
+{
+	return cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp < 0xa0) || (cp >= 0x202a && cp <= 0x202e) ||
+	       (cp >= 0x2066 && cp <= 0x2069) || cp == 0x200e || cp == 0x200f || cp == 0x2028 || cp == 0x2029;
+}
+
+void append_hex(std::string& out, const char* prefix, unsigned v, int digits)
+{
+	char buf[16];
+	std::snprintf(buf, sizeof(buf), "%s%0*x", prefix, digits, v);
+	out += buf;
+}
+
+void append_escape(std::string& out, char32_t cp)
+{
+	switch (cp) {
+	case '\n': out += "\\n"; return;
+	case '\t': out += "\\t"; return;
+	case '\r': out += "\\r"; return;
+	case 0x1b: out += "\\e"; return;
+	default: break;
+	}
+	if (cp < 0x100)
+		append_hex(out, "\\x", static_cast<unsigned>(cp), 2);
+	else
+		append_hex(out, "\\u", static_cast<unsigned>(cp), 4);
+}
+
+int cell_width(char32_t cp)
+{
+	int w = ::wcwidth(static_cast<wchar_t>(cp));
+	if (w >= 0)
+		return w;
+	// C/POSIX locale: count East Asian wide ranges ourselves.
+	bool wide = (cp >= 0x1100 && cp <= 0x115f) || (cp >= 0x2e80 && cp <= 0xa4cf) || (cp >= 0xac00 && cp <= 0xd7a3) ||
+		    (cp >= 0xf900 && cp <= 0xfaff) || (cp >= 0xfe30 && cp <= 0xfe4f) || (cp >= 0xff00 && cp <= 0xff60) ||
+		    (cp >= 0xffe0 && cp <= 0xffe6) || (cp >= 0x1f300 && cp <= 0x1faff) || (cp >= 0x20000 && cp <= 0x3fffd);
+	return wide ? 2 : 1;
+}
+
+} // namespace
+
+std::string escape_text(std::string_view s)
+{
+	std::string out;
+	out.reserve(s.size());
+	for (size_t i = 0; i < s.size();) {
+		char32_t cp = 0;
+		size_t n = decode_utf8(s, i, cp);
+		if (n == 0) {
+			append_hex(out, "\\x", static_cast<unsigned char>(s[i]), 2);
+			++i;
+			continue;
+		}
+		if (cp == '\\')
+			out += "\\\\";
+		else if (is_invisible_control(cp))
+			append_escape(out, cp);
+		else
+			out.append(s.substr(i, n));
+		i += n;
+	}
+	return out;
+}
+
+int display_width(std::string_view s)
+{
+	int w = 0;
+	for (size_t i = 0; i < s.size();) {
+		char32_t cp = 0;
+		size_t n = decode_utf8(s, i, cp);
+		w += n ? cell_width(cp) : 1;
+		i += n ? n : 1;
+	}
+	return w;
+}
+
+std::string fit(std::string_view s, int cells, bool right)
+{
+	if (cells <= 0)
+		return {};
+	std::string out;
+	int w = 0;
+	bool cut = display_width(s) > cells;
+	int room = cut ? cells - 1 : cells;
+	for (size_t i = 0; i < s.size();) {
+		char32_t cp = 0;
+		size_t n = decode_utf8(s, i, cp);
+		int cw = n ? cell_width(cp) : 1;
+		if (w + cw > room)
+			break;
+		out.append(s.substr(i, n ? n : 1));
+		w += cw;
+		i += n ? n : 1;
+	}
+	if (cut) {
+		out += '~';
+		++w;
+	}
+	std::string pad(static_cast<size_t>(cells - w), ' ');
+	return right ? pad + out : out + pad;
+}
+
+std::string human_bytes(uint64_t n)
+{
+	static constexpr const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB"};
+	double v = static_cast<double>(n);
+	int u = 0;
+	while (v >= 1024 && u < 5) {
+		v /= 1024;
+		++u;
+	}
+	char buf[32];
+	if (u == 0)
+		std::snprintf(buf, sizeof(buf), "%llu B", static_cast<unsigned long long>(n));
+	else
+		std::snprintf(buf, sizeof(buf), "%.1f %s", v, units[u]);
+	return buf;
+}
+
+std::string local_time(double t)
+{
+	if (t <= 0)
+		return {};
+	std::time_t s = static_cast<std::time_t>(t);
+	std::tm tm{};
+	if (!::localtime_r(&s, &tm))
+		return {};
+	char buf[32];
+	std::strftime(buf, sizeof(buf), "%Y-%m-%d %H:%M:%S", &tm);
+	return buf;
+}
+
+} // namespace snitch
