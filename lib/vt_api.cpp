@@ -40,8 +40,9 @@ CurlGlobal::CurlGlobal()
 		throw std::runtime_error(std::string("curl_global_init: ") + curl_easy_strerror(rc));
 }
 
-VtApi::VtApi(std::string api_url, std::string key, const std::atomic<bool>& cancel)
-	: base_(std::move(api_url)), key_(std::move(key)), cancel_(cancel), curl_(curl_easy_init())
+VtApi::VtApi(std::string api_url, std::string key, std::string ca_file, const std::atomic<bool>& cancel)
+	: base_(std::move(api_url)), key_(std::move(key)), ca_file_(std::move(ca_file)), cancel_(cancel),
+	  curl_(curl_easy_init())
 {
 	while (!base_.empty() && base_.back() == '/')
 		base_.pop_back();
@@ -89,6 +90,8 @@ HttpReply VtApi::perform(const std::string& url, curl_mime* form)
 	set(CURLOPT_PROTOCOLS_STR, "http,https");
 	set(CURLOPT_SSL_VERIFYPEER, 1L);
 	set(CURLOPT_SSL_VERIFYHOST, 2L);
+	if (!ca_file_.empty())
+		set(CURLOPT_CAINFO, ca_file_.c_str());
 	set(CURLOPT_NOSIGNAL, 1L);
 	set(CURLOPT_CONNECTTIMEOUT, 30L);
 	set(CURLOPT_LOW_SPEED_LIMIT, 1L);  // give up after a minute without progress

@@ -30,7 +30,7 @@ struct HttpReply {
 // time; a set `cancel` flag aborts the transfer in progress.
 class VtApi {
 public:
-	VtApi(std::string api_url, std::string key, const std::atomic<bool>& cancel);
+	VtApi(std::string api_url, std::string key, std::string ca_file, const std::atomic<bool>& cancel);
 	VtApi(const VtApi&) = delete;  // libcurl keeps pointers into this object
 	VtApi& operator=(const VtApi&) = delete;
 
@@ -44,7 +44,7 @@ private:
 	HttpReply perform(const std::string& url, curl_mime* form);
 	template <class T> void set(CURLoption opt, T value);
 
-	std::string base_, key_;
+	std::string base_, key_, ca_file_;
 	const std::atomic<bool>& cancel_;
 	Curl curl_;
 	char errbuf_[CURL_ERROR_SIZE] = {};

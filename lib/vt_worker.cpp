@@ -58,7 +58,7 @@ template <class Fn> void with_signals_blocked(Fn fn)
 } // namespace
 
 VtWorker::VtWorker(VtSettings settings, const std::string& cache_path)
-	: s_(std::move(settings)), store_(cache_path), api_(s_.api_url, s_.key, stop_),
+	: s_(std::move(settings)), store_(cache_path), api_(s_.api_url, s_.key, s_.ca_file, stop_),
 	  wake_(eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK))
 {
 	if (!wake_)

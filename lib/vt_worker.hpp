@@ -17,6 +17,7 @@ namespace snitch {
 struct VtSettings {
 	std::string api_url = "https://www.virustotal.com";
 	std::string key;                 // never logged, never in an event
+	std::string ca_file;             // CA bundle to trust instead of the system's ("" = system)
 	double request_limit = 15;       // seconds between two requests (the free quota is 4 a minute)
 	bool upload = false;             // upload unknown executables
 	long max_attempts = 5;           // failed requests per hash before it is given up (with an error event)

@@ -10,7 +10,8 @@ line per request ("METHOD PATH key=ok|bad [detail]") to --log.
 --script PREFIX=R,R,...  the next requests whose path (after /api/v3/) starts
                          with PREFIX get these answers, in order, before the
                          normal one: an HTTP status (429, 401, 500...), "garbage"
-                         (200 with a non-JSON body) or "close" (no answer at all)
+                         (200 with a non-JSON body), "close" (no answer at all)
+                         or "hold" (the normal answer once the --release file exists)
 --queued-polls N         analyses report "queued" N times before "completed"
 --tls CERT KEY           serve HTTPS with this certificate
 Prints "listening PORT" on stdout once it accepts connections.
@@ -18,9 +19,11 @@ Prints "listening PORT" on stdout once it accepts connections.
 import argparse
 import hashlib
 import json
+import os
 import ssl
 import sys
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 DIRECT_UPLOAD_MAX = 32 << 20
@@ -35,6 +38,7 @@ def parse_args():
     p.add_argument("--script", action="append", default=[])
     p.add_argument("--queued-polls", type=int, default=1)
     p.add_argument("--tls", nargs=2)
+    p.add_argument("--release", default="")
     return p.parse_args()
 
 
@@ -53,6 +57,7 @@ class State:
             prefix, answers = s.split("=")
             self.scripts.append([prefix, answers.split(",")])
         self.queued_polls = args.queued_polls
+        self.release = args.release
         self.analyses = {}  # id -> [sha256, polls so far]
 
     def scripted(self, path):
@@ -101,6 +106,12 @@ class Handler(BaseHTTPRequestHandler):
             self.error(401, "WrongCredentialsError", "Wrong API key")
             return True
         answer = ST.scripted(api)
+        if answer == "hold":
+            for _ in range(1200):
+                if os.path.exists(ST.release):
+                    break
+                time.sleep(0.05)
+            answer = None
         if answer is None:
             return False
         if answer == "close":

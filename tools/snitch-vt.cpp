@@ -10,7 +10,7 @@
 namespace {
 
 struct Options {
-	std::string config, cache, api_url = "https://www.virustotal.com";
+	std::string config, cache, cacert, api_url = "https://www.virustotal.com";
 	std::optional<double> request_limit;
 	bool upload = false;
 	long max_attempts = 5;
@@ -22,6 +22,8 @@ void make_options(CLI::App& app, Options& o)
 	app.add_option("-c,--config", o.config, "picosnitch config.json (default: <config dir>/config.json)");
 	app.add_option("--cache", o.cache, "SQLite file of verdicts and queue (default: <config dir>/vt_cache.db)");
 	app.add_option("--api-url", o.api_url, "VirusTotal API base URL")->capture_default_str();
+	app.add_option("--cacert", o.cacert, "CA certificates to trust for the API instead of the system's (PEM file)")
+		->check(CLI::ExistingFile);
 	app.add_option("--request-limit", o.request_limit, "Seconds between requests (overrides \"VT request limit (seconds)\")")
 		->check(CLI::Range(0.0, 86400.0));
 	app.add_flag("--upload", o.upload, "Upload unknown executables (as \"VT file upload\": true)");
@@ -57,6 +59,7 @@ int run(const Options& o)
 		return snitch::run_passthrough();
 	}
 	s.api_url = o.api_url;
+	s.ca_file = o.cacert;
 	s.request_limit = o.request_limit.value_or(cfg.vt_request_limit_seconds);
 	s.upload = o.upload || cfg.vt_file_upload;
 	s.max_attempts = o.max_attempts;
