@@ -10,25 +10,49 @@ namespace od = simdjson::ondemand;
 
 enum class Field { other, type, pid, dev, ino, exe, hash_key, parent, grandparent };
 
-Field classify(std::string_view key)
+// Keys are compared raw, as simdjson's operator== does: the keys we look for
+// are plain ASCII and are never written with escapes.
+Field classify(od::raw_json_string key)
 {
-	if (key == "pid")
-		return Field::pid;
-	if (key == "dev")
-		return Field::dev;
-	if (key == "ino")
-		return Field::ino;
-	if (key == "exe")
-		return Field::exe;
-	if (key == "type")
-		return Field::type;
-	if (key == "sha256" || key == "sha256_error")
-		return Field::hash_key;
-	if (key == "parent")
-		return Field::parent;
-	if (key == "grandparent")
-		return Field::grandparent;
-	return Field::other;
+	switch (key.raw()[0]) {
+	case 'p':
+		return key == "pid" ? Field::pid : key == "parent" ? Field::parent : Field::other;
+	case 'd':
+		return key == "dev" ? Field::dev : Field::other;
+	case 'i':
+		return key == "ino" ? Field::ino : Field::other;
+	case 'e':
+		return key == "exe" ? Field::exe : Field::other;
+	case 't':
+		return key == "type" ? Field::type : Field::other;
+	case 's':
+		return key == "sha256" || key == "sha256_error" ? Field::hash_key : Field::other;
+	case 'g':
+		return key == "grandparent" ? Field::grandparent : Field::other;
+	default:
+		return Field::other;
+	}
+}
+
+// The text of a JSON string value: a view into the line when it has no
+// escapes (the usual case), else unescaped into `storage`.
+bool string_text(od::value v, std::string& storage, std::string_view& out)
+{
+	std::string_view tok = v.raw_json_token();
+	size_t end = tok.find_last_of('"');
+	if (tok.empty() || tok.front() != '"' || end == 0 || end == std::string_view::npos)
+		return false;
+	std::string_view body = tok.substr(1, end - 1);
+	if (body.find('\\') == std::string_view::npos) {
+		out = body;
+		return true;
+	}
+	Json s = Json::parse(tok.substr(0, end + 1), nullptr, false);
+	if (!s.is_string())
+		return false;
+	storage = s.get<std::string>();
+	out = storage;
+	return true;
 }
 
 // Reads the fields that identify a process; false when `f` is none of them.
@@ -47,7 +71,7 @@ bool read_identity(Field f, od::value v, ExeHashFilter::Target& t)
 		t.has_ino = !v.get_uint64().get(t.ref.ino);
 		return true;
 	case Field::exe:
-		if (v.get_string().get(t.ref.exe))
+		if (!string_text(v, t.exe_storage, t.ref.exe))
 			t.ref.exe = {};
 		return true;
 	case Field::hash_key:
@@ -93,19 +117,23 @@ void ExeHashFilter::handle(std::string_view line, JsonlWriter& out)
 	targets_[0].present = true;
 	targets_[1].label = "parent";
 	targets_[2].label = "grandparent";
-	std::string_view type, nested[3];
-	bool has_type = false;
+	std::string_view nested[3];
+	bool has_type = false, hashable = false;
 	for (auto field : obj) {
-		std::string_view key;
-		if (field.unescaped_key().get(key))
+		od::raw_json_string key;
+		if (field.key().get(key))
 			throw std::runtime_error("not a JSON object: bad key");
 		Field f = classify(key);
 		od::value v;
 		if (field.value().get(v))
 			throw std::runtime_error("not a JSON object: bad value");
-		if (f == Field::type)
-			has_type = !v.get_string().get(type);
-		else if (f == Field::parent || f == Field::grandparent)
+		od::raw_json_string type;
+		if (f == Field::type && !v.get_raw_json_string().get(type)) {
+			has_type = true;
+			hashable = type == "flow" || type == "exec";
+		} else if (f == Field::type) {
+			has_type = false;
+		} else if (f == Field::parent || f == Field::grandparent)
 			nested[f == Field::parent ? 1 : 2] = object_raw(v);
 		else
 			read_identity(f, v, targets_[0]);
@@ -114,7 +142,7 @@ void ExeHashFilter::handle(std::string_view line, JsonlWriter& out)
 		throw std::runtime_error("not a JSON object: bytes after the closing brace");
 	if (!has_type)
 		throw std::runtime_error("no \"type\" string");
-	if (type != "flow" && type != "exec") {
+	if (!hashable) {
 		out.write_line(line);
 		return;
 	}
@@ -153,8 +181,8 @@ void ExeHashFilter::read_nested(int i, std::string_view raw, std::string_view li
 	if (sub_parser_[i - 1].iterate(buf.data(), raw.size(), buf.size()).get(doc) || doc.get_object().get(obj))
 		throw std::runtime_error(std::string("not a JSON object: bad \"") + t.label + "\"");
 	for (auto field : obj) {
-		std::string_view key;
-		if (field.unescaped_key().get(key))
+		od::raw_json_string key;
+		if (field.key().get(key))
 			throw std::runtime_error(std::string("not a JSON object: bad key in \"") + t.label + "\"");
 		od::value v;
 		if (field.value().get(v))

@@ -25,6 +25,7 @@ public:
 		const char* label = "";   // "", "parent", "grandparent"
 		bool present = false;
 		ExeRef ref;
+		std::string exe_storage; // ref.exe when it had to be unescaped
 		bool has_dev = false, has_ino = false;
 		bool has_hash_key = false; // "sha256" or "sha256_error" already there
 		size_t close = 0;          // offset of the object's closing brace in the line
