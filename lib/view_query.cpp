@@ -206,8 +206,8 @@ std::string verdict_text(const std::string& event)
 	std::string status = j.value("status", std::string("?"));
 	if (!j.contains("malicious"))
 		return status;
-	return std::to_string(j.value("malicious", 0)) + " malicious, " + std::to_string(j.value("suspicious", 0)) +
-	       " suspicious (" + status + ")";
+	return status + ": " + std::to_string(j.value("malicious", 0)) + " malicious, " +
+	       std::to_string(j.value("suspicious", 0)) + " suspicious";
 }
 
 } // namespace

@@ -90,7 +90,7 @@ std::string column_header(const Columns& c, const std::string& title)
 	if (c.last)
 		s += ' ' + fit("LAST SEEN", c.last);
 	if (c.bar)
-		s += ' ' + fit("BANDWIDTH", c.bar);
+		s += ' ' + fit(c.bar >= 9 ? "BANDWIDTH" : "", c.bar);
 	return s;
 }
 
@@ -277,7 +277,7 @@ void Browser::draw_detail(int y, int height)
 	}
 	std::vector<std::string> lines;
 	for (const auto& h : detail_.hashes)
-		lines.push_back("sha256 " + (h.sha256.empty() ? std::string("(none)") : escape_text(h.sha256)) + "  " + escape_text(h.verdict));
+		lines.push_back((h.sha256.empty() ? std::string("(no sha256)") : escape_text(h.sha256)) + "  " + escape_text(h.verdict));
 	std::string parents = "parents:";
 	for (const auto& p : detail_.parents)
 		parents += " " + escape_text(p);

@@ -54,7 +54,12 @@ snitch::ViewState initial_state(const Options& o)
 			throw CLI::ValidationError("--filter", "expected SCREEN=VALUE, got '" + f + "'");
 		s.filters.push_back({screen_or_throw(f.substr(0, eq)), f.substr(eq + 1)});
 	}
-	double span = snitch::parse_range(o.range);
+	double span = 0;
+	try {
+		span = snitch::parse_range(o.range);
+	} catch (const std::invalid_argument& e) {
+		throw CLI::ValidationError("--range", e.what());
+	}
 	const auto& ranges = snitch::time_ranges();
 	s.range = ranges.size();
 	for (size_t i = 0; i < ranges.size(); ++i)

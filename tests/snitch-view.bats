@@ -1,0 +1,317 @@
+# snitch-view: a database that the real snitch-store wrote from a known event
+# file (tests/fixtures/view-events.jsonl), read with --print and in tmux.
+
+setup() {
+	load helpers
+	isolate_home
+	BG_PIDS=()
+	export TZ=UTC LANG=C.UTF-8 LC_ALL=C.UTF-8
+	FIXTURE="$SNITCH_ROOT/tests/fixtures/view-events.jsonl"
+	DB="$BATS_TEST_TMPDIR/snitch.db"
+	CONF="$BATS_TEST_TMPDIR/none.json"
+	echo '{}' >"$CONF"
+	TMUX_SOCK="snitch-view-$$-$BATS_SUITE_TEST_NUMBER"
+	# the fixture's reference time: events are at T+10 ... T+80, one at T-2d
+	T=1795000000
+}
+
+teardown() {
+	tmux -L "$TMUX_SOCK" kill-server 2>/dev/null || true
+	kill_background
+	if declare -F pg_stop_all >/dev/null; then pg_stop_all; fi
+}
+
+store_fixture() { # [DB]
+	snitch-store --config "$CONF" --db "${1:-$DB}" -q <"$FIXTURE"
+}
+
+view_print() {
+	snitch-view --config "$CONF" --db "$DB" --print "$@"
+}
+
+# The fields of one --print row whose key (last column) is KEY:
+# "EVENTS SENT RECEIVED".
+print_row() { # KEY ARGS...
+	local key=$1; shift
+	view_print "$@" | awk -v k="$key" 'NR > 1 { line = $0; sub(/^ *[0-9]+ +[0-9]+ +[0-9]+ +[0-9-]+ [0-9:]+ /, "", line);
+		if (line == k) print $1, $2, $3 }'
+}
+
+require_tmux() {
+	command -v tmux >/dev/null || skip_or_fail "tmux not installed"
+}
+
+# The TUI in a detached 100x30 tmux session on its own server.
+start_view() { # ARGS...
+	require_tmux
+	tmux -L "$TMUX_SOCK" new-session -d -x 100 -y 30 -s view \
+		"env TZ=UTC LANG=C.UTF-8 LC_ALL=C.UTF-8 $SNITCH_ROOT/.output/bin/snitch-view --config $CONF $*; sleep 60" 3>&-
+	wait_screen "? help"
+}
+
+screen() {
+	tmux -L "$TMUX_SOCK" capture-pane -t view -p
+}
+
+keys() {
+	tmux -L "$TMUX_SOCK" send-keys -t view "$@"
+}
+
+# Waits until the screen shows TEXT (fixed string); fails showing the screen.
+wait_screen() { # TEXT [SECONDS]
+	local i
+	for ((i = 0; i < ${2:-15} * 10; i++)); do
+		screen 2>/dev/null | grep -qF -- "$1" && return 0
+		sleep 0.1
+	done
+	screen >&2
+	fail "screen never showed: $1"
+}
+
+# The first screen line containing TEXT as "KEY EVENTS SENT UNIT RECEIVED UNIT"
+# (a selection mark "> " dropped).
+screen_row() { # TEXT
+	screen | grep -F -- "$1" | head -1 | sed 's/^> //' | awk '{ print $1, $2, $3, $4, $5, $6 }'
+}
+
+@test "snitch-view --print totals every executable exactly" {
+	store_fixture
+	run -0 --separate-stderr view_print --screen exe
+	assert_line --index 0 --regexp '^ +EVENTS +SENT +RECEIVED +LAST_SEEN +Executables$'
+	assert_equal "${#lines[@]}" 6
+	# sorted by bytes sent: firefox, ssh, curl, app, the escaped one
+	assert_line --index 1 '        44        1050624        5246976 2026-11-18 11:07:30 /usr/lib/firefox/firefox'
+	assert_line --index 2 '        10           5000           7000 2026-11-18 11:08:00 /usr/bin/ssh'
+	assert_line --index 3 '        11           1450           4700 2026-11-18 11:07:10 /usr/bin/curl'
+	assert_line --index 4 '         2             64            128 2026-11-18 11:07:50 /opt/日本語/app'
+	# the sums agree with the event file itself
+	want=$(jq -rs '[.[] | select(.type == "flow" and .exe == "/usr/bin/curl")] | "\(map(.events) | add) \(map(.sent) | add) \(map(.recv) | add)"' "$FIXTURE")
+	assert_equal "$(print_row /usr/bin/curl)" "$want"
+}
+
+@test "snitch-view --print shows every screen's grouping" {
+	store_fixture
+	assert_equal "$(print_row example.com --screen domain)" "9 2198 7096"
+	assert_equal "$(print_row '(none)' --screen domain)" "12 5064 7128"
+	assert_equal "$(print_row mozilla.org --screen domain)" "40 1048576 5242880"
+	assert_equal "$(print_row 443 --screen port)" "54 1051774 5250976"
+	assert_equal "$(print_row 93.184.215.14 --screen ip)" "9 2198 7096"
+	assert_equal "$(print_row /usr/bin/bash --screen parent)" "14 1524 4848"
+	assert_equal "$(print_row '(unknown)' --screen parent)" "10 5000 7000"
+	assert_equal "$(print_row 0 --screen user)" "1 10 20"
+	assert_equal "$(print_row 1000 --screen user)" "67 1057138 5258804"
+	assert_equal "$(print_row firefox --screen name)" "44 1050624 5246976"
+	assert_equal "$(print_row bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb --screen sha256)" "44 1050624 5246976"
+	assert_equal "$(print_row '2026-11-16 11:06:00' --screen time)" "5 1000 1000"
+}
+
+@test "snitch-view --print stacks filters: exe, then domain, then port" {
+	store_fixture
+	run -0 --separate-stderr view_print --filter exe=/usr/bin/curl --screen domain --sort name
+	assert_equal "${#lines[@]}" 4
+	assert_line --index 1 --regexp '^ +5 +150 +3000 .* example\.com$'
+	assert_line --index 2 --regexp '^ +5 +1000 +1000 .* example\.net$'
+	assert_line --index 3 --regexp '^ +1 +300 +700 .* example\.org$'
+	run -0 --separate-stderr view_print --filter exe=/usr/lib/firefox/firefox --filter domain=example.com --screen port
+	assert_equal "${#lines[@]}" 2
+	assert_line --index 1 --regexp '^ +4 +2048 +4096 .* 443$'
+	assert_equal "$(print_row 'curl https://example.com' --filter exe=/usr/bin/curl --screen cmdline)" "5 150 3000"
+}
+
+@test "snitch-view --print time ranges and earlier periods" {
+	store_fixture
+	# one day back from T: curl's event of two days earlier drops out
+	assert_equal "$(print_row /usr/bin/curl --range 1d --now $T)" "6 450 3700"
+	# the period before holds only that event
+	run -0 --separate-stderr view_print --range 1d --now $T --period 1
+	assert_equal "${#lines[@]}" 2
+	assert_line --index 1 --regexp '^ +5 +1000 +1000 2026-11-16 11:06:40 /usr/bin/curl$'
+	run -0 --separate-stderr view_print --range 1m --now $((T + 100))
+	assert_equal "${#lines[@]}" 5  # firefox (T+50), ssh (T+80), app (T+70), evil (T+60)
+	refute_output --partial curl
+}
+
+@test "snitch-view escapes control characters in names, domains and paths" {
+	store_fixture
+	run -0 --separate-stderr view_print --screen exe
+	assert_line --index 5 '         1             10             20 2026-11-18 11:07:40 /tmp/\e[2Jevil\nname'
+	refute_output --partial $'\e'
+	run -0 --separate-stderr view_print --screen name --search IL
+	assert_line --index 1 --regexp ' ev\\e\[31mil$'
+	run -0 --separate-stderr view_print --screen domain --search bad
+	assert_line --index 1 --regexp ' bad\\x07\.example$'
+	run -0 --separate-stderr view_print --screen cmdline --filter name=$'ev\e[31mil'
+	assert_line --index 1 --regexp ' evil \\e\]0;pwned\\x07$'
+	refute_output --partial $'\a'
+}
+
+@test "snitch-view --print --detail lists hashes with verdicts, parents, first and last seen" {
+	store_fixture
+	run -0 --separate-stderr view_print --detail /usr/bin/curl
+	assert_output "path: /usr/bin/curl
+sha256: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa  found: 0 malicious, 1 suspicious
+parent: /usr/bin/bash
+first seen: 2026-11-16 11:06:40
+last seen: 2026-11-18 11:07:10"
+	run -0 --separate-stderr view_print --detail /usr/bin/ssh
+	assert_line --index 1 'sha256: dddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddd  no verdict'
+}
+
+@test "snitch-view reports usage errors with 2 and a missing database with 1" {
+	store_fixture
+	run -2 --separate-stderr view_print --screen nosuch
+	assert_equal "$stderr" "snitch-view: --screen: unknown screen 'nosuch'"
+	run -2 --separate-stderr view_print --range 2x
+	run -2 --separate-stderr view_print --filter exe
+	run -1 --separate-stderr snitch-view --print --db "$BATS_TEST_TMPDIR/missing.db"
+	assert_output ""
+	[[ "$stderr" == *missing.db* ]]
+	[[ ! -e "$BATS_TEST_TMPDIR/missing.db" ]] || fail "snitch-view created the database"
+}
+
+@test "snitch-view reads the database read-only while snitch-store writes it" {
+	mkfifo "$BATS_TEST_TMPDIR/in"
+	snitch-store --config "$CONF" --db "$DB" -q -w 0.1 <"$BATS_TEST_TMPDIR/in" 3>&- &
+	BG_PIDS+=("$!")
+	exec 5>"$BATS_TEST_TMPDIR/in"
+	head -3 "$FIXTURE" >&5
+	local i
+	for ((i = 0; i < 100; i++)); do
+		[[ "$(print_row /usr/bin/curl 2>/dev/null)" == "6 450 3700" ]] && break
+		sleep 0.1
+	done
+	assert_equal "$(print_row /usr/bin/curl)" "6 450 3700"
+	[[ "$(sqlite3 "$DB" 'PRAGMA journal_mode')" == wal ]] || fail "store is not in WAL mode"
+	tail -n +4 "$FIXTURE" >&5
+	for ((i = 0; i < 100; i++)); do
+		[[ "$(print_row /usr/bin/curl 2>/dev/null)" == "11 1450 4700" ]] && break
+		sleep 0.1
+	done
+	assert_equal "$(print_row /usr/bin/curl)" "11 1450 4700"
+	exec 5>&-
+	wait "${BG_PIDS[0]}"
+	BG_PIDS=()
+	# read-only: no write is possible through the view's connection
+	chmod 0444 "$DB"
+	run -0 --separate-stderr view_print --screen exe
+	chmod 0644 "$DB"
+}
+
+@test "snitch-view TUI shows the first screen's numbers and filters with enter" {
+	store_fixture
+	start_view --db "$DB"
+	wait_screen "/usr/lib/firefox/firefox"
+	assert_equal "$(screen_row /usr/bin/curl)" "/usr/bin/curl 11 1.4 KiB 4.6 KiB"
+	wait_screen "  /usr/bin/curl                         11    1.4 KiB    4.6 KiB 11-18 11:07:10 #"
+	wait_screen "> /usr/lib/firefox/firefox"
+	assert_equal "$(screen_row firefox/firefox)" "/usr/lib/firefox/firefox 44 1.0 MiB 5.0 MiB"
+	assert_equal "$(screen_row /usr/bin/ssh)" "/usr/bin/ssh 10 4.9 KiB 6.8 KiB"
+	# the lower pane breaks the selection (firefox) down by host name
+	wait_screen "Host names of /usr/lib/firefox/firefox"
+	assert_equal "$(screen_row mozilla.org)" "mozilla.org 40 1.0 MiB 5.0 MiB"
+	keys Down Down Enter
+	wait_screen "filters: exe=/usr/bin/curl"
+	wait_screen "Host names (4/9)"
+	wait_screen "> example.net"
+	assert_equal "$(screen_row example.com)" "example.com 5 150 B 2.9 KiB"
+	assert_equal "$(screen_row example.net)" "example.net 5 1000 B 1000 B"
+	assert_equal "$(screen_row example.org)" "example.org 1 300 B 700 B"
+	# second filter: domain, then the Ports screen
+	keys Enter
+	wait_screen "filters: exe=/usr/bin/curl > domain=example.net"
+	wait_screen "Ports"
+	assert_equal "$(screen_row '> 443')" "443 5 1000 B 1000 B"
+	keys BSpace BSpace
+	wait_screen "filters: none"
+	wait_screen "Executables (1/9)"
+	keys q
+	wait_screen "" 1
+}
+
+@test "snitch-view TUI cycles time ranges and history periods" {
+	store_fixture
+	start_view --db "$DB" --now $T
+	wait_screen "all time"
+	for _ in $(seq 11); do keys t; done
+	wait_screen "last 1d"
+	wait_screen "5 rows"
+	assert_equal "$(screen_row /usr/bin/curl)" "/usr/bin/curl 6 450 B 3.6 KiB"
+	keys h
+	wait_screen "1d, 1 period back"
+	wait_screen "1 rows"
+	assert_equal "$(screen_row /usr/bin/curl)" "/usr/bin/curl 5 1000 B 1000 B"
+	keys H
+	wait_screen "last 1d"
+	keys T
+	wait_screen "last 12h"
+}
+
+@test "snitch-view TUI screens, search, sort and help" {
+	store_fixture
+	start_view --db "$DB"
+	keys Right
+	wait_screen "Names (2/9)"
+	keys Right Right Right
+	wait_screen "Host names (5/9)"
+	assert_equal "$(screen_row '(none)')" "(none) 12 4.9 KiB 7.0 KiB"
+	keys Left Left Left Left
+	wait_screen "Executables (1/9)"
+	keys / s s h Enter
+	wait_screen "search: ssh"
+	wait_screen "1 rows"
+	assert_equal "$(screen_row /usr/bin/ssh)" "/usr/bin/ssh 10 4.9 KiB 6.8 KiB"
+	keys / BSpace BSpace BSpace Enter
+	wait_screen "5 rows"
+	keys o
+	wait_screen "sort: received"
+	keys o o
+	wait_screen "sort: name"
+	# by name: /opt first
+	[[ "$(screen | sed -n 4p)" == "> /opt/日本語/app"* ]] || { screen >&2; fail "not sorted by name"; }
+	keys '?'
+	wait_screen "snitch-view keys"
+	keys x
+	sleep 0.3
+	! screen | grep -qF "snitch-view keys" || fail "help stayed open"
+}
+
+@test "snitch-view TUI shows the detail panel and escaped names" {
+	store_fixture
+	start_view --db "$DB" --sort name
+	wait_screen 'evil\nname'
+	assert_equal "$(screen_row 'evil\nname')" '/tmp/\e[2Jevil\nname 1 10 B 20 B'
+	# the escape sequence was not sent to the terminal: the screen is intact
+	wait_screen "snitch-view | Executables"
+	keys Down Down
+	wait_screen "> /usr/bin/curl"
+	keys d
+	wait_screen "Detail: /usr/bin/curl"
+	wait_screen "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa  found: 0 malicious, 1 suspicious"
+	wait_screen "parents: /usr/bin/bash"
+	wait_screen "first seen 2026-11-16 11:06:40  last seen 2026-11-18 11:07:10"
+	# UTF-8 keeps the columns aligned: the events column ends where curl's does
+	local a b
+	a=$(screen | grep -F '/opt/日本語/app' | sed 's/\( 2\) .*/\1/')
+	b=$(screen | grep -F '/usr/bin/curl' | head -1 | sed 's/\( 11\) .*/\1/')
+	assert_equal "$(printf %s "$a" | wc -L)" "$(printf %s "$b" | wc -L)"
+}
+
+@test "snitch-view TUI redraws on resize and is usable at 80x24" {
+	store_fixture
+	start_view --db "$DB"
+	wait_screen "/usr/bin/curl"
+	tmux -L "$TMUX_SOCK" resize-window -t view -x 80 -y 24
+	local i
+	for ((i = 0; i < 100; i++)); do
+		[[ "$(screen | sed -n 24p)" == " ? help"* ]] && break
+		sleep 0.1
+	done
+	[[ "$(screen | sed -n 24p)" == " ? help"* ]] || { screen >&2; fail "footer not on line 24"; }
+	assert_equal "$(screen | awk '{ if (length($0) > m) m = length($0) } END { print m <= 80 }')" 1
+	assert_equal "$(screen_row /usr/bin/curl)" "/usr/bin/curl 11 1.4 KiB 4.6 KiB"
+	wait_screen "Host names of /usr/lib/firef~"
+	tmux -L "$TMUX_SOCK" resize-window -t view -x 40 -y 6
+	wait_screen "terminal too small"
+	tmux -L "$TMUX_SOCK" resize-window -t view -x 100 -y 30
+	wait_screen "BANDWIDTH"
+}
