@@ -315,3 +315,27 @@ last seen: 2026-11-18 11:07:10"
 	tmux -L "$TMUX_SOCK" resize-window -t view -x 100 -y 30
 	wait_screen "BANDWIDTH"
 }
+
+@test "snitch-view shows the same screens on a PostgreSQL log" {
+	load pg_helpers
+	pg_start
+	pg_store_schema
+	store_fixture
+	store_fixture "$PG_URI"
+	[[ "$(pg_sql 'SELECT SUM(events) FROM connections')" == 68 ]] || fail "store did not write all events to PostgreSQL"
+	local s
+	for s in exe name sha256 parent domain ip port user time; do
+		diff <(view_print --screen "$s" --sort name) \
+			<(snitch-view --config "$CONF" --db "$PG_URI" --print --screen "$s" --sort name) \
+			|| fail "screen $s differs between SQLite and PostgreSQL"
+	done
+	run -0 --separate-stderr snitch-view --config "$CONF" --db "$PG_URI" --print --filter exe=/usr/bin/curl --screen domain --range 1d --now $T
+	assert_equal "${#lines[@]}" 3
+	assert_line --index 1 --regexp '^ +1 +300 +700 .* example\.org$'
+	assert_line --index 2 --regexp '^ +5 +150 +3000 .* example\.com$'
+	run -0 --separate-stderr snitch-view --config "$CONF" --db "$PG_URI" --print --detail /usr/bin/curl
+	assert_line --index 1 'sha256: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa  found: 0 malicious, 1 suspicious'
+	start_view --db "$PG_URI"
+	wait_screen "/usr/bin/curl"
+	assert_equal "$(screen_row /usr/bin/curl)" "/usr/bin/curl 11 1.4 KiB 4.6 KiB"
+}
