@@ -151,14 +151,20 @@ void NotifyPolicy::add_item(Item item, double now)
 {
 	if (items_.empty())
 		items_since_ = now;
+	items_last_ = now;
 	items_.push_back(std::move(item));
+}
+
+double NotifyPolicy::items_due() const
+{
+	return std::min(items_last_ + o_.window, items_since_ + std::max(o_.max_gather, o_.window));
 }
 
 double NotifyPolicy::next_deadline() const
 {
 	double d = std::numeric_limits<double>::infinity();
 	if (!items_.empty())
-		d = items_since_ + o_.window;
+		d = items_due();
 	if (errors_)
 		d = std::min(d, std::max(errors_since_ + o_.window, last_error_notice_ + o_.error_interval));
 	return d;
@@ -167,7 +173,7 @@ double NotifyPolicy::next_deadline() const
 std::vector<Notification> NotifyPolicy::take_due(double now, bool final)
 {
 	std::vector<Notification> out;
-	if (!items_.empty() && (final || now >= items_since_ + o_.window))
+	if (!items_.empty() && (final || now >= items_due()))
 		take_items(out);
 	if (errors_ && (final || now >= std::max(errors_since_ + o_.window, last_error_notice_ + o_.error_interval)))
 		take_errors(out, now);

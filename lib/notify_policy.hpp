@@ -10,7 +10,8 @@
 namespace snitch {
 
 struct NotifyPolicyOptions {
-	double window = 1.0;           // seconds a burst is gathered before it is told
+	double window = 1.0;           // a burst is told once this many seconds pass without more of it
+	double max_gather = 5.0;       // ...or this long after it began, whichever comes first
 	double error_interval = 10.0;  // at most one error notification this often
 	size_t individual_max = 3;     // up to this many of a kind in one window: one notification each
 	size_t list_max = 50;          // lines listed in a folded notification
@@ -41,11 +42,12 @@ private:
 	void add_item(Item item, double now);
 	void take_items(std::vector<Notification>& out);
 	void take_errors(std::vector<Notification>& out, double now);
+	double items_due() const;
 
 	Summary& summary_;
 	NotifyPolicyOptions o_;
 	std::vector<Item> items_;
-	double items_since_ = 0;
+	double items_since_ = 0, items_last_ = 0;
 	uint64_t errors_ = 0;
 	std::string last_error_;
 	double errors_since_ = 0;

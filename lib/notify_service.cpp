@@ -17,8 +17,13 @@ NotifyService::NotifyService(NotifyServiceOptions o)
 
 void NotifyService::on_line(std::string_view line, JsonlWriter& out)
 {
-	Json e = parse_event(line);
-	out.write_line(line);
+	Json e;
+	try {
+		e = parse_event(line);
+	} catch (const std::exception&) {
+		e = parse_event(utf8_repaired(line));  // still malformed: throws, the line is reported
+	}
+	out.write_line(line);  // unchanged, invalid bytes and all
 	if (policy_.observe(e, epoch_now()))
 		dirty_ = true;
 }

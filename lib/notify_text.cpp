@@ -73,4 +73,20 @@ std::string notify_escape(std::string_view s, size_t max_bytes)
 	return out;
 }
 
+std::string utf8_repaired(std::string_view s)
+{
+	std::string out;
+	out.reserve(s.size() + 8);
+	for (size_t i = 0; i < s.size();) {
+		uint32_t cp = 0;
+		size_t len = decode_utf8(s, i, cp);
+		if (len)
+			out.append(s.substr(i, len));
+		else
+			out += replacement;
+		i += len ? len : 1;
+	}
+	return out;
+}
+
 } // namespace snitch

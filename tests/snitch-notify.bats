@@ -1,0 +1,298 @@
+# snitch-notify: a real dbus-daemon session bus started by each test, a
+# recording Notifications server on it (tests/notify_listener.py), and checks of
+# exactly which events notify and what the notifications say.
+
+setup() {
+	load helpers
+	isolate_home
+	BG_PIDS=()
+	unset SUDO_USER DBUS_SESSION_BUS_ADDRESS
+	DIR="$BATS_TEST_TMPDIR/picosnitch"
+	RECORD="$BATS_TEST_TMPDIR/notifications.jsonl"
+	LISTENER="$SNITCH_ROOT/tests/notify_listener.py"
+	mkdir -p "$DIR"
+	/usr/bin/python3 -c 'import dbus, gi' 2>/dev/null || skip_or_fail "python3-dbus and python3-gi are needed for the D-Bus listener"
+	command -v dbus-daemon >/dev/null || skip_or_fail "dbus-daemon (package dbus) is not installed"
+}
+
+teardown() {
+	exec 7>&-
+	kill_background
+	[[ -n "${BUS_DIR:-}" ]] && rm -rf "$BUS_DIR"
+	true
+}
+
+# A session bus at unix:path=$1 with the recording listener on it, both run
+# as user $2 (default: us). Exports DBUS_SESSION_BUS_ADDRESS.
+start_bus() { # SOCKET [USER]
+	local sock=$1 as=()
+	[[ -n "${2:-}" ]] && as=(setpriv --reuid="$2" --regid="$2" --clear-groups)
+	"${as[@]}" dbus-daemon --session --nofork --address="unix:path=$sock" --print-address \
+		>"$BATS_TEST_TMPDIR/bus.out" 2>"$BATS_TEST_TMPDIR/bus.err" 3>&- 7>&- &
+	BG_PIDS+=("$!")
+	wait_for_line "$BATS_TEST_TMPDIR/bus.out" "unix:path=" 30
+	export DBUS_SESSION_BUS_ADDRESS="unix:path=$sock"
+	"${as[@]}" /usr/bin/python3 "$LISTENER" "$RECORD" >"$BATS_TEST_TMPDIR/listener.out" 2>&1 3>&- 7>&- &
+	BG_PIDS+=("$!")
+	wait_for_line "$BATS_TEST_TMPDIR/listener.out" listening 30
+}
+
+# Everything recorded so far, as one JSON array.
+recorded() {
+	if [[ -s "$RECORD" ]]; then jq -s . "$RECORD"; else echo '[]'; fi
+}
+
+# A flow event line as snitch-hash writes it.
+flow() { # COMM EXE SHA256 [PARENT_COMM PARENT_EXE]
+	jq -cn --arg comm "$1" --arg exe "$2" --arg sha "$3" --arg pc "${4:-}" --arg pe "${5:-}" '
+		{type: "flow", time: 1700000000.5, start: 1700000000.0, pid: 4242, ppid: 4241, uid: 1000,
+		 comm: $comm, exe: $exe, cmdline: $comm, dev: 2049, ino: 131, sha256: $sha,
+		 netns: 4026531840, family: "ipv4", proto: "tcp", laddr: "10.0.0.2", lport: 40000,
+		 raddr: "93.184.216.34", rport: 443, domain: "example.com", sent: 100, recv: 2000, events: 3,
+		 future_field: {"kept": true}}
+		+ (if $pe == "" then {} else {parent: {pid: 4241, comm: $pc, exe: $pe, dev: 2049, ino: 7, cmdline: $pc, sha256: "cafe"}} end)'
+}
+
+sha() { printf '%064x' "$1"; }
+
+# snitch-notify reading from a fifo that the test keeps open on fd 7 (every
+# background process closes 7), so nothing it does can be an effect of EOF. stdout/stderr in $BATS_TEST_TMPDIR/live.{out,err}.
+start_live() { # ARGS...
+	mkfifo "$BATS_TEST_TMPDIR/feed"
+	snitch-notify --dir "$DIR" "$@" <"$BATS_TEST_TMPDIR/feed" >"$BATS_TEST_TMPDIR/live.out" 2>"$BATS_TEST_TMPDIR/live.err" 3>&- 7>&- &
+	LIVE_PID=$!
+	BG_PIDS+=("$LIVE_PID")
+	exec 7>"$BATS_TEST_TMPDIR/feed"
+}
+
+stop_live() {
+	exec 7>&-
+	local status=0
+	wait "$LIVE_PID" || status=$?
+	assert_equal "$status" 0
+}
+
+# Waits until the record holds N notifications.
+wait_for_count() { # N [SECONDS]
+	local i
+	for ((i = 0; i < ${2:-30} * 10; i++)); do
+		[[ $(recorded | jq length) -ge $1 ]] && return 0
+		sleep 0.1
+	done
+	fail "expected $1 notifications, got: $(recorded)"
+}
+
+@test "snitch-notify --help and --version exit 0, a bad option exits 2" {
+	run -0 snitch-notify --help
+	assert_output --partial "--print"
+	run -0 snitch-notify --version
+	assert_output --regexp "^snitch-notify [0-9]+\.[0-9]+"
+	run -2 snitch-notify --no-such-option
+	run -2 snitch-notify --window -1
+}
+
+@test "snitch-notify passes every event through unchanged and reports a malformed line" {
+	{
+		flow curl /usr/bin/curl "$(sha 1)" bash /usr/bin/bash
+		echo '{"type":"exec","time":1.5,"pid":7,"exe":"/bin/true","x":[1,2,{"y":null}]}'
+		echo 'this is not json'
+		echo '{"type":"future","time":2,"weird key":"\u00e9\u0001"}'
+	} >"$BATS_TEST_TMPDIR/in.jsonl"
+	run -0 --separate-stderr snitch-notify --print --dir "$DIR" <"$BATS_TEST_TMPDIR/in.jsonl"
+	# every valid line comes out byte for byte, in order
+	diff <(grep -v 'not json' "$BATS_TEST_TMPDIR/in.jsonl") <(printf '%s\n' "$output" | grep -v -e '"type":"notice"' -e '"type":"error"')
+	printf '%s\n' "$output" | jq -se '[.[] | select(.type == "error" and .source == "snitch-notify" and .lost == 1)] | length == 1'
+	[[ "$stderr" == *"line 3 skipped"* ]]
+}
+
+@test "exactly the right events notify, with the right words" {
+	start_bus "$BATS_TEST_TMPDIR/bus"
+	{
+		flow curl /usr/bin/curl "$(sha 1)" bash /usr/bin/bash        # new program: notifies, names its parent
+		flow curl /usr/bin/curl "$(sha 1)" bash /usr/bin/bash        # known: silent
+		flow curl-renamed /usr/bin/curl "$(sha 1)"                   # known exe, new name: silent
+		flow curl /usr/bin/curl "$(sha 2)"                           # known exe, new sha256: notifies
+		echo '{"type":"exec","time":3,"pid":9,"comm":"ls","exe":"/usr/bin/ls"}'        # exec is not a connection
+		echo '{"type":"flow","time":3,"pid":9,"comm":"nohash","exe":"/opt/nohash","sha256_error":"gone"}'  # new program without a hash: notifies
+		jq -cn --arg s "$(sha 1)" '{type:"vt",time:4,sha256:$s,exe:"/usr/bin/curl",status:"done",malicious:0,suspicious:0,undetected:60,harmless:0,link:"x"}'  # clean: silent
+		jq -cn --arg s "$(sha 2)" '{type:"vt",time:4,sha256:$s,exe:"/usr/bin/curl",status:"done",malicious:4,suspicious:1,undetected:55,harmless:0,link:"x"}'  # detections: notifies
+		echo '{"type":"error","time":5,"source":"snitch-hash","message":"cannot open /proc/9/exe"}'  # notifies
+		echo '{"type":"future","time":6}'                                                         # silent
+	} >"$BATS_TEST_TMPDIR/in.jsonl"
+	run -0 --separate-stderr snitch-notify --dir "$DIR" <"$BATS_TEST_TMPDIR/in.jsonl"
+	assert_equal "$(printf '%s\n' "$output" | wc -l)" 10
+	run -0 bash -c "jq -s -c 'sort_by(.summary) | map([.summary, .body, .urgency])' '$RECORD'"
+	local s2 s1
+	s2=$(sha 2)
+	assert_equal "$output" "$(jq -cn --arg s2 "$s2" '[
+		["New program: curl", "/usr/bin/curl\nstarted by bash (/usr/bin/bash)", 1],
+		["New program: nohash", "/opt/nohash", 1],
+		["Program changed: curl", "/usr/bin/curl\nnew sha256 \($s2)", 1],
+		["VirusTotal flags curl", "/usr/bin/curl\nmalicious: 4, suspicious: 1, undetected: 55, harmless: 0, sha256 \($s2)", 2],
+		["picosnitch error", "snitch-hash: cannot open /proc/9/exe", 1]
+	] | sort_by(.[0])')"
+	jq -e '[.[].app] | unique == ["picosnitch"]' <(recorded)
+	# summary.json as picosnitch keeps it
+	s1=$(sha 1)
+	jq -e --arg s1 "$s1" --arg s2 "$s2" '
+		.Processes["/usr/bin/curl"] == ["curl", "curl-renamed"] and .Names["curl-renamed"] == ["/usr/bin/curl"]
+		and .Processes["/opt/nohash"] == ["nohash"]
+		and .SHA256["/usr/bin/curl"][$s1] == "malicious: 0, suspicious: 0, undetected: 60, harmless: 0"
+		and .SHA256["/usr/bin/curl"][$s2] == "malicious: 4, suspicious: 1, undetected: 55, harmless: 0"
+		and (.["Latest Entries"] | length == 3 and (.[0] | test("^[0-9-]{10} [0-9:]{8} nohash - /opt/nohash$")))
+		and (.SHA256 | has("/opt/nohash") | not)' "$DIR/summary.json"
+}
+
+@test "50 new programs in a burst become one notification listing them, sent while input stays open" {
+	start_bus "$BATS_TEST_TMPDIR/bus"
+	start_live
+	for i in $(seq 1 50); do flow "prog$i" "/opt/app/prog$i" "$(sha "$i")" systemd /usr/lib/systemd/systemd; done >"$BATS_TEST_TMPDIR/burst.jsonl"
+	cat "$BATS_TEST_TMPDIR/burst.jsonl" >&7
+	wait_for_count 1
+	sleep 2 # anything more would come after the gathering window (1 s)
+	run -0 recorded
+	jq -e 'length == 1 and .[0].summary == "50 new programs"' <<<"$output"
+	local body
+	body=$(jq -r '.[0].body' <<<"$output")
+	for i in $(seq 1 50); do [[ "$body" == *"prog$i (/opt/app/prog$i) from systemd"* ]] || fail "prog$i missing from: $body"; done
+	# a program seen afterwards is told on its own
+	flow late /opt/app/late "$(sha 99)" >&7
+	wait_for_count 2
+	jq -e '.[1].summary == "New program: late" and .[1].body == "/opt/app/late"' <(recorded)
+	stop_live
+}
+
+@test "1000 errors become one notification with the count" {
+	start_bus "$BATS_TEST_TMPDIR/bus"
+	for i in $(seq 1 1000); do echo "{\"type\":\"error\",\"time\":$i,\"source\":\"snitch-trace\",\"message\":\"lost $i events\",\"lost\":$i}"; done >"$BATS_TEST_TMPDIR/in.jsonl"
+	run -0 --separate-stderr snitch-notify --dir "$DIR" <"$BATS_TEST_TMPDIR/in.jsonl"
+	assert_equal "$(printf '%s\n' "$output" | jq -s 'map(select(.type == "error")) | length')" 1000
+	run -0 recorded
+	jq -e 'length == 1 and .[0].summary == "picosnitch: 1000 errors" and .[0].body == "latest: snitch-trace: lost 1000 events"' <<<"$output"
+}
+
+@test "markup and control characters from names never reach the notification server raw" {
+	start_bus "$BATS_TEST_TMPDIR/bus"
+	{
+		flow $'<b>bold</b>\x1b[31m' $'/tmp/a&b <i>x</i>\n\x07\xe2\x80\xaeevil' "$(sha 1)" $'<u>p\tp</u>' '/usr/bin/"par"'
+		printf '{"type":"flow","time":1,"comm":"bad\\u0000utf","exe":"/tmp/\xff\xfe<img src=x>","sha256":"%s"}\n' "$(sha 2)"
+		echo '{"type":"error","time":1,"source":"x<b>","message":"<a href=\"http://evil\">click</a>\u001b]0;title\u0007"}'
+	} >"$BATS_TEST_TMPDIR/in.jsonl"
+	run -0 --separate-stderr snitch-notify --dir "$DIR" <"$BATS_TEST_TMPDIR/in.jsonl"
+	run -0 recorded
+	jq -e 'length == 3' <<<"$output"
+	# no raw markup and no control character but the newlines we put between lines
+	jq -e 'all(.[]; (.summary + .body) | test("[<>\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202e]") | not)' <<<"$output"
+	jq -e 'all(.[]; .summary | test("\n") | not)' <<<"$output"
+	jq -e 'any(.[]; .summary == "New program: &lt;b&gt;bold&lt;/b&gt;\ufffd[31m")' <<<"$output"
+	jq -e 'any(.[]; .body == "/tmp/a&amp;b &lt;i&gt;x&lt;/i&gt;\ufffd\ufffd\ufffdevil\nstarted by &lt;u&gt;p\ufffdp&lt;/u&gt; (/usr/bin/&quot;par&quot;)")' <<<"$output"
+	jq -e 'any(.[]; .body == "/tmp/\ufffd\ufffd&lt;img src=x&gt;")' <<<"$output"
+	jq -e 'any(.[]; .body == "x&lt;b&gt;: &lt;a href=&quot;http://evil&quot;&gt;click&lt;/a&gt;\ufffd]0;title\ufffd")' <<<"$output"
+}
+
+@test "a restart remembers what it has seen from summary.json" {
+	start_bus "$BATS_TEST_TMPDIR/bus"
+	flow curl /usr/bin/curl "$(sha 1)" | snitch-notify --dir "$DIR" >/dev/null
+	wait_for_count 1
+	jq -e '.Processes | has("/usr/bin/curl")' "$DIR/summary.json"
+	{
+		flow curl /usr/bin/curl "$(sha 1)"    # known before the restart: silent
+		flow wget /usr/bin/wget "$(sha 3)"    # new: notifies
+		flow curl /usr/bin/curl "$(sha 2)"    # known exe, new hash: notifies
+	} >"$BATS_TEST_TMPDIR/in.jsonl"
+	run -0 --separate-stderr snitch-notify --dir "$DIR" <"$BATS_TEST_TMPDIR/in.jsonl"
+	run -0 recorded
+	jq -e 'map(.summary) == ["New program: curl", "New program: wget", "Program changed: curl"]' <<<"$output"
+	jq -e '(.Processes | keys) == ["/usr/bin/curl", "/usr/bin/wget"] and (.SHA256["/usr/bin/curl"] | length) == 2' "$DIR/summary.json"
+	# the directory also comes from PICOSNITCH_DIR; a third run tells nothing
+	flow wget /usr/bin/wget "$(sha 3)" | PICOSNITCH_DIR="$DIR" snitch-notify >/dev/null
+	run -0 recorded
+	jq -e 'length == 3' <<<"$output"
+}
+
+@test "--print writes notice events to stdout and uses no bus" {
+	export DBUS_SESSION_BUS_ADDRESS="unix:path=$BATS_TEST_TMPDIR/no-bus-here"
+	{
+		flow curl /usr/bin/curl "$(sha 1)" bash /usr/bin/bash
+		echo '{"type":"error","time":5,"source":"snitch-vt","message":"HTTP 429"}'
+	} >"$BATS_TEST_TMPDIR/in.jsonl"
+	run -0 --separate-stderr snitch-notify --print --dir "$DIR" <"$BATS_TEST_TMPDIR/in.jsonl"
+	assert_equal "$stderr" ""
+	printf '%s\n' "$output" | jq -se '[.[] | select(.type == "notice") | {summary, body}] | sort_by(.summary) == [
+		{summary: "New program: curl", body: "/usr/bin/curl\nstarted by bash (/usr/bin/bash)"},
+		{summary: "picosnitch error", body: "snitch-vt: HTTP 429"}]'
+	printf '%s\n' "$output" | jq -se 'map(select(.type == "notice") | .time | type == "number") | all and length == 2'
+	printf '%s\n' "$output" | jq -se 'map(select(.type == "flow")) | length == 1'
+}
+
+@test "\"Desktop notifications\": false sends nothing but keeps summary.json current" {
+	start_bus "$BATS_TEST_TMPDIR/bus"
+	echo '{"Desktop notifications": false}' >"$DIR/config.json"
+	flow curl /usr/bin/curl "$(sha 1)" >"$BATS_TEST_TMPDIR/in.jsonl"
+	run -0 --separate-stderr snitch-notify --dir "$DIR" <"$BATS_TEST_TMPDIR/in.jsonl"
+	assert_equal "$stderr" ""
+	jq -e '.Processes["/usr/bin/curl"] == ["curl"]' "$DIR/summary.json"
+	# the same input with notifications on does notify: the test above can fail
+	echo '{"Desktop notifications": true}' >"$DIR/config.json"
+	flow wget /usr/bin/wget "$(sha 2)" | snitch-notify --dir "$DIR" >/dev/null
+	run -0 recorded
+	jq -e 'map(.summary) == ["New program: wget"]' <<<"$output"
+	echo '{"Desktop notifications": "yes"}' >"$DIR/config.json"
+	run -1 --separate-stderr snitch-notify --dir "$DIR" </dev/null
+	[[ "$stderr" == *'"Desktop notifications"'* ]]
+}
+
+@test "with no bus it says so on stderr and delivers the queue once the bus appears" {
+	export DBUS_SESSION_BUS_ADDRESS="unix:path=$BATS_TEST_TMPDIR/later-bus"
+	start_live
+	flow curl /usr/bin/curl "$(sha 1)" >&7
+	wait_for_line "$BATS_TEST_TMPDIR/live.err" "cannot notify" 30
+	flow wget /usr/bin/wget "$(sha 2)" >&7
+	sleep 2 # both wait in the queue meanwhile
+	[[ ! -e "$RECORD" ]]
+	# passing events on never waited for the bus
+	assert_equal "$(jq -s 'map(select(.type == "flow")) | length' "$BATS_TEST_TMPDIR/live.out")" 2
+	start_bus "$BATS_TEST_TMPDIR/later-bus"
+	wait_for_count 2 30
+	jq -e 'map(.summary) == ["New program: curl", "New program: wget"]' <(recorded)
+	wait_for_line "$BATS_TEST_TMPDIR/live.err" "again" 30
+	stop_live
+	jq -e '.Processes | has("/usr/bin/wget")' "$DIR/summary.json"
+}
+
+@test "as root it drops to the desktop user to reach that user's bus" {
+	require_root "connecting as another user"
+	BUS_DIR=$(mktemp -d /tmp/snitch-notify-bus.XXXXXX)
+	chown nobody "$BUS_DIR"
+	RECORD="$BUS_DIR/notifications.jsonl"
+	start_bus "$BUS_DIR/bus" 65534
+	flow curl /usr/bin/curl "$(sha 1)" >"$BATS_TEST_TMPDIR/in.jsonl"
+	# the sudo user is the default desktop user
+	SUDO_USER=nobody run -0 --separate-stderr snitch-notify --dir "$DIR" <"$BATS_TEST_TMPDIR/in.jsonl"
+	assert_equal "$stderr" ""
+	jq -e 'map(.summary) == ["New program: curl"]' <(recorded)
+	# connecting as root is refused by that bus: the drop is what made it work
+	flow wget /usr/bin/wget "$(sha 2)" >"$BATS_TEST_TMPDIR/in2.jsonl"
+	run -0 --separate-stderr timeout 60 snitch-notify --user root --dir "$DIR" <"$BATS_TEST_TMPDIR/in2.jsonl"
+	[[ "$stderr" == *"cannot notify user root"* ]]
+	[[ "$stderr" == *"not delivered"* ]]
+	jq -e 'length == 1' <(recorded)
+}
+
+@test "summary.json is replaced atomically, at most about once a second under a flood" {
+	command -v strace >/dev/null || skip_or_fail "strace is not installed"
+	for i in $(seq 1 3000); do flow "p$i" "/opt/flood/p$i" "$(sha "$i")"; done >"$BATS_TEST_TMPDIR/flood.jsonl"
+	# a flood that lasts a few seconds: 3000 new programs, fed slowly
+	local start end renames
+	start=$(date +%s.%N)
+	run -0 --separate-stderr bash -c "pv_feed() { while read -r l; do printf '%s\n' \"\$l\"; done; }; \
+		awk '{ print; if (NR % 500 == 0) system(\"sleep 0.5\") }' '$BATS_TEST_TMPDIR/flood.jsonl' \
+		| strace -f -qq -e trace=rename -o '$BATS_TEST_TMPDIR/strace.out' snitch-notify --print --dir '$DIR' >/dev/null"
+	end=$(date +%s.%N)
+	renames=$(grep -c 'summary.json.tmp' "$BATS_TEST_TMPDIR/strace.out")
+	# at least two writes (during and at the end), and no more than one per second plus the last
+	[[ $renames -ge 2 ]] || fail "only $renames writes"
+	awk -v r="$renames" -v s="$start" -v e="$end" 'BEGIN { exit !(r <= (e - s) + 2) }' || fail "$renames writes in $(awk -v s="$start" -v e="$end" 'BEGIN{print e-s}') s"
+	[[ ! -e "$DIR/summary.json.tmp" ]]
+	jq -e '(.Processes | length) == 3000 and (.["Latest Entries"] | length) == 1000' "$DIR/summary.json"
+}
