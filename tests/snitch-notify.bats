@@ -285,8 +285,7 @@ wait_for_count() { # N [SECONDS]
 	# a flood that lasts a few seconds: 3000 new programs, fed slowly
 	local start end renames
 	start=$(date +%s.%N)
-	run -0 --separate-stderr bash -c "pv_feed() { while read -r l; do printf '%s\n' \"\$l\"; done; }; \
-		awk '{ print; if (NR % 500 == 0) system(\"sleep 0.5\") }' '$BATS_TEST_TMPDIR/flood.jsonl' \
+	run -0 --separate-stderr bash -c "awk '{ print; if (NR % 500 == 0) system(\"sleep 0.5\") }' '$BATS_TEST_TMPDIR/flood.jsonl' \
 		| strace -f -qq -e trace=rename -o '$BATS_TEST_TMPDIR/strace.out' snitch-notify --print --dir '$DIR' >/dev/null"
 	end=$(date +%s.%N)
 	renames=$(grep -c 'summary.json.tmp' "$BATS_TEST_TMPDIR/strace.out")
