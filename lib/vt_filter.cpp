@@ -2,6 +2,7 @@
 #include "event.hpp"
 #include "filter_loop.hpp"
 #include "stop_flag.hpp"
+#include "vt_event_scan.hpp"
 #include "vt_reply.hpp"
 #include <cctype>
 #include <cerrno>
@@ -12,42 +13,34 @@
 namespace snitch {
 namespace {
 
-std::string string_field(const Json& j, const char* key)
-{
-	auto it = j.find(key);
-	return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
-
 // Hands the hashes of one event (and of its parent and grandparent) not seen
 // in this run to the worker.
 class HashCollector {
 public:
 	explicit HashCollector(VtWorker& worker) : worker_(worker) {}
-	void collect(const Json& event)
+	void collect(const std::vector<HashRef>& refs)
 	{
-		offer(event);
-		for (const char* k : {"parent", "grandparent"})
-			if (auto it = event.find(k); it != event.end() && it->is_object())
-				offer(*it);
+		for (const HashRef& r : refs)
+			offer(r);
 	}
 
 private:
-	void offer(const Json& obj)
+	void offer(const HashRef& ref)
 	{
-		std::string sha = string_field(obj, "sha256");
+		std::string sha = ref.sha256;
 		if (!is_sha256(sha))
 			return;
 		for (char& c : sha)
 			c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
 		if (seen_.insert(sha).second)
-			worker_.submit(std::move(sha), string_field(obj, "exe"));
+			worker_.submit(std::move(sha), ref.exe);
 	}
 	VtWorker& worker_;
 	std::unordered_set<std::string> seen_;
 };
 
 // Handles every complete line in the reader's buffer.
-void drain(LineReader& in, JsonlWriter& out, MalformedReporter& bad, HashCollector* hashes)
+void drain(LineReader& in, JsonlWriter& out, MalformedReporter& bad, VtEventScanner& scanner, HashCollector* hashes)
 {
 	std::string_view line;
 	for (;;) {
@@ -62,16 +55,15 @@ void drain(LineReader& in, JsonlWriter& out, MalformedReporter& bad, HashCollect
 		}
 		if (line.find_first_not_of(" \t\r") == std::string_view::npos)
 			continue;
-		Json event;
 		try {
-			event = parse_event(line);
+			const std::vector<HashRef>& refs = scanner.scan(line);
+			if (hashes)
+				hashes->collect(refs);
 		} catch (const std::exception& e) {
 			bad.report(in.line_number(), e.what());
 			continue;
 		}
 		out.write_line(line);
-		if (hashes)
-			hashes->collect(event);
 	}
 }
 
@@ -97,11 +89,12 @@ int run_vt_filter(VtWorker& worker, int in_fd, int out_fd)
 	LineReader in(in_fd);
 	JsonlWriter out(out_fd);
 	MalformedReporter bad("snitch-vt", out);
+	VtEventScanner scanner;
 	HashCollector hashes(worker);
 	worker.start();
 	bool input_open = true;
 	for (;;) {
-		drain(in, out, bad, &hashes);
+		drain(in, out, bad, scanner, &hashes);
 		if (input_open && in.eof()) {
 			input_open = false;
 			bad.summarize(true);
@@ -134,8 +127,9 @@ int run_passthrough(int in_fd, int out_fd)
 	LineReader in(in_fd);
 	JsonlWriter out(out_fd);
 	MalformedReporter bad("snitch-vt", out);
+	VtEventScanner scanner;
 	for (;;) {
-		drain(in, out, bad, nullptr);
+		drain(in, out, bad, scanner, nullptr);
 		if (stop_requested() || in.eof())
 			break;
 		if (!in.pending()) {
@@ -144,7 +138,7 @@ int run_passthrough(int in_fd, int out_fd)
 		}
 		in.fill();
 	}
-	drain(in, out, bad, nullptr);
+	drain(in, out, bad, scanner, nullptr);
 	bad.summarize(true);
 	out.flush();
 	return 0;
