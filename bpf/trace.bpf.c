@@ -9,6 +9,12 @@
 
 #define AF_INET 2
 #define AF_INET6 10
+#define AF_PACKET 17
+#define ETH_P_IP 0x0800
+#define SOCK_RAW 3
+#define PROTO_ICMPV6 58
+#define DNS_PORT 53
+#define TCP_LISTEN 10
 #define MSG_PEEK 2
 #define TCP_ESTABLISHED 1
 #define TCP_SYN_SENT 2
@@ -32,7 +38,7 @@ struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 65536);
 	__type(key, __u64);
-	__type(value, __u8);
+	__type(value, struct close_mark);
 } closed SEC(".maps");
 
 /* Last peer of an unconnected socket, from the cgroup sendmsg/recvmsg hooks that
@@ -71,10 +77,16 @@ static __always_inline void count_lost(__u32 which, __u64 n)
 		*c += n;
 }
 
-static __always_inline bool is_inet(const struct sock *sk)
+static __always_inline bool is_inet_family(__u16 family)
+{
+	return family == AF_INET || family == AF_INET6;
+}
+
+/* IPv4, IPv6 (TCP, UDP, ICMP, raw IP of any protocol) and AF_PACKET. */
+static __always_inline bool is_traced(const struct sock *sk)
 {
 	__u16 family = sk->__sk_common.skc_family;
-	return family == AF_INET || family == AF_INET6;
+	return is_inet_family(family) || family == AF_PACKET;
 }
 
 static __always_inline void read_addresses(struct flow_value *v, const struct sock *sk)
@@ -107,7 +119,10 @@ static __always_inline struct flow_value *create_flow(const struct flow_key *key
 	v.family = sk->__sk_common.skc_family;
 	v.protocol = sk->sk_protocol;
 	v.sock_type = sk->sk_type;
-	read_addresses(&v, sk);
+	if (is_inet_family(v.family))
+		read_addresses(&v, sk);
+	else /* AF_PACKET: the EtherType the socket was opened for */
+		v.protocol = BPF_CORE_READ((struct packet_sock *)sk, num);
 	if (key->peer_port || key->peer[0] || key->peer[15]) {
 		__builtin_memcpy(v.raddr, key->peer, 16);
 		v.rport = key->peer_port;
@@ -141,7 +156,7 @@ static __always_inline int count_bytes(struct sock *sk, int ret, bool is_send)
 	struct flow_key key;
 	struct flow_value *v;
 
-	if (ret <= 0 || !sk || !is_inet(sk))
+	if (ret <= 0 || !sk || !is_traced(sk))
 		return 0;
 	make_key(&key, sk);
 	if (self_tgid && key.tgid == self_tgid)
@@ -151,7 +166,7 @@ static __always_inline int count_bytes(struct sock *sk, int ret, bool is_send)
 		v = create_flow(&key, sk, ret);
 		if (!v)
 			return 0;
-	} else if (!v->lport) {
+	} else if (!v->lport && v->family != AF_PACKET) {
 		read_addresses(v, sk);
 	}
 	if (is_send)
@@ -192,17 +207,55 @@ int BPF_PROG(recvmsg_fexit, struct socket *sock, struct msghdr *msg, int flags, 
 	return count_bytes(sock->sk, ret, false);
 }
 
+/* What the owner of a TCP socket has read by every path, splice included:
+ * TCP's byte count less what still waits in the receive queue. */
+static __always_inline __u64 tcp_read_bytes(const struct tcp_sock *tp)
+{
+	return tp->bytes_received - (__u32)(tp->rcv_nxt - tp->copied_seq);
+}
+
 static __always_inline void mark_closed(__u64 cookie)
 {
-	__u8 one = 1;
-	bpf_map_update_elem(&closed, &cookie, &one, BPF_ANY);
+	struct close_mark m = {};
+	bpf_map_update_elem(&closed, &cookie, &m, BPF_NOEXIST);
+}
+
+/* The final TCP count replaces a plain mark left by sock_release. */
+static __always_inline void mark_tcp_closed(struct sock *sk)
+{
+	struct tcp_sock *tp = bpf_skc_to_tcp_sock(sk);
+	__u64 cookie = bpf_get_socket_cookie(sk);
+	struct close_mark m = {};
+	if (tp) {
+		m.tcp_read = tcp_read_bytes(tp);
+		m.has_tcp = 1;
+	}
+	bpf_map_update_elem(&closed, &cookie, &m, BPF_ANY);
+}
+
+/* splice() from a TCP socket bypasses sock_recvmsg and its tracepoint; user
+ * space compares these counts with the tracepoint's on every interval. */
+SEC("iter/tcp")
+int tcp_counters(struct bpf_iter__tcp *ctx)
+{
+	struct sock_common *skc = ctx->sk_common;
+	if (!skc || skc->skc_state == TCP_LISTEN)
+		return 0;
+	struct tcp_sock *tp = bpf_skc_to_tcp_sock(skc);
+	if (!tp)
+		return 0;
+	struct tcp_counter c = {};
+	c.cookie = bpf_get_socket_cookie(tp);
+	c.tcp_read = tcp_read_bytes(tp);
+	bpf_seq_write(ctx->meta->seq, &c, sizeof(c));
+	return 0;
 }
 
 SEC("tp_btf/inet_sock_set_state")
 int BPF_PROG(state_btf, struct sock *sk, int oldstate, int newstate)
 {
 	if (newstate == TCP_CLOSE) {
-		mark_closed(bpf_get_socket_cookie(sk));
+		mark_tcp_closed(sk);
 	} else if (newstate == TCP_SYN_SENT) {
 		/* connect(2) runs in the caller's context: record even flows that never carry data. */
 		struct flow_key key;
@@ -250,6 +303,90 @@ SEC("cgroup/recvmsg4")
 int recvmsg4(struct bpf_sock_addr *ctx) { return remember_peer4(ctx); }
 SEC("cgroup/recvmsg6")
 int recvmsg6(struct bpf_sock_addr *ctx) { return remember_peer6(ctx); }
+
+/* Unconnected raw and ping sockets: the cgroup sendmsg/recvmsg hooks run for
+ * UDP only, so their peer comes from the packet's IP header. */
+static __always_inline void note_raw_peer(struct __sk_buff *skb, struct bpf_sock *sk, bool egress)
+{
+	struct peer_addr p;
+
+	if (sk->type != SOCK_RAW && sk->protocol != IPPROTO_ICMP && sk->protocol != PROTO_ICMPV6)
+		return;
+	__builtin_memset(&p, 0, sizeof(p));
+	if (skb->protocol == bpf_htons(ETH_P_IP)) {
+		if (sk->dst_ip4 || bpf_skb_load_bytes(skb, egress ? 16 : 12, p.addr, 4))
+			return;
+		p.family = AF_INET;
+	} else {
+		if (sk->dst_ip6[0] | sk->dst_ip6[1] | sk->dst_ip6[2] | sk->dst_ip6[3])
+			return;
+		if (bpf_skb_load_bytes(skb, egress ? 24 : 8, p.addr, 16))
+			return;
+		p.family = AF_INET6;
+	}
+	__u64 cookie = bpf_get_socket_cookie(skb);
+	bpf_map_update_elem(&peers, &cookie, &p, BPF_ANY);
+}
+
+static __always_inline void *reserve(__u64 size);
+
+/* A DNS answer delivered to any local UDP socket (a resolver's upstream
+ * reply, a stub's reply from a loopback cache): user space parses it. */
+static __always_inline void copy_dns(struct __sk_buff *skb)
+{
+	__u32 off = 40;
+	__u16 sport;
+
+	if (skb->protocol == bpf_htons(ETH_P_IP)) {
+		__u8 b0;
+		if (bpf_skb_load_bytes(skb, 0, &b0, 1))
+			return;
+		off = (b0 & 0xf) * 4;
+	}
+	if (bpf_skb_load_bytes(skb, off, &sport, 2) || sport != bpf_htons(DNS_PORT))
+		return;
+	off += 8;
+	if (skb->len < off + 12)
+		return;
+	__u32 len = skb->len - off;
+	if (len > DNS_MAX)
+		len = DNS_MAX;
+	struct dns_record *r = reserve(sizeof(*r));
+	if (!r)
+		return;
+	__builtin_memset(r, 0, __builtin_offsetof(struct dns_record, data));
+	r->hdr.kind = RECORD_DNS;
+	r->len = len;
+	/* read back, so that the bounds below are on the register the helper gets */
+	__u32 n = *(volatile __u32 *)&r->len;
+	if (n < 12 || n > DNS_MAX || bpf_skb_load_bytes(skb, off, r->data, n)) {
+		bpf_ringbuf_discard(r, 0);
+		return;
+	}
+	bpf_ringbuf_submit(r, 0);
+}
+
+SEC("cgroup_skb/egress")
+int skb_egress(struct __sk_buff *skb)
+{
+	struct bpf_sock *sk = skb->sk;
+	if (sk && (sk = bpf_sk_fullsock(sk)))
+		note_raw_peer(skb, sk, true);
+	return 1;
+}
+
+SEC("cgroup_skb/ingress")
+int skb_ingress(struct __sk_buff *skb)
+{
+	struct bpf_sock *sk = skb->sk;
+	if (!sk || !(sk = bpf_sk_fullsock(sk)))
+		return 1;
+	if (sk->protocol == IPPROTO_UDP)
+		copy_dns(skb);
+	else
+		note_raw_peer(skb, sk, false);
+	return 1;
+}
 
 SEC("cgroup/sock_release")
 int sock_release(struct bpf_sock *ctx)

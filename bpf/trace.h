@@ -12,7 +12,10 @@ enum record_kind {
 	RECORD_EXEC = 1,
 	RECORD_FORK = 2,
 	RECORD_EXIT = 3,
+	RECORD_DNS = 4,     /* a DNS answer some local socket received */
 };
+
+#define DNS_MAX 1024        /* bytes of a DNS message copied to user space */
 
 /* Per-CPU counters of what the kernel side could not record. */
 enum lost_counter {
@@ -61,6 +64,28 @@ struct peer_addr {
 struct record_header {
 	__u32 kind;
 	__u32 pid;
+};
+
+/* A UDP payload from source port 53, as the receiving socket got it. */
+struct dns_record {
+	struct record_header hdr;
+	__u32 len;          /* bytes in data */
+	__u32 pad;
+	__u8 data[DNS_MAX];
+};
+
+/* Value of the `closed` map: a TCP socket's own count of the bytes its
+ * owner read (every read path, splice included), taken as it closed. */
+struct close_mark {
+	__u64 tcp_read;
+	__u32 has_tcp;
+	__u32 pad;
+};
+
+/* What the iter/tcp program writes per TCP socket of the current netns. */
+struct tcp_counter {
+	__u64 cookie;
+	__u64 tcp_read;
 };
 
 struct fork_record {

@@ -22,7 +22,13 @@ public:
 		: flows_fd_(flows_fd), closed_fd_(closed_fd), idle_limit_(idle_intervals) {}
 
 	// Calls `emit` for every flow that moved bytes (or is new) since the last call.
-	void collect(const std::function<void(const FlowDelta&)>& emit);
+	// `tcp_read`: TCP's own read counts of the live sockets of `own_netns`
+	// (read before this call); bytes the owner read that the tracepoints did
+	// not see (splice from a TCP socket) are added to the socket's flow.
+	void collect(const std::function<void(const FlowDelta&)>& emit,
+		     const std::unordered_map<uint64_t, uint64_t>& tcp_read = {});
+	// Sockets open before tracing began: their earlier reads are not ours.
+	void set_tcp_baseline(const std::unordered_map<uint64_t, uint64_t>& tcp_read, uint32_t own_netns);
 	size_t tracked() const { return last_.size(); }
 
 private:
@@ -36,7 +42,15 @@ private:
 	struct KeyEq {
 		bool operator()(const flow_key& a, const flow_key& b) const noexcept;
 	};
+	struct TcpGap {
+		uint64_t baseline = 0, credited = 0;
+		int64_t prev = 0;
+		bool have_prev = false;
+	};
+	uint64_t tcp_credit(uint64_t cookie, uint64_t tcp_read, uint64_t traced, bool final);
 	int flows_fd_, closed_fd_;
+	uint32_t own_netns_ = 0;
+	std::unordered_map<uint64_t, TcpGap> tcp_;
 	unsigned idle_limit_;
 	std::unordered_map<flow_key, Seen, KeyHash, KeyEq> last_;
 };

@@ -1,6 +1,7 @@
 #include "net_names.hpp"
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <cstdio>
 #include <sys/socket.h>
 
 namespace snitch {
@@ -15,8 +16,18 @@ std::string family_name(uint16_t family)
 	}
 }
 
-std::string protocol_name(uint16_t protocol)
+std::string protocol_name(uint16_t family, uint16_t protocol)
 {
+	if (family == AF_PACKET) {
+		uint16_t type = ntohs(protocol); // sk_protocol of a packet socket is in network order
+		if (type == 0)
+			return "eth:none";
+		if (type == 3) // ETH_P_ALL
+			return "eth:all";
+		char buf[16];
+		snprintf(buf, sizeof(buf), "eth:0x%04x", type);
+		return buf;
+	}
 	switch (protocol) {
 	case IPPROTO_TCP: return "tcp";
 	case IPPROTO_UDP: return "udp";

@@ -1,7 +1,9 @@
 #include "trace_loader.hpp"
+#include "trace_records.hpp"
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
+#include <bpf/bpf.h>
 #include <fstream>
 #include <sstream>
 #include <system_error>
@@ -45,7 +47,12 @@ bool is_byte_hook(const char* prog)
 
 bool is_cgroup_prog(bpf_program* p)
 {
-	return !strncmp(bpf_program__section_name(p), "cgroup/", 7);
+	return !strncmp(bpf_program__section_name(p), "cgroup", 6);
+}
+
+bool is_iter_prog(bpf_program* p)
+{
+	return !strncmp(bpf_program__section_name(p), "iter/", 5);
 }
 
 TraceSkel open_with(const HookSet& set, const TraceOptions& opts)
@@ -71,7 +78,7 @@ void attach_tracing(LoadedTrace& t)
 {
 	bpf_program* p;
 	bpf_object__for_each_program(p, t.skel->obj) {
-		if (!bpf_program__autoload(p) || is_cgroup_prog(p))
+		if (!bpf_program__autoload(p) || is_cgroup_prog(p) || is_iter_prog(p))
 			continue;
 		BpfLink link(bpf_program__attach(p));
 		if (!link)
@@ -138,7 +145,36 @@ LoadedTrace load_trace(const TraceOptions& opts)
 	}
 	attach_tracing(t);
 	attach_cgroup(t);
+	t.tcp_iter.reset(bpf_program__attach_iter(t.skel->progs.tcp_counters, nullptr));
+	if (!t.tcp_iter)
+		throw std::system_error(errno, std::generic_category(), "attach iter/tcp");
 	return t;
+}
+
+TcpReadCounts read_tcp_counts(const LoadedTrace& t)
+{
+	TcpReadCounts counts;
+	UniqueFd fd(bpf_iter_create(bpf_link__fd(t.tcp_iter.get())));
+	if (!fd)
+		throw std::system_error(errno, std::generic_category(), "iter/tcp");
+	tcp_counter buf[256];
+	size_t have = 0;
+	for (;;) {
+		ssize_t n = read(fd.get(), reinterpret_cast<char*>(buf) + have, sizeof(buf) - have);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			throw std::system_error(errno, std::generic_category(), "read iter/tcp");
+		if (n == 0)
+			break;
+		have += static_cast<size_t>(n);
+		size_t whole = have / sizeof(tcp_counter);
+		for (size_t i = 0; i < whole; i++)
+			counts[buf[i].cookie] = buf[i].tcp_read;
+		have -= whole * sizeof(tcp_counter);
+		memmove(buf, buf + whole, have);
+	}
+	return counts;
 }
 
 } // namespace snitch

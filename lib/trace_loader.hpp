@@ -4,6 +4,7 @@
 #include <bpf/libbpf.h>
 #include <memory>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 namespace snitch {
@@ -39,7 +40,13 @@ struct LoadedTrace {
 	std::vector<BpfLink> links;
 	std::vector<std::string> notes;  // what was tried and failed, for -v
 	bool cgroup_hooks = false;       // unconnected-peer and release tracking
+	BpfLink tcp_iter;                // iter/tcp: TCP's own read counts, for splice
 };
+
+// TCP's own count of the bytes each TCP socket's owner read (every path,
+// splice included), by socket cookie, for the sockets of the current netns.
+using TcpReadCounts = std::unordered_map<uint64_t, uint64_t>;
+TcpReadCounts read_tcp_counts(const LoadedTrace& t);
 
 // Loads by trying each hook set in turn (probing by loading, not by guessing),
 // then attaches. Throws with what is missing when nothing loads.

@@ -4,6 +4,7 @@
 #include <cerrno>
 #include <cstddef>
 #include <malloc.h>
+#include <sys/stat.h>
 #include <system_error>
 #include <time.h>
 
@@ -23,6 +24,14 @@ Json exec_json(const ProcessInfo& p)
 		{"comm", p.comm}, {"exe", p.exe}, {"dev", p.dev}, {"ino", p.ino}, {"cmdline", p.cmdline}};
 }
 
+uint32_t own_netns()
+{
+	struct stat st;
+	if (stat("/proc/self/ns/net", &st) != 0)
+		throw std::system_error(errno, std::generic_category(), "stat /proc/self/ns/net");
+	return static_cast<uint32_t>(st.st_ino);
+}
+
 } // namespace
 
 TraceSession::TraceSession(LoadedTrace& trace, JsonlWriter& out, SessionOptions opts)
@@ -36,6 +45,7 @@ TraceSession::TraceSession(LoadedTrace& trace, JsonlWriter& out, SessionOptions 
 	if (!rb_)
 		throw std::system_error(errno, std::generic_category(), "ring buffer");
 	procs_.scan_proc();
+	flows_.set_tcp_baseline(read_tcp_counts(trace_), own_netns());
 	malloc_trim(0); // libbpf's parse of the kernel BTF is done: give that memory back
 }
 
@@ -64,6 +74,10 @@ void TraceSession::handle_record(const void* data, size_t size)
 		procs_.on_fork(r.hdr.pid, r.ppid);
 	} else if (hdr.kind == RECORD_EXIT) {
 		procs_.on_exit(hdr.pid);
+	} else if (hdr.kind == RECORD_DNS && size >= offsetof(dns_record, data)) {
+		const auto* r = static_cast<const dns_record*>(data);
+		size_t len = std::min<size_t>({r->len, size - offsetof(dns_record, data), DNS_MAX});
+		dns_.add_message(r->data, len, epoch_now());
 	}
 }
 
@@ -91,7 +105,8 @@ void TraceSession::report_flow(const FlowDelta& d, double now)
 	f.netns = v.netns;
 	f.cgroup = cgroups_.path(v.cgroup);
 	f.family = family_name(v.family);
-	f.proto = protocol_name(v.protocol);
+	f.proto = protocol_name(v.family, v.protocol);
+	f.domain = dns_.lookup(v.family, v.raddr, now);
 	f.laddr = address_string(v.family, v.laddr);
 	f.raddr = address_string(v.family, v.raddr);
 	f.lport = v.lport;
@@ -129,7 +144,8 @@ void TraceSession::report_interval()
 {
 	ring_buffer__consume(rb_.get());
 	double now = epoch_now();
-	flows_.collect([&](const FlowDelta& d) { report_flow(d, now); });
+	TcpReadCounts tcp_read = read_tcp_counts(trace_);
+	flows_.collect([&](const FlowDelta& d) { report_flow(d, now); }, tcp_read);
 	report_losses();
 	procs_.expire(std::max(10.0, 3 * opts_.interval));
 	out_.flush();

@@ -1,5 +1,6 @@
 #pragma once
 #include "cgroup_paths.hpp"
+#include "dns_cache.hpp"
 #include "flow_collector.hpp"
 #include "jsonl_writer.hpp"
 #include "proc_table.hpp"
@@ -36,6 +37,7 @@ private:
 	ProcessTable procs_;
 	FlowCollector flows_;
 	CgroupPaths cgroups_;
+	DnsCache dns_;
 	RingBuf rb_;
 	double boot_to_epoch_;
 	uint64_t lost_seen_[LOST_COUNTERS] = {};

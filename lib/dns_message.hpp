@@ -1,0 +1,24 @@
+#pragma once
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace snitch {
+
+// One address a DNS answer gave, with the name the client asked for (the
+// question, so that a CNAME chain maps its final address to the first name).
+struct DnsAddress {
+	uint16_t family = 0;           // AF_INET or AF_INET6
+	std::array<uint8_t, 16> addr{}; // network order; IPv4 in the first 4 bytes
+	std::string name;              // lower case, no trailing dot
+	uint32_t ttl = 0;
+};
+
+// The A and AAAA records of a DNS response (RFC 1035 wire format, name
+// compression included). Queries, truncated or malformed messages yield
+// what could be read before the damage, never an exception.
+std::vector<DnsAddress> parse_dns_answers(const uint8_t* msg, size_t len);
+
+} // namespace snitch
