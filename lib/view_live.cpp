@@ -1,4 +1,146 @@
 #include "view_live.hpp"
+#include "event.hpp"
+#include "line_reader.hpp"
+#include "view_screen.hpp"
+#include "view_text.hpp"
+#include <algorithm>
+#include <poll.h>
+
 namespace snitch {
-int run_live(const LiveOptions&) { return 1; }
+
+bool LiveTable::add_line(std::string_view line, double now)
+{
+	++lines_;
+	Json j;
+	try {
+		j = parse_event(line);
+	} catch (const std::exception&) {
+		++bad_;
+		return false;
+	}
+	if (j.value("type", "") != "flow")
+		return false;
+	auto num = [&j](const char* k) -> uint64_t {
+		auto it = j.find(k);
+		return it != j.end() && it->is_number_unsigned() ? it->get<uint64_t>() : 0;
+	};
+	auto text = [&j](const char* k) {
+		auto it = j.find(k);
+		return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
+	};
+	auto pid = static_cast<int64_t>(num("pid"));
+	Proc& p = procs_[{pid, text("exe")}];
+	p.e.pid = pid;
+	p.e.exe = text("exe");
+	p.e.comm = text("comm");
+	uint64_t sent = num("sent"), recv = num("recv");
+	p.e.sent += sent;
+	p.e.recv += recv;
+	p.e.events += std::max<uint64_t>(1, num("events"));
+	p.e.last = now;
+	p.recent.push_back({now, sent, recv});
+	return true;
 }
+
+std::vector<LiveTable::Entry> LiveTable::snapshot(double now)
+{
+	std::vector<Entry> out;
+	for (auto& [key, p] : procs_) {
+		std::erase_if(p.recent, [&](const Sample& s) { return s.time < now - window_; });
+		uint64_t s = 0, r = 0;
+		for (const auto& x : p.recent) {
+			s += x.sent;
+			r += x.recv;
+		}
+		p.e.sent_rate = static_cast<double>(s) / window_;
+		p.e.recv_rate = static_cast<double>(r) / window_;
+		out.push_back(p.e);
+	}
+	std::stable_sort(out.begin(), out.end(), [](const Entry& a, const Entry& b) {
+		double ra = a.sent_rate + a.recv_rate, rb = b.sent_rate + b.recv_rate;
+		if (ra != rb)
+			return ra > rb;
+		if (a.sent + a.recv != b.sent + b.recv)
+			return a.sent + a.recv > b.sent + b.recv;
+		return a.pid < b.pid;
+	});
+	return out;
+}
+
+namespace {
+
+std::string rate(double bytes_per_s)
+{
+	return human_bytes(static_cast<uint64_t>(bytes_per_s + 0.5)) + "/s";
+}
+
+std::string live_row(const LiveTable::Entry& e, int width)
+{
+	std::string s = fit(std::to_string(e.pid), 7, true) + ' ' + fit(escape_text(e.comm), 15) + ' ' +
+			fit(rate(e.sent_rate), 12, true) + ' ' + fit(rate(e.recv_rate), 12, true) + ' ' +
+			fit(human_bytes(e.sent), 10, true) + ' ' + fit(human_bytes(e.recv), 10, true) + ' ';
+	return s + fit(escape_text(e.exe), std::max(8, width - display_width(s)));
+}
+
+void draw_live(LiveTable& t, const LiveOptions& o, bool ended, int& selected)
+{
+	auto rows = t.snapshot(epoch_now());
+	selected = std::clamp(selected, 0, std::max(0, static_cast<int>(rows.size()) - 1));
+	erase();
+	std::string title = " snitch-view --live | " + std::to_string(rows.size()) + " processes | " + std::to_string(t.lines()) +
+			    " lines" + (t.bad_lines() ? ", " + std::to_string(t.bad_lines()) + " unreadable" : "") +
+			    " | rates over " + std::to_string(static_cast<int>(o.window)) + " s" + (ended ? " | input ended" : "");
+	put_line(0, 0, title, COLS, A_REVERSE);
+	std::string head = fit("PID", 7, true) + ' ' + fit("NAME", 15) + ' ' + fit("SENT/S", 12, true) + ' ' +
+			   fit("RECV/S", 12, true) + ' ' + fit("SENT", 10, true) + ' ' + fit("RECEIVED", 10, true) + " EXECUTABLE";
+	put_line(1, 0, head, COLS, A_BOLD);
+	int height = LINES - 3;
+	int top = std::max(0, selected - height + 1);
+	for (int i = 0; i < height && static_cast<size_t>(top + i) < rows.size(); ++i)
+		put_line(2 + i, 0, live_row(rows[static_cast<size_t>(top + i)], COLS), COLS,
+			 top + i == selected ? A_REVERSE : A_NORMAL);
+	put_line(LINES - 1, 0, " q quit  up/down move", COLS, A_REVERSE);
+	refresh();
+}
+
+// Reads what stdin has; false once it has ended.
+bool read_input(LineReader& in, LiveTable& t)
+{
+	in.fill();
+	std::string_view line;
+	for (;;) {
+		auto n = in.next(line);
+		if (n == LineReader::Next::need_input)
+			break;
+		if (n == LineReader::Next::line && !line.empty())
+			t.add_line(line, epoch_now());
+	}
+	return !in.eof();
+}
+
+} // namespace
+
+int run_live(const LiveOptions& o)
+{
+	Terminal term;
+	LiveTable table(o.window);
+	LineReader in(0);
+	bool open = true;
+	int selected = 0;
+	for (;;) {
+		draw_live(table, o, !open, selected);
+		pollfd fds[2] = {{term.input_fd(), POLLIN, 0}, {0, POLLIN, 0}};
+		int n = ::poll(fds, open ? 2 : 1, 500);
+		if (n < 0 && errno != EINTR)
+			throw std::system_error(errno, std::generic_category(), "poll");
+		if (open && n > 0 && (fds[1].revents & (POLLIN | POLLHUP | POLLERR)))
+			open = read_input(in, table);
+		for (int k = term.key(0); k != ERR; k = term.key(0)) {
+			if (k == 'q' || k == 27)
+				return 0;
+			selected += k == KEY_DOWN ? 1 : k == KEY_UP ? -1 : 0;
+		}
+	}
+}
+
+} // namespace snitch

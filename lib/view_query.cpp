@@ -200,14 +200,21 @@ uint64_t to_u64(const std::string& s)
 
 std::string verdict_text(const std::string& event)
 {
-	Json j = parse_event(event);
-	if (!j.is_object())
-		return "?";
-	std::string status = j.value("status", std::string("?"));
+	Json j;
+	try {
+		j = parse_event(event);
+	} catch (const std::exception&) {
+		return "unreadable verdict";
+	}
+	auto st = j.find("status");
+	std::string status = st != j.end() && st->is_string() ? st->get<std::string>() : "?";
 	if (!j.contains("malicious"))
 		return status;
-	return status + ": " + std::to_string(j.value("malicious", 0)) + " malicious, " +
-	       std::to_string(j.value("suspicious", 0)) + " suspicious";
+	auto count = [&j](const char* k) {
+		auto it = j.find(k);
+		return it != j.end() && it->is_number() ? std::to_string(it->get<int64_t>()) : std::string("?");
+	};
+	return status + ": " + count("malicious") + " malicious, " + count("suspicious") + " suspicious";
 }
 
 } // namespace

@@ -31,6 +31,11 @@ Terminal::~Terminal()
 	endwin();
 }
 
+int Terminal::input_fd() const
+{
+	return tty_ ? ::fileno(tty_.get()) : STDIN_FILENO;
+}
+
 int Terminal::key(int timeout_ms)
 {
 	timeout(timeout_ms);

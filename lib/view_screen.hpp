@@ -19,6 +19,8 @@ public:
 	Terminal& operator=(const Terminal&) = delete;
 	// A key, or ERR after timeout_ms (-1: wait).
 	int key(int timeout_ms);
+	// The descriptor keys arrive on (for poll).
+	int input_fd() const;
 	// Reads a line on the bottom row after `prompt`; nullopt on Esc.
 	std::optional<std::string> prompt(const std::string& prompt, const std::string& initial);
 

@@ -339,3 +339,26 @@ last seen: 2026-11-18 11:07:10"
 	wait_screen "/usr/bin/curl"
 	assert_equal "$(screen_row /usr/bin/curl)" "/usr/bin/curl 11 1.4 KiB 4.6 KiB"
 }
+
+@test "snitch-view --live shows per-process rates from stdin and takes keys from the terminal" {
+	require_tmux
+	local fifo="$BATS_TEST_TMPDIR/live" now
+	mkfifo "$fifo"
+	tmux -L "$TMUX_SOCK" new-session -d -x 100 -y 30 -s view \
+		"env TZ=UTC LANG=C.UTF-8 $SNITCH_ROOT/.output/bin/snitch-view --live --rate-window 3600 <$fifo; echo view-exited=\$?; sleep 60" 3>&-
+	exec 5>"$fifo"
+	now=$(date +%s)
+	printf '{"type":"flow","time":%s,"pid":4242,"comm":"curl","exe":"/usr/bin/curl","sent":300000,"recv":700000,"events":2}\n' "$now" >&5
+	printf '{"type":"flow","time":%s,"pid":4242,"comm":"curl","exe":"/usr/bin/curl","sent":60000,"recv":20000,"events":1}\n' "$now" >&5
+	printf 'not json\n' >&5
+	printf '{"type":"flow","time":%s,"pid":77,"comm":"ev\\u001b[31mil","exe":"/tmp/x\\u001b[2J","sent":36,"recv":0}\n' "$now" >&5
+	wait_screen "4 lines, 1 unreadable" 20
+	wait_screen "2 processes"
+	# 360000 and 720000 bytes over a 3600 s window
+	assert_equal "$(screen | grep -F /usr/bin/curl | tr -s ' ' | sed 's/^ //')" "4242 curl 100 B/s 200 B/s 351.6 KiB 703.1 KiB /usr/bin/curl"
+	assert_equal "$(screen | grep -F '/tmp/x' | tr -s ' ' | sed 's/^ //')" '77 ev\e[31mil 0 B/s 0 B/s 36 B 0 B /tmp/x\e[2J'
+	exec 5>&-
+	wait_screen "input ended"
+	keys q
+	wait_screen "view-exited=0"
+}

@@ -15,7 +15,7 @@ struct Options {
 	std::vector<std::string> filters;
 	int period = 0;
 	size_t limit = 0;
-	double now = 0;
+	double now = 0, live_window = 5;
 	bool print = false, live = false;
 };
 
@@ -34,6 +34,7 @@ void make_options(CLI::App& app, Options& o)
 	app.add_option("--detail", o.detail, "--print: the detail panel of this executable path instead");
 	app.add_option("--now", o.now, "Anchor time ranges at this epoch time instead of the clock");
 	app.add_flag("--live", o.live, "Live per-process rates from JSON Lines on stdin (keys from /dev/tty)");
+	app.add_option("--rate-window", o.live_window, "--live: seconds the rates average over")->check(CLI::PositiveNumber)->capture_default_str();
 }
 
 snitch::ScreenKind screen_or_throw(const std::string& id)
@@ -106,7 +107,7 @@ int run(const Options& o)
 {
 	std::setlocale(LC_ALL, "");
 	if (o.live)
-		return snitch::run_live(snitch::LiveOptions{});
+		return snitch::run_live(snitch::LiveOptions{o.live_window});
 	auto s = initial_state(o);
 	auto db = snitch::open_view_db(database(o));
 	if (o.print)
