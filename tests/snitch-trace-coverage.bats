@@ -170,3 +170,85 @@ PY
 	check_bytes recv
 	(( $(netgen_field "$BATS_TEST_TMPDIR/app.out" recv) > 0 ))
 }
+
+# A real DNS server: dnsmasq in the peer namespace (or on host loopback),
+# records given as options. Waits until it answers on port 53.
+start_dnsmasq() { # NETNS|"" LISTEN_IP ARGS...
+	local ns=$1 ip=$2; shift 2
+	command -v dnsmasq >/dev/null || skip_or_fail "dnsmasq is not installed (Debian package dnsmasq-base)"
+	local run=()
+	[[ -n "$ns" ]] && run=(ip netns exec "$ns")
+	"${run[@]}" dnsmasq --keep-in-foreground --no-resolv --no-hosts --conf-file=/dev/null \
+		--bind-interfaces --listen-address="$ip" --port=53 --user=root --pid-file= \
+		--log-facility=- "$@" >>"$BATS_TEST_TMPDIR/dnsmasq.log" 2>&1 3>&- &
+	BG_PIDS+=("$!")
+	local i
+	for ((i = 0; i < 200; i++)); do
+		"${run[@]}" ss -lun "sport = :53" | grep -qF "$ip:53" && return 0
+		sleep 0.05
+	done
+	cat "$BATS_TEST_TMPDIR/dnsmasq.log" >&2
+	fail "dnsmasq did not start"
+}
+
+# Asks SERVER for NAME (type A or AAAA) over UDP from a python3 of its own
+# path; prints the addresses of the answer.
+dns_ask() { # SERVER NAME TYPE
+	local py
+	py=$(own_path_copy /usr/bin/python3 "dns asker")
+	"$py" - "$@" <<'PY'
+import socket, struct, sys
+server, name, qtype = sys.argv[1], sys.argv[2], {"A": 1, "AAAA": 28}[sys.argv[3]]
+q = struct.pack(">HHHHHH", 0x1234, 0x0100, 1, 0, 0, 0)
+q += b"".join(bytes([len(p)]) + p.encode() for p in name.split(".")) + b"\0" + struct.pack(">HH", qtype, 1)
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.settimeout(5)
+s.sendto(q, (server, 53))
+r, _ = s.recvfrom(4096)
+an = struct.unpack(">H", r[6:8])[0]
+def skip_name(i):
+    while r[i] and r[i] < 0xc0:
+        i += r[i] + 1
+    return i + (2 if r[i] >= 0xc0 else 1)
+i = skip_name(12) + 4
+for _ in range(an):
+    i = skip_name(i)
+    t, _, _, l = struct.unpack(">HHIH", r[i:i + 10])
+    i += 10
+    if t in (1, 28):
+        print(socket.inet_ntop(socket.AF_INET if t == 1 else socket.AF_INET6, r[i:i + l]))
+    i += l
+PY
+}
+
+@test "domain: the name asked for, through a CNAME chain, for A and AAAA answers" {
+	start_peer
+	start_dnsmasq "$PEER_NS" "$PEER_IP4" --cname=www.chain.test,mid.chain.test \
+		--cname=mid.chain.test,end.chain.test --host-record=end.chain.test,"$PEER_IP4","$PEER_IP6"
+	peer_serve "$BATS_TEST_TMPDIR/peer.out" "$NETGEN" tcp-server 7201 1000 2
+	start_trace
+	run -0 dns_ask "$PEER_IP4" www.chain.test A
+	assert_output "$PEER_IP4"
+	run -0 dns_ask "$PEER_IP4" www.chain.test AAAA
+	assert_output "$PEER_IP6"
+	app "named client" tcp-client "$PEER_IP4" 7201 1000
+	app "named client" tcp-client "$PEER_IP6" 7201 1000
+	stop_trace
+	run jq -rs --arg exe "$APP" '[.[] | select(.type == "flow" and .exe == $exe) | "\(.raddr) \(.domain)"] | unique | .[]' "$TRACE_OUT"
+	assert_output "$PEER_IP4 www.chain.test
+$PEER_IP6 www.chain.test"
+}
+
+@test "domain: an answer relayed by a caching resolver on loopback counts" {
+	start_peer
+	start_dnsmasq "$PEER_NS" "$PEER_IP4" --host-record=far.test,"$PEER_IP4"
+	start_dnsmasq "" 127.0.0.53 --server="$PEER_IP4"
+	peer_serve "$BATS_TEST_TMPDIR/peer.out" "$NETGEN" tcp-server 7202 1000 1
+	start_trace
+	run -0 dns_ask 127.0.0.53 far.test A
+	assert_output "$PEER_IP4"
+	app "cached client" tcp-client "$PEER_IP4" 7202 1000
+	stop_trace
+	run jq -rs --arg exe "$APP" '[.[] | select(.type == "flow" and .exe == $exe) | .domain] | unique | .[]' "$TRACE_OUT"
+	assert_output "far.test"
+}
