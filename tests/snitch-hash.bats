@@ -356,6 +356,39 @@ stop_pipeline() {
 		'[.[] | select(.type == "flow" and .exe == $exe)] | length > 0 and all(.sha256 == $h)' "$PIPE_OUT"
 }
 
+# Waits until the pipeline's output has a flow of EXE whose sha256 is HASH.
+wait_for_hash() { # EXE HASH
+	local i
+	for ((i = 0; i < 200; i++)); do
+		jq -e -s --arg exe "$1" --arg h "$2" 'any(.[]; .type == "flow" and .exe == $exe and .sha256 == $h)' \
+			"$PIPE_OUT" >/dev/null 2>&1 && return 0
+		sleep 0.05
+	done
+	fail "no flow of $1 with sha256 $2 in $PIPE_OUT"
+}
+
+@test "end to end: a binary rewritten in place between two connections gets two different hashes" {
+	start_pipeline
+	local client first second
+	client=$(copy_bin "$NETGEN" "rewritten client")
+	first=$(sha_of "$client")
+	serve_local "$BATS_TEST_TMPDIR/server.out" "$NETGEN" tcp-server 7104 100 2
+	"$client" tcp-client 127.0.0.1 7104 100 >/dev/null 3>&-
+	wait_for_hash "$client" "$first"
+	local inode
+	inode=$(stat -c %i "$client")
+	{ cat "$NETGEN"; printf 'rewritten in place'; } >"$client" # same inode, still runs
+	assert_equal "$(stat -c %i "$client")" "$inode"
+	second=$(sha_of "$client")
+	[[ "$second" != "$first" ]]
+	"$client" tcp-client 127.0.0.1 7104 100 >/dev/null 3>&-
+	wait_for_hash "$client" "$second"
+	stop_pipeline
+	run jq -r -s --arg exe "$client" '[.[] | select(.type == "flow" and .exe == $exe) | .sha256] | (first, last)' "$PIPE_OUT"
+	assert_equal "${lines[0]}" "$first"
+	assert_equal "${lines[1]}" "$second"
+}
+
 # 500 forked children of one copy of netgen, each connecting once, through a
 # fresh pipeline; a second copy is deleted as soon as its burst is over.
 # Writes "TOTAL HASHED" for the kept and for the deleted copy to $BURST_COUNTS.
