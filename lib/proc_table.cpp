@@ -1,5 +1,7 @@
 #include "proc_table.hpp"
 #include "trace_records.hpp"
+#include <cctype>
+#include <cstdio>
 #include <dirent.h>
 #include <fstream>
 #include <sstream>
@@ -28,7 +30,52 @@ uint32_t status_field(const std::string& status, const char* key)
 // Kernel-internal dev_t (MAJOR << 20 | MINOR) to the encoding stat(2) reports.
 uint64_t user_dev(uint64_t kdev) { return makedev(kdev >> 20, kdev & 0xfffff); }
 
+// A mount point from /proc/self/mountinfo, whose octal escapes (\040 for a space) undone.
+std::string unescape_mount(const std::string& s)
+{
+	std::string out;
+	for (size_t i = 0; i < s.size(); i++) {
+		if (s[i] == '\\' && i + 3 < s.size() && isdigit(s[i + 1]) && isdigit(s[i + 2]) && isdigit(s[i + 3])) {
+			out += static_cast<char>((s[i + 1] - '0') * 64 + (s[i + 2] - '0') * 8 + (s[i + 3] - '0'));
+			i += 3;
+		} else {
+			out += s[i];
+		}
+	}
+	return out;
+}
+
+bool is_file(const std::string& path, uint64_t dev, uint64_t ino)
+{
+	struct stat st;
+	return stat(path.c_str(), &st) == 0 && st.st_dev == dev && st.st_ino == ino;
+}
+
 } // namespace
+
+std::string host_path(const std::string& path, uint64_t dev, uint64_t ino)
+{
+	if (is_file(path, dev, ino))
+		return path;
+	std::ifstream mountinfo("/proc/self/mountinfo");
+	std::string line;
+	while (std::getline(mountinfo, line)) {
+		std::istringstream f(line);
+		std::string id, parent, majmin, root, point;
+		unsigned major = 0, minor = 0;
+		if (!(f >> id >> parent >> majmin >> root >> point) || sscanf(majmin.c_str(), "%u:%u", &major, &minor) != 2)
+			continue;
+		if (makedev(major, minor) != dev)
+			continue;
+		std::string candidate = unescape_mount(point);
+		if (candidate == "/")
+			candidate.clear();
+		candidate += path;
+		if (is_file(candidate, dev, ino))
+			return candidate;
+	}
+	return path;
+}
 
 std::string path_from_components(const char* buf, uint32_t len, uint32_t depth)
 {
@@ -108,7 +155,7 @@ const ProcessInfo& ProcessTable::on_exec(const exec_record& r)
 	p.dev = user_dev(r.dev);
 	p.ino = r.ino;
 	uint32_t len = std::min<uint32_t>(r.path_len, PATH_BUF_LEN);
-	p.exe = path_from_components(r.path, len, r.path_depth);
+	p.exe = host_path(path_from_components(r.path, len, r.path_depth), p.dev, p.ino);
 	if (r.path_truncated)
 		if (auto now = read_proc(r.hdr.pid); now && !now->exe.empty())
 			p.exe = now->exe;

@@ -37,6 +37,11 @@ private:
 // /proc/PID as it is now; nullopt when the process is gone.
 std::optional<ProcessInfo> read_proc(uint32_t pid);
 
+// `path` as the kernel saw it from the process's own mount namespace (a
+// container's root), turned into the path that names the same file (dev,
+// ino) here: tried as is, then below every mount of that device.
+std::string host_path(const std::string& path, uint64_t dev, uint64_t ino);
+
 // Absolute path from the components the kernel wrote leaf first.
 std::string path_from_components(const char* buf, uint32_t len, uint32_t depth);
 

@@ -34,7 +34,60 @@ app_peers() {
 	jq -rs --arg exe "$APP" '[.[] | select(.type == "flow" and .exe == $exe) | "\(.proto) \(.family) \(.raddr)"] | unique | .[]' "$TRACE_OUT"
 }
 
-stop_container() { :; }
+# A container: its own network namespace behind a veth with NAT (nftables
+# masquerade) towards the peer, its own pid and mount namespaces, a root
+# filesystem on a tmpfs it pivots into, and its own cgroup.
+start_container() {
+	command -v nft >/dev/null || skip_or_fail "nft is not installed (Debian package nftables)"
+	local n=$(( (BATS_SUITE_TEST_NUMBER % 200) + 20 ))
+	CTR_NS="snitch-ctr-$$-$n" CTR_TABLE="snitch_ctr_$n" CTR_HV="snc$n-$$"
+	CTR_HV=${CTR_HV:0:15}
+	ip netns add "$CTR_NS"
+	ip link add "$CTR_HV" type veth peer name eth0 netns "$CTR_NS"
+	ip addr add "10.252.$n.1/24" dev "$CTR_HV"
+	ip link set "$CTR_HV" up
+	ip netns exec "$CTR_NS" ip addr add "10.252.$n.2/24" dev eth0
+	ip netns exec "$CTR_NS" ip link set eth0 up
+	ip netns exec "$CTR_NS" ip link set lo up
+	ip netns exec "$CTR_NS" ip route add default via "10.252.$n.1"
+	CTR_FORWARD=$(sysctl -n net.ipv4.ip_forward)
+	sysctl -qw net.ipv4.ip_forward=1
+	nft -f - <<-NFT
+	table ip $CTR_TABLE {
+		chain post { type nat hook postrouting priority 100; ip saddr 10.252.$n.0/24 oifname "$PEER_VETH" masquerade; }
+	}
+	NFT
+	CTR_ROOT="$BATS_TEST_TMPDIR/rootfs"
+	mkdir -p "$CTR_ROOT"
+	mount -t tmpfs ctr-root "$CTR_ROOT"
+	mkdir -p "$CTR_ROOT"/{app,usr,lib,lib64,old,proc}
+	cp "$NETGEN" "$CTR_ROOT/app/ctr-app"
+	CTR_CGROUP="/snitch-ctr-$$-$n"
+	CTR_CGROUP_DIR="$(findmnt -n -o TARGET -t cgroup2 | head -1)$CTR_CGROUP"
+	mkdir "$CTR_CGROUP_DIR"
+}
+
+# Runs ARGS as /app/ctr-app inside the container; output to $BATS_TEST_TMPDIR/app.out.
+in_container() { # ARGS...
+	CTR_ROOT="$CTR_ROOT" CTR_CGROUP_DIR="$CTR_CGROUP_DIR" CTR_NS="$CTR_NS" sh -c '
+		echo 0 >"$CTR_CGROUP_DIR/cgroup.procs" &&
+		exec ip netns exec "$CTR_NS" unshare --pid --mount --fork --propagation private sh -c "
+			cd \"\$0\" && for d in usr lib lib64; do mount --rbind /\$d \$d; done &&
+			pivot_root . old && mount -t proc proc /proc && umount -l /old && exec /app/ctr-app \"\$@\"" "$CTR_ROOT" "$@"
+	' sh "$@" >"$BATS_TEST_TMPDIR/app.out"
+}
+
+stop_container() {
+	[[ -n "${CTR_NS:-}" ]] || return 0
+	ip netns pids "$CTR_NS" 2>/dev/null | xargs -r kill 2>/dev/null || true
+	umount -l "$CTR_ROOT" 2>/dev/null || true
+	nft delete table ip "$CTR_TABLE" 2>/dev/null || true
+	ip link del "$CTR_HV" 2>/dev/null || true
+	ip netns del "$CTR_NS" 2>/dev/null || true
+	[[ -n "${CTR_FORWARD:-}" ]] && sysctl -qw net.ipv4.ip_forward="$CTR_FORWARD"
+	rmdir "$CTR_CGROUP_DIR" 2>/dev/null || true
+	CTR_NS=
+}
 
 # Ping sockets are open to the groups in net.ipv4.ping_group_range, root's
 # included; the test widens it for its own run and puts it back.
@@ -251,4 +304,27 @@ $PEER_IP6 www.chain.test"
 	stop_trace
 	run jq -rs --arg exe "$APP" '[.[] | select(.type == "flow" and .exe == $exe) | .domain] | unique | .[]' "$TRACE_OUT"
 	assert_output "far.test"
+}
+
+@test "a container (own net, pid and mount namespaces, NAT) is seen with host exe path, netns, cgroup and host pid" {
+	start_peer
+	start_container
+	peer_serve "$BATS_TEST_TMPDIR/peer.out" "$NETGEN" tcp-server 7301 $((1 << 20)) 1
+	start_trace --exec
+	in_container tcp-slow "$PEER_IP4" 7301 $((256 << 10)) 3 &
+	local ctr=$!
+	local i hostpid=
+	for ((i = 0; i < 100; i++)); do
+		hostpid=$(pgrep -x ctr-app || true)
+		[[ -n "$hostpid" ]] && break
+		sleep 0.05
+	done
+	wait "$ctr"
+	stop_trace
+	[[ -n "$hostpid" ]]
+	APP="$CTR_ROOT/app/ctr-app"
+	check_bytes sent
+	check_bytes recv
+	run jq -rs --arg exe "$APP" '[.[] | select(.type == "flow" and .exe == $exe) | "\(.pid) \(.netns) \(.cgroup) \(.raddr)"] | unique | .[]' "$TRACE_OUT"
+	assert_output "$hostpid $(stat -L -c %i "/run/netns/$CTR_NS") $CTR_CGROUP $PEER_IP4"
 }
