@@ -328,3 +328,73 @@ $PEER_IP6 www.chain.test"
 	run jq -rs --arg exe "$APP" '[.[] | select(.type == "flow" and .exe == $exe) | "\(.pid) \(.netns) \(.cgroup) \(.raddr)"] | unique | .[]' "$TRACE_OUT"
 	assert_output "$hostpid $(stat -L -c %i "/run/netns/$CTR_NS") $CTR_CGROUP $PEER_IP4"
 }
+
+@test "1000 sequential TCP connections of 4 KiB each: all bytes attributed" {
+	start_peer
+	peer_serve "$BATS_TEST_TMPDIR/peer.out" "$NETGEN" tcp-server 7401 0 1000
+	start_trace
+	app "thousand" tcp-client "$PEER_IP4" 7401 4096 1000
+	wait_for_line "$BATS_TEST_TMPDIR/peer.out" "sent=" 60
+	stop_trace
+	check_bytes sent
+	run jq -s --arg exe "$APP" '[.[] | select(.type == "flow" and .exe == $exe and .sent > 0) | .lport] | unique | length' "$TRACE_OUT"
+	(( output >= 900 )) # distinct local ports; a few may be reused
+}
+
+@test "16 threads released at once, each with its own connection: all bytes attributed" {
+	start_peer
+	peer_serve "$BATS_TEST_TMPDIR/peer.out" "$NETGEN" tcp-server 7402 0 16
+	start_trace
+	app "sixteen" tcp-threads "$PEER_IP4" 7402 $((512 << 10)) 16
+	wait_for_line "$BATS_TEST_TMPDIR/peer.out" "sent=" 60
+	stop_trace
+	check_bytes sent
+	run jq -s --arg exe "$APP" '[.[] | select(.type == "flow" and .exe == $exe and .sent > 0) | .lport] | unique | length' "$TRACE_OUT"
+	assert_output 16
+}
+
+@test "low and slow: 2 MiB over 20 s in small writes is reported in every interval, total exact" {
+	start_peer
+	peer_serve "$BATS_TEST_TMPDIR/peer.out" "$NETGEN" tcp-server 7403 0 1
+	start_trace --interval 1
+	app "trickle" tcp-slow "$PEER_IP4" 7403 $((2 << 20)) 20
+	stop_trace
+	check_bytes sent
+	# each event covers one interval: 20 s of writes fill at least 18 whole ones
+	run jq -s --arg exe "$APP" '[.[] | select(.type == "flow" and .exe == $exe and .sent > 0)] | length' "$TRACE_OUT"
+	(( output >= 18 ))
+	run jq -s --arg exe "$APP" '[.[] | select(.type == "flow" and .exe == $exe and .sent > 0) | .sent] | min' "$TRACE_OUT"
+	(( output > 0 ))
+}
+
+@test "a flow already open when snitch-trace starts is attributed to its owner and counted from then on" {
+	start_peer
+	peer_serve "$BATS_TEST_TMPDIR/peer.out" "$NETGEN" tcp-server 7404 0 1
+	APP=$(own_path_copy "$NETGEN" "early bird")
+	"$APP" tcp-slow "$PEER_IP4" 7404 $((1 << 20)) 8 >"$BATS_TEST_TMPDIR/app.out" 3>&- &
+	local early=$!
+	BG_PIDS+=("$early")
+	sleep 2
+	start_trace
+	wait "$early"
+	stop_trace
+	local total got
+	total=$(netgen_field "$BATS_TEST_TMPDIR/app.out" sent)
+	got=$(flow_sum sent 'select(.exe == $exe and .pid == ($pid | tonumber))' --arg exe "$APP" --arg pid "$early")
+	# started ~2 s into 8 s: between a third and all of the bytes were sent while traced
+	(( got > total / 3 && got <= total ))
+}
+
+@test "a burst of 500 processes that each connect once: each attributed, or counted as missed" {
+	start_peer
+	peer_serve "$BATS_TEST_TMPDIR/peer.out" "$NETGEN" tcp-server 7405 0 500
+	start_trace
+	app "burst" children 500 "$PEER_IP4" 7405 4096
+	wait_for_line "$BATS_TEST_TMPDIR/peer.out" "sent=" 120
+	stop_trace
+	local seen missed
+	seen=$(jq -s --arg exe "$APP" '[.[] | select(.type == "flow" and .exe == $exe and .sent > 0) | .pid] | unique | length' "$TRACE_OUT")
+	missed=$(jq -s '[.[] | select(.type == "error") | .lost] | add // 0' "$TRACE_OUT")
+	(( seen + missed >= 500 ))
+	check_bytes sent
+}
