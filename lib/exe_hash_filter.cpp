@@ -108,16 +108,8 @@ std::string describe(const ExeHashFilter::Target& t)
 
 } // namespace
 
-void ExeHashFilter::handle(std::string_view line, JsonlWriter& out)
+bool ExeHashFilter::scan_top(od::object& obj, std::string_view (&nested)[3])
 {
-	od::object& obj = parser_.parse(line);
-	std::string_view text = parser_.line();
-	targets_ = {};
-	targets_[0].label = "";
-	targets_[0].present = true;
-	targets_[1].label = "parent";
-	targets_[2].label = "grandparent";
-	std::string_view nested[3];
 	bool has_type = false, hashable = false;
 	for (auto field : obj) {
 		od::raw_json_string key;
@@ -128,20 +120,33 @@ void ExeHashFilter::handle(std::string_view line, JsonlWriter& out)
 		if (field.value().get(v))
 			throw std::runtime_error("not a JSON object: bad value");
 		od::raw_json_string type;
-		if (f == Field::type && !v.get_raw_json_string().get(type)) {
-			has_type = true;
-			hashable = type == "flow" || type == "exec";
-		} else if (f == Field::type) {
-			has_type = false;
-		} else if (f == Field::parent || f == Field::grandparent)
+		if (f == Field::type) {
+			has_type = !v.get_raw_json_string().get(type);
+			hashable = has_type && (type == "flow" || type == "exec");
+		} else if (f == Field::parent || f == Field::grandparent) {
 			nested[f == Field::parent ? 1 : 2] = object_raw(v);
-		else
+		} else {
 			read_identity(f, v, targets_[0]);
+		}
 	}
-	if (text.empty() || text.back() != '}')
-		throw std::runtime_error("not a JSON object: bytes after the closing brace");
 	if (!has_type)
 		throw std::runtime_error("no \"type\" string");
+	return hashable;
+}
+
+void ExeHashFilter::handle(std::string_view line, JsonlWriter& out)
+{
+	od::object& obj = parser_.parse(line);
+	std::string_view text = parser_.line();
+	targets_ = {};
+	targets_[0].label = "";
+	targets_[0].present = true;
+	targets_[1].label = "parent";
+	targets_[2].label = "grandparent";
+	std::string_view nested[3];
+	bool hashable = scan_top(obj, nested);
+	if (text.empty() || text.back() != '}')
+		throw std::runtime_error("not a JSON object: bytes after the closing brace");
 	if (!hashable) {
 		out.write_line(line);
 		return;
@@ -149,7 +154,7 @@ void ExeHashFilter::handle(std::string_view line, JsonlWriter& out)
 	cache_.refresh_if_due();
 	targets_[0].close = text.size() - 1;
 	targets_[0].empty_object = is_empty_object(text, targets_[0].close);
-	hash(targets_[0]); // before the nested parses: its exe view lives in parser_
+	hash(targets_[0]);
 	for (int i = 1; i < 3; ++i) {
 		if (nested[i].empty())
 			continue;

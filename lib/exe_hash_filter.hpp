@@ -34,6 +34,9 @@ public:
 	};
 
 private:
+	// Reads the top level into targets_[0] and the raw text of parent and
+	// grandparent into nested[1], nested[2]; true for flow and exec events.
+	bool scan_top(simdjson::ondemand::object& obj, std::string_view (&nested)[3]);
 	void read_nested(int i, std::string_view raw, std::string_view line);
 	void hash(Target& t);
 	void splice(std::string_view line, JsonlWriter& out);
