@@ -286,7 +286,7 @@ wait_for_count() { # N [SECONDS]
 	local start end renames
 	start=$(date +%s.%N)
 	run -0 --separate-stderr bash -c "awk '{ print; if (NR % 500 == 0) system(\"sleep 0.5\") }' '$BATS_TEST_TMPDIR/flood.jsonl' \
-		| strace -f -qq -e trace=rename -o '$BATS_TEST_TMPDIR/strace.out' snitch-notify --print --dir '$DIR' >/dev/null"
+		| strace -f -qq -e trace=rename -o '$BATS_TEST_TMPDIR/strace.out' '$SNITCH_ROOT/.output/bin/snitch-notify' --print --dir '$DIR' >/dev/null"
 	end=$(date +%s.%N)
 	renames=$(grep -c 'summary.json.tmp' "$BATS_TEST_TMPDIR/strace.out")
 	# at least two writes (during and at the end), and no more than one per second plus the last
@@ -294,4 +294,20 @@ wait_for_count() { # N [SECONDS]
 	awk -v r="$renames" -v s="$start" -v e="$end" 'BEGIN { exit !(r <= (e - s) + 2) }' || fail "$renames writes in $(awk -v s="$start" -v e="$end" 'BEGIN{print e-s}') s"
 	[[ ! -e "$DIR/summary.json.tmp" ]]
 	jq -e '(.Processes | length) == 3000 and (.["Latest Entries"] | length) == 1000' "$DIR/summary.json"
+}
+
+@test "SIGTERM tells what was gathered, writes summary.json and exits 0" {
+	start_bus "$BATS_TEST_TMPDIR/bus"
+	start_live --window 600
+	flow curl /usr/bin/curl "$(sha 1)" >&7
+	wait_for_line "$BATS_TEST_TMPDIR/live.out" '"comm":"curl"' 30
+	# gathered for 600 s: only the signal can make it go out now
+	run -0 recorded
+	assert_output "[]"
+	kill -TERM "$LIVE_PID"
+	local status=0
+	wait "$LIVE_PID" || status=$?
+	assert_equal "$status" 0
+	jq -e 'map(.summary) == ["New program: curl"]' <(recorded)
+	jq -e '.Processes["/usr/bin/curl"] == ["curl"]' "$DIR/summary.json"
 }
