@@ -41,6 +41,8 @@ public:
 		if (rc != SQLITE_OK)
 			throw std::runtime_error(path + ": " + (db_ ? sqlite3_errmsg(db_.get()) : sqlite3_errstr(rc)));
 		check(sqlite3_busy_timeout(db_.get(), 10000), path);
+		query("PRAGMA cache_size = -65536", {});
+		query("PRAGMA mmap_size = 1073741824", {});
 		// Fail now, naming the file, if it is not a snitch-store database.
 		query("SELECT 1 FROM connections LIMIT 1", {});
 	}
@@ -177,6 +179,14 @@ std::string group_expr(Dialect d, ScreenKind k)
 	}
 }
 
+// SQLite would rather walk the index of the grouped column (no sort) than
+// the time index, reading every row of the table: a unary + keeps the
+// grouped column off its index. PostgreSQL's planner needs no hint.
+std::string no_index(Dialect d, const std::string& expr)
+{
+	return d == Dialect::sqlite ? "+" + expr : expr;
+}
+
 std::string filter_condition(Dialect d, const Filter& f, std::vector<SqlParam>& params)
 {
 	if (f.kind == ScreenKind::parent && f.value.empty())
@@ -265,7 +275,7 @@ std::string screen_sql(Dialect d, const Query& q, std::vector<SqlParam>& params)
 	// process screens), then join the few groups to processes.
 	std::string inner = "SELECT " + group_expr(d, q.screen) +
 			    " AS g, SUM(c.events) AS ev, SUM(c.sent) AS se, SUM(c.recv) AS re, MAX(c.last_time) AS lt "
-			    "FROM connections c" + where + " GROUP BY 1";
+			    "FROM connections c" + where + " GROUP BY " + no_index(d, group_expr(d, q.screen));
 	std::string key = "COALESCE(CAST(s.g AS TEXT), '')", join;
 	if (is_process_screen(q.screen) || q.screen == ScreenKind::parent) {
 		key = std::string("COALESCE(p.") + (q.screen == ScreenKind::parent ? "exe" : process_column(q.screen)) + ", '')";

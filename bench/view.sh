@@ -1,0 +1,90 @@
+#!/bin/sh
+# snitch-view on a 10-million-row SQLite database: time to the first screen
+# (--print, and the TUI drawing its first screen in a pty) against the bare
+# SQL aggregate of the same screen run by the sqlite3 shell, in the same run.
+# Usage: sh bench/view.sh [ROWS] [RUNS]   (defaults 10000000 3)
+set -eu
+cd "$(dirname "$0")/.."
+N=${1:-10000000}
+RUNS=${2:-3}
+OUT=.output/bench
+mkdir -p "$OUT"
+make --no-print-directory .output/bin/snitch-store .output/bin/snitch-view >/dev/null
+VIEW=.output/bin/snitch-view
+DB="$OUT/view-$N.db"
+NOCONF="$OUT/no-such-config.json"
+NOW=1795000000
+
+# The store's own schema, then N connections over 365 days in one
+# transaction (indexes dropped during the bulk insert and recreated after).
+build_db() {
+	rm -f "$DB" "$DB-wal" "$DB-shm"
+	.output/bin/snitch-store --init-schema --config "$NOCONF" --db "$DB"
+	idx=$(sqlite3 "$DB" "SELECT sql || ';' FROM sqlite_master WHERE type = 'index' AND tbl_name = 'connections'")
+	drops=$(sqlite3 "$DB" "SELECT 'DROP INDEX ' || name || ';' FROM sqlite_master WHERE type = 'index' AND tbl_name = 'connections'")
+	sqlite3 "$DB" >/dev/null <<SQL
+PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;
+$drops
+BEGIN;
+WITH RECURSIVE p(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM p WHERE i < 400)
+INSERT INTO processes SELECT i, '/usr/bin/prog' || (i % 200), 'prog' || (i % 200), 'prog --run ' || i,
+	printf('%064x', i % 250), $NOW - 31536000 FROM p;
+WITH RECURSIVE s(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM s WHERE i < $N - 1)
+INSERT INTO connections SELECT 'bench', $NOW - i * (31536000.0 / $N) - 1, $NOW - i * (31536000.0 / $N),
+	1 + (i * 7919) % 400, 1 + (i * 104729) % 400, NULL, 1000 + i % 5000, 1000 + i % 4, 4026531840, '/',
+	'ipv4', 'tcp', '10.0.0.2', 40000, '10.' || (i % 250) || '.' || (i / 250 % 250) || '.1', (i % 20) * 100 + 22,
+	'host' || (i % 5000) || '.example', 100 + i % 1000, 1000 + i % 10000, 1 + i % 3 FROM s;
+COMMIT;
+$idx
+ANALYZE;
+SQL
+	sqlite3 "$DB" 'PRAGMA journal_mode = WAL' >/dev/null
+}
+rows=$( [ -s "$DB" ] && sqlite3 "$DB" 'SELECT count(*) FROM connections' 2>/dev/null || echo 0)
+if [ "$rows" != "$N" ]; then
+	t0=$(date +%s.%N); build_db; t1=$(date +%s.%N)
+	echo "built $DB ($N rows) in $(echo "$t0 $t1" | awk '{ printf "%.1f", $2 - $1 }') s" >&2
+fi
+
+now() { date +%s.%N; }
+timed() { t0=$(now); "$@" >/dev/null; t1=$(now); echo "$t0 $t1" | awk '{ printf "%.3f\n", $2 - $1 }'; }
+median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
+
+# The plain aggregate a user would type for the Executables screen.
+bare_sql() { # FROM (0: all)
+	sqlite3 "file:$DB?mode=ro" "SELECT e.exe, SUM(c.events), SUM(c.sent), SUM(c.recv), MAX(c.last_time)
+		FROM connections c JOIN processes e ON e.id = c.exe_id WHERE c.last_time >= $1 GROUP BY e.exe"
+}
+# The TUI: draws the first screen, then reads the q already waiting in the pty.
+tui() { # RANGE
+	printf q | TERM=xterm script -qec "$VIEW --db $DB --range $1 --now $NOW" /dev/null
+}
+
+run_case() { # LABEL RANGE FROM
+	: >"$OUT/view-bare.times"; : >"$OUT/view-print.times"; : >"$OUT/view-tui.times"
+	i=0
+	while [ "$i" -lt "$RUNS" ]; do
+		timed bare_sql "$3" >>"$OUT/view-bare.times"
+		timed "$VIEW" --db "$DB" --print --screen exe --range "$2" --now "$NOW" >>"$OUT/view-print.times"
+		timed tui "$2" >>"$OUT/view-tui.times"
+		i=$((i + 1))
+	done
+	b=$(median <"$OUT/view-bare.times"); p=$(median <"$OUT/view-print.times"); t=$(median <"$OUT/view-tui.times")
+	awk -v l="$1" -v b="$b" -v p="$p" -v t="$t" \
+		'BEGIN { printf "| %s | %.3f | %.3f (%.2f) | %.3f (%.2f) |\n", l, b, p, p / b, t, t / b }'
+}
+
+sqlite3 "$DB" 'SELECT count(*) FROM connections' >/dev/null  # warm the page cache
+{
+	echo "# snitch-view first screen, $N connections, median of $RUNS runs"
+	echo
+	echo "commit $(git rev-parse --short HEAD), kernel $(uname -r), $(nproc) CPUs, SQLite $(sqlite3 --version | cut -d' ' -f1)"
+	echo
+	echo "Seconds; in parentheses relative to the bare SQL aggregate of the same screen (sqlite3 shell, same WHERE)."
+	echo
+	echo "| Executables screen, range | bare SQL aggregate | snitch-view --print | TUI first screen |"
+	echo "| --- | --- | --- | --- |"
+	run_case "all (365 days)" all 0
+	run_case "1d" 1d $((NOW - 86400))
+	run_case "1h" 1h $((NOW - 3600))
+} | tee "$OUT/view.md"
