@@ -186,14 +186,14 @@ void serve(int fd, const BusTarget& t)
 {
 	struct sigaction ign = {};
 	ign.sa_handler = SIG_IGN;
-	sigaction(SIGINT, &ign, nullptr);   // the parent decides when we stop: it closes the socket
-	sigaction(SIGTERM, &ign, nullptr);
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent)
+	// the parent decides when we stop (it closes the socket); we die with it
+	if (sigaction(SIGINT, &ign, nullptr) != 0 || sigaction(SIGTERM, &ign, nullptr) != 0 ||
+		prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent)
 		_exit(1);
 	int null_fd = ::open("/dev/null", O_RDWR);  // never hold the event pipes open
-	if (null_fd < 0 || dup2(null_fd, 0) < 0 || dup2(null_fd, 1) < 0 || dup2(fd, 3) < 0)
+	if (null_fd < 0 || dup2(null_fd, 0) < 0 || dup2(null_fd, 1) < 0 || dup2(fd, 3) < 0 ||
+		close_range(4, std::numeric_limits<unsigned>::max(), 0) != 0)
 		_exit(1);
-	close_range(4, std::numeric_limits<unsigned>::max(), 0);
 	try {
 		serve(3, t);
 	} catch (...) {
