@@ -171,11 +171,10 @@ void PgStore::send(const QueuedBatch& q)
 	exec_command(c, "COMMIT");
 }
 
-std::vector<ErrorRow> PgStore::drain()
+void PgStore::drain()
 {
-	std::vector<ErrorRow> out;
 	if (queue_.empty() || monotonic_now() < next_try_)
-		return out;
+		return;
 	try {
 		connect();
 		while (auto q = queue_.front()) {
@@ -196,7 +195,6 @@ std::vector<ErrorRow> PgStore::drain()
 			std::cerr << "snitch-store: " << e.what() << " (queueing on disk, " << queue_.bytes() << " bytes)\n";
 		last_problem_ = e.what();
 	}
-	return out;
 }
 
 // Drops are announced in the stream at once and recorded in the database as
@@ -229,19 +227,26 @@ std::vector<ErrorRow> PgStore::write(const Batch& b)
 		dropped_ += b.events;
 		next_try_ = 0;  // try to make room now
 	}
-	std::vector<ErrorRow> errors = drain();
-	auto more = note_dropped();
-	errors.insert(errors.end(), more.begin(), more.end());
-	return errors;
+	return tick();
 }
 
 std::vector<ErrorRow> PgStore::tick()
 {
-	auto errors = drain();
-	auto more = note_dropped();
-	errors.insert(errors.end(), more.begin(), more.end());
-	if (!more.empty())
+	auto errors = note_dropped();
+	drain();
+	if (dropped_ > recorded_) {  // the count did not fit before the queue drained
+		note_dropped();
 		drain();
+	}
+	return errors;
+}
+
+std::vector<ErrorRow> PgStore::finish()
+{
+	next_try_ = 0;
+	auto errors = tick();
+	if (!queue_.empty())
+		std::cerr << "snitch-store: " << queue_.bytes() << " bytes stay queued in " << o_.queue_dir << " for the next run\n";
 	return errors;
 }
 

@@ -28,9 +28,10 @@ public:
 	explicit PgStore(PgOptions o);
 	std::vector<ErrorRow> write(const Batch& b) override;
 	std::vector<ErrorRow> tick() override;
+	std::vector<ErrorRow> finish() override;
 
 private:
-	std::vector<ErrorRow> drain();
+	void drain();
 	bool connect();
 	void prepare_statements();
 	void send(const QueuedBatch& q);

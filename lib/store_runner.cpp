@@ -62,6 +62,7 @@ void StoreRunner::finish()
 {
 	if (!window_.empty())
 		commit(nullptr);
+	report(sink_.finish(), nullptr);
 }
 
 void StoreRunner::commit(JsonlWriter* out)

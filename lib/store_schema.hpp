@@ -71,6 +71,8 @@ public:
 	virtual std::vector<ErrorRow> write(const Batch& b) = 0;
 	// Called regularly (timer ticks, idle): retries, retention.
 	virtual std::vector<ErrorRow> tick() { return {}; }
+	// Called once at exit: a last attempt at anything still pending.
+	virtual std::vector<ErrorRow> finish() { return {}; }
 };
 
 } // namespace snitch

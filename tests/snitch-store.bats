@@ -1,0 +1,300 @@
+# snitch-store: real SQLite files and a real PostgreSQL server started here.
+
+setup() {
+	load helpers
+	load pg_helpers
+	isolate_home
+	BG_PIDS=()
+	DB="$BATS_TEST_TMPDIR/snitch.db"
+	CONF="$BATS_TEST_TMPDIR/config.json"
+}
+
+teardown() {
+	exec 5>&- 2>/dev/null || true
+	kill_background
+	pg_stop_all
+}
+
+SHA_A=aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa
+
+# One flow event: SEQ becomes the pid; NAME RADDR RPORT DOMAIN SENT RECV.
+flow() { # SEQ [NAME] [RADDR] [RPORT] [DOMAIN] [SENT] [RECV] [SHA256]
+	local seq=$1 name=${2:-curl} raddr=${3:-10.1.2.3} rport=${4:-443} domain=${5:-www.example.com}
+	printf '{"type":"flow","time":%s.5,"start":%s,"pid":%s,"ppid":1,"uid":1000,"comm":"%s","exe":"/usr/bin/%s","cmdline":"%s --secret-arg","dev":2049,"ino":42,"parent":{"pid":1,"comm":"bash","exe":"/bin/bash","dev":2049,"ino":7,"cmdline":"bash -l"},"grandparent":{"pid":0,"comm":"init","exe":"/sbin/init","dev":2049,"ino":3,"cmdline":"init"},"netns":4026531840,"cgroup":"/user.slice","family":"ipv4","proto":"tcp","laddr":"192.168.0.2","lport":40000,"raddr":"%s","rport":%s,"domain":"%s","sent":%s,"recv":%s,"events":1,"sha256":"%s","future_field":{"x":[1,2]}}\n' \
+		"$(( $(date +%s) - 10 ))" "$(( $(date +%s) - 11 ))" "$seq" "$name" "$name" "$name" "$raddr" "$rport" "$domain" \
+		"${6:-100}" "${7:-1000}" "${8:-$SHA_A}"
+}
+
+# N flows with distinct keys: pid = rport = FROM..TO.
+flows() { # FROM TO
+	awk -v a="$1" -v b="$2" -v t="$(date +%s)" -v sha="$SHA_A" 'BEGIN { for (i = a; i <= b; i++)
+		printf "{\"type\":\"flow\",\"time\":%d.5,\"pid\":%d,\"uid\":0,\"comm\":\"gen\",\"exe\":\"/usr/bin/gen\",\"cmdline\":\"gen\",\"family\":\"ipv4\",\"proto\":\"udp\",\"raddr\":\"10.9.9.9\",\"rport\":%d,\"domain\":\"\",\"sent\":1,\"recv\":2,\"events\":1,\"sha256\":\"%s\"}\n", t, i, i, sha }'
+}
+
+sql() { sqlite3 "$DB" "$1"; }
+
+store() { snitch-store --config "$CONF" "$@"; }
+
+# Polls `CMD...` until it prints WANT (default timeout 60 s).
+wait_for_output() { # WANT CMD...
+	local want=$1 got i; shift
+	for ((i = 0; i < 1200; i++)); do
+		got=$("$@" 2>/dev/null) && [[ "$got" == "$want" ]] && return 0
+		sleep 0.05
+	done
+	fail "timed out waiting for '$want' from $*: last got '$got'"
+}
+
+# snitch-store in the background reading the fifo that fd 5 writes to.
+start_store_stream() { # ARGS...
+	local fifo="$BATS_TEST_TMPDIR/in.fifo"
+	mkfifo "$fifo"
+	STORE_OUT="$BATS_TEST_TMPDIR/store.out" STORE_ERR="$BATS_TEST_TMPDIR/store.err"
+	# snitch-store itself, not a function's subshell: the tests signal this pid
+	snitch-store --config "$CONF" "$@" <"$fifo" >"$STORE_OUT" 2>"$STORE_ERR" 3>&- &
+	STORE_PID=$!
+	BG_PIDS+=("$STORE_PID")
+	exec 5>"$fifo"
+}
+
+end_store_stream() {
+	exec 5>&-
+	local status=0
+	wait "$STORE_PID" || status=$?
+	[[ $status -eq 0 ]] || { cat "$STORE_ERR" >&2; fail "snitch-store exited $status"; }
+}
+
+@test "snitch-store --help and --version exit 0, a bad option exits 2" {
+	run -0 snitch-store --help
+	assert_output --partial "--window"
+	run -0 snitch-store --version
+	assert_output --regexp "^snitch-store [0-9]+\.[0-9]+"
+	run -2 snitch-store --no-such-option
+	run -2 snitch-store --window -1
+}
+
+@test "every event passes through byte for byte; flows, exec, vt and error events reach their tables" {
+	{
+		flow 1
+		echo '{"type":"exec","time":1.5,"pid":9,"comm":"ls","exe":"/bin/ls","cmdline":"ls -l"}'
+		echo '{"type":"vt","time":2.5,"sha256":"'$SHA_A'","malicious":3,"harmless":60}'
+		echo '{"type":"error","time":3.5,"source":"snitch-trace","message":"ring buffer full","lost":7}'
+		echo '{"type":"novel","time":4,"whatever":[{}]}'
+	} >"$BATS_TEST_TMPDIR/in.jsonl"
+	run -0 --separate-stderr store --db "$DB" <"$BATS_TEST_TMPDIR/in.jsonl"
+	assert_equal "$output" "$(cat "$BATS_TEST_TMPDIR/in.jsonl")"
+	assert_equal "$(sql "SELECT exe, name, cmdline, sha256, parent_exe, grandparent_exe, raddr, rport, domain, sent, recv, events, uid FROM connection_log")" \
+		"/usr/bin/curl|curl|curl --secret-arg|$SHA_A|/bin/bash|/sbin/init|10.1.2.3|443|www.example.com|100|1000|1|1000"
+	assert_equal "$(sql "SELECT host FROM connections")" "$(hostname)"
+	assert_equal "$(sql "SELECT exe, cmdline FROM processes WHERE name = 'ls'")" "/bin/ls|ls -l"
+	assert_equal "$(sql "SELECT sha256, json_extract(event, '$.malicious') FROM verdicts")" "$SHA_A|3"
+	assert_equal "$(sql "SELECT source, message, lost FROM errors")" "snitch-trace|ring buffer full|7"
+	assert_equal "$(sql "PRAGMA journal_mode")" "wal"
+}
+
+@test "--quiet passes nothing on and still stores everything" {
+	run -0 --separate-stderr bash -c "$(declare -f flow); SHA_A=$SHA_A; { flow 1; flow 2; } | snitch-store --config '$CONF' --db '$DB' --quiet"
+	assert_equal "$output" ""
+	assert_equal "$(sql "SELECT count(*) FROM connections")" 1
+	assert_equal "$(sql "SELECT events FROM connections")" 2
+}
+
+@test "a malformed line is skipped and counted, the lines around it are stored" {
+	{ flow 1; echo '{"type":"flow", broken'; flow 2 curl 10.0.0.9; } >"$BATS_TEST_TMPDIR/in.jsonl"
+	run -0 --separate-stderr store --db "$DB" <"$BATS_TEST_TMPDIR/in.jsonl"
+	[[ "$stderr" == *"line 2 skipped"* ]]
+	echo "$output" | jq -se '[.[] | select(.type == "error" and .source == "snitch-store" and .lost == 1)] | length == 1'
+	assert_equal "$(sql "SELECT count(*) FROM connections")" 2
+}
+
+@test "the write window merges one key's events (bytes and events summed); --window 0 writes a row per event" {
+	{ flow 1 curl 10.1.2.3 443 a.example 10 20; flow 2 curl 10.1.2.3 443 a.example 1 2; flow 3 curl 10.1.2.3 443 a.example 100 200
+	  flow 4 curl 10.1.2.3 80 a.example 5 5; } >"$BATS_TEST_TMPDIR/in.jsonl"
+	run -0 --separate-stderr store --db "$DB" --window 3600 <"$BATS_TEST_TMPDIR/in.jsonl"
+	assert_equal "$(sql "SELECT rport, sent, recv, events FROM connections ORDER BY rport")" "$(printf '80|5|5|1\n443|111|222|3')"
+	run -0 --separate-stderr store --db "$BATS_TEST_TMPDIR/w0.db" --window 0 <"$BATS_TEST_TMPDIR/in.jsonl"
+	assert_equal "$(sqlite3 "$BATS_TEST_TMPDIR/w0.db" "SELECT count(*), sum(sent) FROM connections")" "4|116"
+}
+
+@test "a window is committed on time while input stays open, and SIGTERM commits the open window" {
+	start_store_stream --db "$DB" --window 0.5
+	flow 1 >&5
+	wait_for_output 1 sql "SELECT count(*) FROM connections"
+	kill -0 "$STORE_PID"
+	exec 5>&-
+	wait "$STORE_PID"
+	# a window far longer than the test: only SIGTERM can commit it
+	rm -f "$BATS_TEST_TMPDIR/in.fifo"
+	start_store_stream --db "$BATS_TEST_TMPDIR/term.db" --window 3600
+	flow 2 >&5
+	flow 3 curl 10.7.7.7 >&5
+	wait_for_line "$STORE_OUT" '"pid":3'
+	assert_equal "$(sqlite3 "$BATS_TEST_TMPDIR/term.db" "SELECT count(*) FROM connections")" 0
+	kill -TERM "$STORE_PID"
+	local status=0
+	wait "$STORE_PID" || status=$?
+	assert_equal "$status" 0
+	assert_equal "$(sqlite3 "$BATS_TEST_TMPDIR/term.db" "SELECT count(*) FROM connections")" 2
+}
+
+@test "kill -9 mid-stream leaves a database that passes integrity_check with every committed window" {
+	start_store_stream --db "$DB" --window 0.2 --quiet
+	local b
+	for b in 1 2 3 4 5; do
+		flows $(( (b - 1) * 300 + 1 )) $(( b * 300 )) >&5
+		wait_for_output $(( b * 300 )) sql "SELECT count(*) FROM connections"
+	done
+	flows 1501 60000 >&5 3>&- &
+	BG_PIDS+=("$!")
+	sleep 0.5
+	kill -9 "$STORE_PID"
+	wait "$STORE_PID" || true
+	assert_equal "$(sql "PRAGMA integrity_check")" ok
+	# windows commit in order and whole: the pids stored are exactly 1..N
+	run -0 sql "SELECT count(*), min(pid), max(pid), count(DISTINCT pid) FROM connections"
+	local n min max distinct
+	IFS='|' read -r n min max distinct <<<"$output"
+	(( n >= 1500 && min == 1 && max == n && distinct == n )) || fail "rows not a whole prefix: $output"
+}
+
+@test "config.json: Log addresses/commands false and Log ignore (name, port, CIDR, domain suffix, sha256)" {
+	local shaB=bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb
+	cat >"$CONF" <<-EOF
+	{"Log addresses": false, "Log commands": false, "DB write limit (seconds)": 3600,
+	 "Log ignore": ["noisy", "5353", "172.16.0.0/12", ".tracker.example", "$shaB"]}
+	EOF
+	{
+		flow 1 curl 10.1.2.3 443 www.example.com
+		flow 2 noisy 10.1.2.4 443 x.example
+		flow 3 curl 10.1.2.5 5353 x.example
+		flow 4 curl 172.20.1.1 443 x.example
+		flow 5 curl 10.1.2.6 443 ads.tracker.example
+		flow 6 curl 10.1.2.7 443 tracker.example
+		flow 7 hashed 10.1.2.8 443 x.example 1 1 "$shaB"
+		flow 8 curl 10.1.2.9 443 nottracker.example
+	} >"$BATS_TEST_TMPDIR/in.jsonl"
+	run -0 --separate-stderr store --db "$DB" <"$BATS_TEST_TMPDIR/in.jsonl"
+	# without addresses flows 1 and 8 share a key and merge
+	assert_equal "$(sql "SELECT count(*), sum(events), max(raddr), max(domain), max(laddr) FROM connections")" "1|2|||"
+	assert_equal "$(sql "SELECT DISTINCT cmdline FROM processes")" ""
+	# ignored connections' executables are still recorded
+	assert_equal "$(sql "SELECT count(*) FROM processes WHERE name IN ('noisy', 'hashed')")" 2
+	# the command line overrides the config
+	run -0 --separate-stderr store --db "$BATS_TEST_TMPDIR/w0.db" --window 0 <"$BATS_TEST_TMPDIR/in.jsonl"
+	assert_equal "$(sqlite3 "$BATS_TEST_TMPDIR/w0.db" "SELECT count(*) FROM connections")" 2
+	echo '{"DB write limit (seconds)": "soon"}' >"$CONF"
+	run -1 --separate-stderr store --db "$DB" </dev/null
+	[[ "$stderr" == *"DB write limit"* ]]
+}
+
+@test "retention deletes SQLite rows older than --retention-days" {
+	{ flow 1; echo '{"type":"flow","time":1000,"pid":2,"comm":"old","exe":"/old","raddr":"10.0.0.1","rport":1,"sent":1,"recv":1}'; } \
+		>"$BATS_TEST_TMPDIR/in.jsonl"
+	run -0 --separate-stderr store --db "$DB" --retention-days 0 <"$BATS_TEST_TMPDIR/in.jsonl"
+	assert_equal "$(sql "SELECT count(*) FROM connections")" 2
+	run -0 --separate-stderr store --db "$DB" --retention-days 30 </dev/null
+	assert_equal "$(sql "SELECT group_concat(pid) FROM connections")" 1
+}
+
+@test "a version 1 database is migrated with its rows; a newer schema is refused" {
+	run -0 --separate-stderr store --db "$DB" <<<"$(flow 1)"
+	# make it what version 1 was: no verdicts table, errors without "lost"
+	sql "DROP TABLE verdicts; ALTER TABLE errors DROP COLUMN lost; PRAGMA user_version = 1;
+	     INSERT INTO errors VALUES ('old-host', 5.0, 'snitch-trace', 'from version 1')"
+	run -0 --separate-stderr store --db "$DB" --retention-days 0 <<<'{"type":"error","time":6,"source":"x","message":"new","lost":3}'
+	assert_equal "$(sql "PRAGMA user_version")" 2
+	assert_equal "$(sql "SELECT host, message, lost FROM errors ORDER BY time")" "$(printf 'old-host|from version 1|0\n%s|new|3' "$(hostname)")"
+	assert_equal "$(sql "SELECT count(*) FROM connections")" 1
+	sql "PRAGMA user_version = 99"
+	run -1 --separate-stderr store --db "$DB" </dev/null
+	[[ "$stderr" == *"newer"* ]]
+}
+
+@test "PostgreSQL: an INSERT-and-SELECT-only role logs the fleet's rows; it cannot rewrite them" {
+	pg_start
+	pg_store_schema
+	{ flow 1; flow 2 wget 10.4.4.4 80 w.example; echo '{"type":"vt","time":2,"sha256":"'$SHA_A'","malicious":0}'
+	  echo '{"type":"error","time":3,"source":"snitch-hash","message":"m"}'; } >"$BATS_TEST_TMPDIR/in.jsonl"
+	run -0 --separate-stderr store --db "$PG_URI" --host-id web1 --queue-dir "$BATS_TEST_TMPDIR/q" <"$BATS_TEST_TMPDIR/in.jsonl"
+	assert_equal "$output" "$(cat "$BATS_TEST_TMPDIR/in.jsonl")"
+	assert_equal "$(pg_sql "SELECT host, exe, parent_exe, raddr, rport, sent FROM connection_log ORDER BY rport")" \
+		"$(printf 'web1|/usr/bin/wget|/bin/bash|10.4.4.4|80|100\nweb1|/usr/bin/curl|/bin/bash|10.1.2.3|443|100')"
+	assert_equal "$(pg_sql "SELECT count(*) FROM verdicts") $(pg_sql "SELECT count(*) FROM errors")" "1 1"
+	assert_equal "$(pg_sql "SELECT value FROM snitch_meta WHERE key = 'schema_version'")" 2
+	run -1 --separate-stderr pg_sql_as "$PG_HOST_ROLE" "UPDATE connections SET sent = 0"
+	[[ "$stderr" == *"permission denied"* ]]
+	run -1 --separate-stderr pg_sql_as "$PG_HOST_ROLE" "DELETE FROM connections"
+	[[ "$stderr" == *"permission denied"* ]]
+	# retention never deletes remote rows
+	run -0 --separate-stderr store --db "$PG_URI" --retention-days 1 --queue-dir "$BATS_TEST_TMPDIR/q" \
+		<<<'{"type":"flow","time":1000,"pid":3,"comm":"old","exe":"/old","raddr":"10.0.0.1","rport":1,"sent":1,"recv":1}'
+	assert_equal "$(pg_sql "SELECT count(*) FROM connections")" 3
+}
+
+@test "PostgreSQL: without the schema, snitch-store says to run --init-schema and exits 1" {
+	pg_start
+	run -1 --separate-stderr store --db "$PG_OWNER_URI" --queue-dir "$BATS_TEST_TMPDIR/q" <<<"$(flow 1)"
+	[[ "$stderr" == *"--init-schema"* ]]
+	# the event is still queued on disk for when the schema exists
+	pg_store_schema
+	run -0 --separate-stderr store --db "$PG_URI" --queue-dir "$BATS_TEST_TMPDIR/q" </dev/null
+	assert_equal "$(pg_sql "SELECT count(*) FROM connections")" 1
+}
+
+@test "PostgreSQL: a server restart mid-stream loses nothing (on-disk queue)" {
+	pg_start
+	pg_store_schema
+	start_store_stream --db "$PG_URI" --window 0.2 --quiet --queue-dir "$BATS_TEST_TMPDIR/q"
+	flows 1 300 >&5
+	wait_for_output 300 pg_sql "SELECT count(*) FROM connections"
+	pg_stop
+	flows 301 600 >&5
+	wait_for_line "$STORE_ERR" "queueing on disk" 60
+	flows 601 900 >&5
+	pg_restart
+	wait_for_output 900 pg_sql "SELECT count(DISTINCT pid) FROM connections"
+	end_store_stream
+	assert_equal "$(pg_sql "SELECT count(*), min(pid), max(pid) FROM connections")" "900|1|900"
+	assert_equal "$(find "$BATS_TEST_TMPDIR/q" -name '*.batch' | wc -l)" 0
+}
+
+@test "PostgreSQL: batches queued while the server is down survive kill -9 and are written by the next run" {
+	pg_start
+	pg_store_schema
+	pg_stop
+	start_store_stream --db "$PG_URI" --window 0.2 --quiet --queue-dir "$BATS_TEST_TMPDIR/q"
+	flows 1 500 >&5
+	wait_for_line "$STORE_ERR" "queueing on disk" 60
+	wait_for_output 500 bash -c "cat '$BATS_TEST_TMPDIR'/q/*.batch | jq -s 'map(.connections | length) | add'"
+	kill -9 "$STORE_PID"
+	wait "$STORE_PID" || true
+	pg_restart
+	run -0 --separate-stderr store --db "$PG_URI" --queue-dir "$BATS_TEST_TMPDIR/q" </dev/null
+	assert_equal "$(pg_sql "SELECT count(*), count(DISTINCT pid) FROM connections")" "500|500"
+	# a batch written but not yet removed from the queue is not written twice
+	run -0 --separate-stderr store --db "$PG_URI" --queue-dir "$BATS_TEST_TMPDIR/q" </dev/null
+	assert_equal "$(pg_sql "SELECT count(*) FROM connections")" 500
+}
+
+@test "PostgreSQL: past the queue bound events are dropped and counted in an error event and row" {
+	pg_start
+	pg_store_schema
+	pg_stop
+	start_store_stream --db "$PG_URI" --window 0 --queue-dir "$BATS_TEST_TMPDIR/q" --queue-bytes 20000
+	local b
+	for b in $(seq 0 9); do
+		flows $(( b * 50 + 1 )) $(( b * 50 + 50 )) >&5
+		wait_for_line "$STORE_OUT" "\"pid\":$(( b * 50 + 50 ))," 30
+		sleep 0.3
+	done
+	wait_for_line "$STORE_OUT" '"source":"snitch-store"' 30
+	pg_restart
+	end_store_stream
+	local lost stored recorded
+	lost=$(jq -s '[.[] | select(.type == "error" and .source == "snitch-store") | .lost] | add' "$STORE_OUT")
+	stored=$(pg_sql "SELECT count(*) FROM connections")
+	recorded=$(pg_sql "SELECT sum(lost) FROM errors WHERE source = 'snitch-store'")
+	(( lost > 0 && stored > 0 )) || fail "expected both drops and stored rows: lost=$lost stored=$stored"
+	assert_equal "$(( lost + stored ))" 500
+	assert_equal "$recorded" "$lost"
+}
