@@ -40,7 +40,7 @@ DEPS := clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev g++ make pkg-config 
 	libcli11-dev nlohmann-json3-dev libsimdjson-dev libssl-dev libsqlite3-dev sqlite3 \
 	libpq-dev postgresql libcurl4-openssl-dev libncurses-dev libsystemd-dev dbus \
 	bats bats-assert bats-support jq tmux iproute2 iputils-ping python3 procps util-linux \
-	socat man-db groff-base python3-dbus python3-gi strace dnsmasq-base nftables
+	socat man-db groff-base shellcheck zsh fish python3-dbus python3-gi strace dnsmasq-base nftables
 
 ifeq ($(V),1)
 Q :=
@@ -104,7 +104,7 @@ deps:
 run: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)mkdir -p $(dir $(DB))
-	PATH="$(CURDIR)/$(OUTPUT)/bin:$$PATH" DB="$(DB)" sh tools/run-pipeline
+	PICOSNITCH_DB="$(DB)" sh tools/picosnitch run
 
 check: deps
 	$(Q)$(MAKE) --no-print-directory all
@@ -115,15 +115,29 @@ bench: deps
 	$(Q)sh bench/run.sh
 
 install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man7
-	install -m 0755 $(BINS) $(DESTDIR)$(PREFIX)/bin/
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man5 \
+		$(DESTDIR)$(PREFIX)/share/man/man7 $(DESTDIR)$(PREFIX)/share/bash-completion/completions \
+		$(DESTDIR)$(PREFIX)/share/zsh/vendor-completions $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d \
+		$(DESTDIR)$(PREFIX)/lib/systemd/system
+	install -m 0755 $(BINS) tools/picosnitch $(DESTDIR)$(PREFIX)/bin/
 	install -m 0644 $(wildcard man/*.1) $(DESTDIR)$(PREFIX)/share/man/man1/
+	$(if $(wildcard man/*.5),install -m 0644 $(wildcard man/*.5) $(DESTDIR)$(PREFIX)/share/man/man5/)
 	$(if $(wildcard man/*.7),install -m 0644 $(wildcard man/*.7) $(DESTDIR)$(PREFIX)/share/man/man7/)
+	$(foreach f,$(wildcard completions/*.bash),install -m 0644 $(f) $(DESTDIR)$(PREFIX)/share/bash-completion/completions/$(notdir $(f:.bash=));)
+	$(if $(wildcard completions/_*),install -m 0644 $(wildcard completions/_*) $(DESTDIR)$(PREFIX)/share/zsh/vendor-completions/)
+	$(if $(wildcard completions/*.fish),install -m 0644 $(wildcard completions/*.fish) $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/)
+	sed 's|^ExecStart=/usr/local/bin/|ExecStart=$(PREFIX)/bin/|' systemd/picosnitch.service \
+		> $(DESTDIR)$(PREFIX)/lib/systemd/system/picosnitch.service
 
 uninstall:
-	rm -f $(TOOLS:%=$(DESTDIR)$(PREFIX)/bin/%) \
+	rm -f $(TOOLS:%=$(DESTDIR)$(PREFIX)/bin/%) $(DESTDIR)$(PREFIX)/bin/picosnitch \
 		$(patsubst man/%,$(DESTDIR)$(PREFIX)/share/man/man1/%,$(wildcard man/*.1)) \
-		$(patsubst man/%,$(DESTDIR)$(PREFIX)/share/man/man7/%,$(wildcard man/*.7))
+		$(patsubst man/%,$(DESTDIR)$(PREFIX)/share/man/man5/%,$(wildcard man/*.5)) \
+		$(patsubst man/%,$(DESTDIR)$(PREFIX)/share/man/man7/%,$(wildcard man/*.7)) \
+		$(patsubst completions/%.bash,$(DESTDIR)$(PREFIX)/share/bash-completion/completions/%,$(wildcard completions/*.bash)) \
+		$(patsubst completions/%,$(DESTDIR)$(PREFIX)/share/zsh/vendor-completions/%,$(wildcard completions/_*)) \
+		$(patsubst completions/%,$(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/%,$(wildcard completions/*.fish)) \
+		$(DESTDIR)$(PREFIX)/lib/systemd/system/picosnitch.service
 
 vmlinux:
 	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > bpf/vmlinux.h

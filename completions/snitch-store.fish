@@ -1,0 +1,16 @@
+# fish completion for snitch-store(1): Write every event to a database and pass it on
+complete -c snitch-store -f
+complete -c snitch-store -s h -l help -d 'Print help and exit'
+complete -c snitch-store -l version -d 'Print the version and exit'
+complete -c snitch-store -s c -l config -r -F -d 'config.json to read'
+complete -c snitch-store -s d -l db -r -F -d 'SQLite file, or postgresql:// URI'
+complete -c snitch-store -s w -l window -x -d 'Merge events of one key over this many seconds'
+complete -c snitch-store -l retention-days -x -d 'Delete SQLite rows older than this'
+complete -c snitch-store -l host-id -x -d 'Host name stored with every row'
+complete -c snitch-store -s q -l quiet -d 'Pass no events on'
+complete -c snitch-store -l no-addresses -d 'Store no addresses or domains'
+complete -c snitch-store -l no-commands -d 'Store no command lines'
+complete -c snitch-store -l ignore -x -d 'Also ignore connections matching this'
+complete -c snitch-store -l queue-dir -x -a '(__fish_complete_directories)' -d 'PostgreSQL only: on-disk queue directory'
+complete -c snitch-store -l queue-bytes -x -d 'PostgreSQL only: bound of the on-disk queue'
+complete -c snitch-store -l init-schema -d 'Create or migrate the schema, then exit'

@@ -1,0 +1,18 @@
+# fish completion for snitch-view(1): Browse the picosnitch database
+complete -c snitch-view -f
+complete -c snitch-view -s h -l help -d 'Print help and exit'
+complete -c snitch-view -l version -d 'Print the version and exit'
+complete -c snitch-view -s c -l config -r -F -d 'config.json to read'
+complete -c snitch-view -s d -l db -r -F -d 'SQLite file or postgresql:// URI'
+complete -c snitch-view -s p -l print -d 'Print the screen as a table and exit'
+complete -c snitch-view -l screen -x -a 'exe name sha256 parent domain ip port user time cmdline' -d 'Screen to show'
+complete -c snitch-view -l range -x -a 'all 1h 1d 7d 30d 365d' -d 'Time range'
+complete -c snitch-view -l period -x -d 'Periods of the range back in history'
+complete -c snitch-view -l filter -x -d 'SCREEN=VALUE to filter on'
+complete -c snitch-view -l sort -x -a 'sent received events name last' -d 'Sort order'
+complete -c snitch-view -l search -x -d 'Keep rows whose value contains this'
+complete -c snitch-view -l limit -x -d '--print: at most this many rows'
+complete -c snitch-view -l detail -r -F -d '--print: the detail panel of this executable path'
+complete -c snitch-view -l now -x -d 'Anchor time ranges at this epoch time'
+complete -c snitch-view -l live -d 'Live per-process rates from JSON Lines on stdin'
+complete -c snitch-view -l rate-window -x -d '--live: seconds the rates average over'

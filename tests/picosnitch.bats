@@ -1,0 +1,253 @@
+# picosnitch, the wrapper: the real daemon (real eBPF, real stages, a real
+# SQLite database) in a directory of the test's own, real connections,
+# stages killed for real, make install into a DESTDIR.
+
+setup() {
+	load helpers
+	isolate_home
+	BG_PIDS=()
+	export PICOSNITCH_DIR="$BATS_TEST_TMPDIR/pico dir"
+	PS="$SNITCH_ROOT/tools/picosnitch"
+	DB="$PICOSNITCH_DIR/snitch.db"
+	LOG="$PICOSNITCH_DIR/error.log"
+}
+
+teardown() {
+	kill_background
+	local pid
+	if pid=$(cat "$PICOSNITCH_DIR/picosnitch.pid" 2>/dev/null); then
+		"$PS" stop >/dev/null 2>&1 3>&- || true
+		kill -KILL -- "-$pid" 2>/dev/null || true
+	fi
+}
+
+start_daemon() {
+	require_ebpf
+	run -0 --separate-stderr "$PS" start 3>&-
+	DAEMON=$(cat "$PICOSNITCH_DIR/picosnitch.pid")
+	[[ $DAEMON =~ ^[0-9]+$ ]] || fail "no pid in the pidfile: $DAEMON"
+}
+
+# Processes left in the daemon's session (it is the session and group leader).
+session_procs() { # SID
+	pgrep -s "$1" || true
+}
+
+# A loopback TCP connection from a netgen copy at its own path (printed in $APP).
+connect() { # NAME PORT
+	local server
+	server=$(own_path_copy "$NETGEN" "$1 server")
+	serve_local "$BATS_TEST_TMPDIR/$1.server" "$server" tcp-server "$2" 4096
+	APP=$(own_path_copy "$NETGEN" "$1")
+	"$APP" tcp-client 127.0.0.1 "$2" 1000 >"$BATS_TEST_TMPDIR/$1.out"
+	wait_for_line "$BATS_TEST_TMPDIR/$1.server" "sent=" 30
+}
+
+in_db() { # EXE
+	sqlite3 -readonly -json "$DB" "SELECT exe, rport, sent, recv FROM connection_log" 2>/dev/null |
+		jq -e --arg exe "$1" 'any(.[]; .exe == $exe and .recv >= 4096)' >/dev/null
+}
+
+wait_in_db() { # EXE [SECONDS]
+	local i
+	for ((i = 0; i < ${2:-30} * 4; i++)); do
+		in_db "$1" && return 0
+		sleep 0.25
+	done
+	fail "$1 never reached $DB"
+}
+
+count_lines() { # PATTERN
+	grep -c -- "$1" "$LOG" 2>/dev/null || true
+}
+
+wait_count() { # PATTERN N [SECONDS]
+	local i
+	for ((i = 0; i < ${3:-30} * 5; i++)); do
+		(($(count_lines "$1") >= $2)) && return 0
+		sleep 0.2
+	done
+	cat "$LOG" >&2
+	fail "fewer than $2 lines matching '$1' in error.log"
+}
+
+@test "help, version, and an unknown command exits 2" {
+	run -0 "$PS" help
+	assert_output --partial "Usage: picosnitch COMMAND"
+	assert_output --partial "systemd"
+	run -0 "$PS" --help
+	run -0 "$PS" version
+	assert_line --regexp '^picosnitch [0-9]+\.[0-9]+\.[0-9]+$'
+	assert_line --partial "snitch-trace $(cat "$SNITCH_ROOT/VERSION")"
+	run -2 --separate-stderr "$PS" frobnicate
+	assert [ -n "$stderr" ]
+	[[ $stderr == *"unknown command: frobnicate"* ]]
+	run -1 --separate-stderr "$PS" run --bogus
+}
+
+@test "the wrapper is shellcheck-clean" {
+	command -v shellcheck >/dev/null || skip_or_fail "shellcheck is not installed (make deps)"
+	run -0 shellcheck "$PS"
+}
+
+@test "start creates config.json 0600 with the defaults; stop leaves nothing running" {
+	start_daemon
+	run -0 stat -c %a "$PICOSNITCH_DIR/config.json"
+	assert_output 600
+	run -0 jq -e '."DB retention (days)" == 365 and ."VT API key" == "" and ."Log ignore" == [] and has("Database")' \
+		"$PICOSNITCH_DIR/config.json"
+	# every stage of the standard pipeline is there, in one process group
+	local stage
+	for stage in snitch-trace snitch-hash snitch-vt snitch-notify snitch-store; do
+		run -0 pgrep -g "$DAEMON" -x "$stage"
+	done
+	run -1 --separate-stderr "$PS" start 3>&-
+	[[ $stderr == *"already running (pid $DAEMON)"* ]] || fail "second start: $stderr"
+	run -0 "$PS" stop
+	run -0 session_procs "$DAEMON"
+	assert_output ""
+	[[ ! -e "$PICOSNITCH_DIR/picosnitch.pid" ]] || fail "pidfile left behind"
+	run -3 "$PS" status
+	assert_line --partial "not running"
+	run -0 "$PS" stop
+	assert_output --partial "not running"
+}
+
+@test "a connection reaches the database and status; one made just before stop is not lost" {
+	start_daemon
+	connect "pico client" 7101
+	wait_in_db "$APP"
+	run -0 "$PS" status
+	assert_line --regexp "^picosnitch: +running \(pid $DAEMON, up "
+	assert_line --regexp '^events: +[1-9][0-9]* connections'
+	assert_output --partial "$APP"
+	assert_output --partial "127.0.0.1:7101"
+	# stop right after a connection: snitch-trace reports its last interval
+	# and every later stage drains before exiting
+	connect "late client" 7102
+	run -0 "$PS" stop
+	in_db "$APP" || fail "the connection made just before stop was lost"
+	run -0 session_procs "$DAEMON"
+	assert_output ""
+	run -0 grep -c 'picosnitch: stopped' "$LOG"
+}
+
+@test "error.log gets every stage's stderr, timestamped" {
+	start_daemon
+	run -0 grep -E '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}[+-][0-9]{4} snitch-trace: .*ready' "$LOG"
+	# no API key: snitch-vt says so on stderr, and that is in the log
+	run -0 grep -E '^[0-9-]+T[0-9:+-]+ snitch-vt: no VirusTotal API key' "$LOG"
+	run -0 "$PS" status
+	assert_line --regexp '^last error: +[0-9-]+T'
+}
+
+@test "a broken config.json names the key and nothing starts" {
+	require_root
+	mkdir -p "$PICOSNITCH_DIR"
+	printf '{"DB retention (days)": "a year", "Log ignore": [1]}\n' >"$PICOSNITCH_DIR/config.json"
+	run -1 --separate-stderr "$PS" start 3>&-
+	[[ $stderr == *'config key "DB retention (days)": expected a number'* ]] || fail "stderr: $stderr"
+	[[ $stderr == *'config key "Log ignore": expected a list of strings'* ]] || fail "stderr: $stderr"
+	[[ $stderr == *"not starting"* ]] || fail "stderr: $stderr"
+	[[ ! -e "$PICOSNITCH_DIR/picosnitch.pid" ]] || fail "a pidfile was written"
+	run -1 pgrep -f -- "--config $PICOSNITCH_DIR/config.json"
+	printf '{"VT request limit (seconds)": -1}\n' >"$PICOSNITCH_DIR/config.json"
+	run -1 --separate-stderr "$PS" run --no-restart 3>&-
+	[[ $stderr == *'"VT request limit (seconds)": must not be negative'* ]] || fail "stderr: $stderr"
+	printf '{"Log commands": true,\n' >"$PICOSNITCH_DIR/config.json"
+	run -1 --separate-stderr "$PS" start 3>&-
+	[[ $stderr == *"not valid JSON"* ]] || fail "stderr: $stderr"
+}
+
+@test "a stage that dies is recorded in error.log and the pipeline restarts" {
+	start_daemon
+	local hash
+	hash=$(pgrep -g "$DAEMON" -x snitch-hash)
+	kill -KILL "$hash"
+	wait_count "snitch-hash (pid $hash) exited with status 137; restarting the pipeline" 1
+	wait_count "picosnitch: started:" 2
+	wait_count "snitch-trace: .*ready" 2 60
+	run -0 pgrep -g "$DAEMON" -x snitch-hash
+	[[ $output != "$hash" ]] || fail "snitch-hash was not restarted"
+	# the restarted pipeline logs again
+	connect "after restart" 7103
+	wait_in_db "$APP"
+	run -0 "$PS" stop
+	run -0 session_procs "$DAEMON"
+	assert_output ""
+}
+
+@test "run --no-restart exits non-zero when a stage dies (for systemd)" {
+	require_ebpf
+	"$PS" run --no-restart >"$BATS_TEST_TMPDIR/run.out" 2>&1 3>&- &
+	local run_pid=$! pids store
+	BG_PIDS+=("$run_pid")
+	wait_for_line "$BATS_TEST_TMPDIR/run.out" "snitch-trace: .*ready" 60
+	pids=$(sed -n 's/.*started:.*(pids \([0-9 ]*\)).*/\1/p' "$LOG")
+	store=$(pgrep -P "$run_pid" -x snitch-store)
+	kill -KILL "$store"
+	run wait "$run_pid"
+	assert_failure 1
+	run -0 grep "snitch-store (pid $store) exited with status 137; exiting so that systemd restarts" "$LOG"
+	local p
+	for p in $pids; do
+		! kill -0 "$p" 2>/dev/null || fail "stage $p still runs"
+	done
+}
+
+@test "systemd writes the unit for this directory and enables nothing" {
+	require_root
+	local units="$BATS_TEST_TMPDIR/units"
+	PICOSNITCH_UNIT_DIR=$units run -0 "$PS" systemd
+	assert_output --partial "systemctl daemon-reload && sudo systemctl enable --now picosnitch.service"
+	run -0 grep -x "ExecStart=$SNITCH_ROOT/tools/picosnitch run --no-restart" "$units/picosnitch.service"
+	run -0 grep -x "Environment=PICOSNITCH_DIR=$PICOSNITCH_DIR" "$units/picosnitch.service"
+	[[ -f "$PICOSNITCH_DIR/config.json" ]] || fail "no config.json written"
+}
+
+@test "view runs snitch-view, or says it is not installed" {
+	if command -v snitch-view >/dev/null; then
+		run -0 "$PS" view --help
+	else
+		run -1 --separate-stderr "$PS" view
+		[[ $stderr == *"snitch-view is not installed"* ]] || fail "stderr: $stderr"
+	fi
+}
+
+@test "man pages picosnitch(1) and picosnitch-config(5) render without warnings" {
+	local page
+	for page in picosnitch.1 picosnitch-config.5; do
+		run --separate-stderr env MANWIDTH=80 man --warnings -l "$SNITCH_ROOT/man/$page"
+		assert_success
+		[[ -z "$stderr" ]] || fail "$page: $stderr"
+	done
+	run -0 env MANWIDTH=80 man -l "$SNITCH_ROOT/man/picosnitch-config.5"
+	local key
+	for key in "DB retention (days)" "DB write limit (seconds)" "Desktop notifications" "Log addresses" \
+		"Log commands" "Log ignore" "Set RLIMIT_NOFILE" "VT API key" "VT file upload" \
+		"VT request limit (seconds)" "Database"; do
+		assert_output --partial "$key"
+	done
+}
+
+@test "make install and uninstall honour DESTDIR and PREFIX" {
+	local dest="$BATS_TEST_TMPDIR/dest"
+	run -0 make -C "$SNITCH_ROOT" --no-print-directory install DESTDIR="$dest" PREFIX=/opt/ps
+	local f
+	for f in bin/picosnitch bin/snitch-trace bin/snitch-store share/man/man1/picosnitch.1 \
+		share/man/man5/picosnitch-config.5 share/man/man7/snitch-events.7 \
+		share/bash-completion/completions/picosnitch share/zsh/vendor-completions/_picosnitch \
+		share/fish/vendor_completions.d/picosnitch.fish lib/systemd/system/picosnitch.service; do
+		[[ -f "$dest/opt/ps/$f" ]] || fail "not installed: $f"
+	done
+	run -0 grep -x "ExecStart=/opt/ps/bin/picosnitch run --no-restart" "$dest/opt/ps/lib/systemd/system/picosnitch.service"
+	[[ -x "$dest/opt/ps/bin/picosnitch" ]] || fail "wrapper not executable"
+	# the installed wrapper finds its stages beside it and its unit template
+	run -0 env PATH=/usr/bin:/bin "$dest/opt/ps/bin/picosnitch" version
+	assert_line --partial "snitch-store $(cat "$SNITCH_ROOT/VERSION")"
+	PICOSNITCH_UNIT_DIR="$BATS_TEST_TMPDIR/u" run -0 "$dest/opt/ps/bin/picosnitch" systemd
+	run -0 grep -x "ExecStart=$dest/opt/ps/bin/picosnitch run --no-restart" "$BATS_TEST_TMPDIR/u/picosnitch.service"
+	run -0 make -C "$SNITCH_ROOT" --no-print-directory uninstall DESTDIR="$dest" PREFIX=/opt/ps
+	run -0 find "$dest" -type f
+	assert_output ""
+}
