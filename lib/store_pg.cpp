@@ -1,5 +1,6 @@
 #include "store_pg.hpp"
 #include "event.hpp"
+#include <algorithm>
 #include <charconv>
 #include <iostream>
 #include <optional>
@@ -77,14 +78,31 @@ const struct {
 	const char* sql;
 } statements[] = {
 	{"batch", "INSERT INTO batches (host, id, time, events) VALUES ($1,$2,$3,$4) ON CONFLICT DO NOTHING"},
-	{"process", "INSERT INTO processes (id, exe, name, cmdline, sha256, first_seen) VALUES ($1,$2,$3,$4,$5,$6) "
-		    "ON CONFLICT DO NOTHING"},
-	{"connection", "INSERT INTO connections (host, first_time, last_time, exe_id, parent_id, grandparent_id, pid, uid, "
-		       "netns, cgroup, family, proto, laddr, lport, raddr, rport, domain, sent, recv, events) "
-		       "VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20)"},
 	{"verdict", "INSERT INTO verdicts (host, time, sha256, event) VALUES ($1,$2,$3,$4)"},
 	{"error", "INSERT INTO errors (host, time, source, message, lost) VALUES ($1,$2,$3,$4,$5)"},
 };
+
+// One multi-row INSERT per chunk of rows: the SQL text holds only $n
+// placeholders, every value is a bound parameter.
+template <class Row, class Bind>
+void insert_rows(PGconn* c, const std::string& head, int columns, const std::vector<Row>& rows, const char* tail, Bind bind)
+{
+	constexpr size_t chunk = 1000;
+	for (size_t start = 0; start < rows.size(); start += chunk) {
+		size_t n = std::min(chunk, rows.size() - start);
+		std::string sql = head;
+		Params p;
+		int k = 0;
+		for (size_t i = 0; i < n; ++i) {
+			sql += i ? ",(" : "(";
+			for (int j = 0; j < columns; ++j)
+				sql += (j ? ",$" : "$") + std::to_string(++k);
+			sql += ')';
+			bind(p, rows[start + i]);
+		}
+		exec_params(c, sql + tail, p, PGRES_COMMAND_OK);
+	}
+}
 
 } // namespace
 
@@ -152,17 +170,19 @@ void PgStore::send(const QueuedBatch& q)
 		exec_command(c, "ROLLBACK");
 		return;
 	}
-	for (const ProcessRow& p : q.batch.processes)
-		exec_prepared(c, "process", Params().integer(p.id).text(p.exe).text(p.name).text(p.cmdline).text(p.sha256).real(p.first_seen),
-			      PGRES_COMMAND_OK);
-	for (const ConnRow& x : q.batch.connections)
-		exec_prepared(c, "connection",
-			      Params().text(o_.host).real(x.first_time).real(x.last_time).integer(x.exe_id).id(x.parent_id)
-				      .id(x.grandparent_id).integer(x.pid).integer(x.uid).integer(static_cast<int64_t>(x.netns))
-				      .text(x.cgroup).text(x.family).text(x.proto).text(x.laddr).integer(x.lport).text(x.raddr)
-				      .integer(x.rport).text(x.domain).integer(static_cast<int64_t>(x.sent))
-				      .integer(static_cast<int64_t>(x.recv)).integer(static_cast<int64_t>(x.events)),
-			      PGRES_COMMAND_OK);
+	insert_rows(c, "INSERT INTO processes (id, exe, name, cmdline, sha256, first_seen) VALUES ", 6, q.batch.processes,
+		    " ON CONFLICT DO NOTHING", [](Params& p, const ProcessRow& r) {
+			    p.integer(r.id).text(r.exe).text(r.name).text(r.cmdline).text(r.sha256).real(r.first_seen);
+		    });
+	insert_rows(c, "INSERT INTO connections (host, first_time, last_time, exe_id, parent_id, grandparent_id, pid, uid, "
+		       "netns, cgroup, family, proto, laddr, lport, raddr, rport, domain, sent, recv, events) VALUES ",
+		    20, q.batch.connections, "", [&](Params& p, const ConnRow& x) {
+			    p.text(o_.host).real(x.first_time).real(x.last_time).integer(x.exe_id).id(x.parent_id)
+				    .id(x.grandparent_id).integer(x.pid).integer(x.uid).integer(static_cast<int64_t>(x.netns))
+				    .text(x.cgroup).text(x.family).text(x.proto).text(x.laddr).integer(x.lport).text(x.raddr)
+				    .integer(x.rport).text(x.domain).integer(static_cast<int64_t>(x.sent))
+				    .integer(static_cast<int64_t>(x.recv)).integer(static_cast<int64_t>(x.events));
+		    });
 	for (const VerdictRow& v : q.batch.verdicts)
 		exec_prepared(c, "verdict", Params().text(o_.host).real(v.time).text(v.sha256).text(v.event), PGRES_COMMAND_OK);
 	for (const ErrorRow& e : q.batch.errors)
