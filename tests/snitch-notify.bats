@@ -42,15 +42,25 @@ recorded() {
 	if [[ -s "$RECORD" ]]; then jq -s . "$RECORD"; else echo '[]'; fi
 }
 
-# A flow event line as snitch-hash writes it.
+# A flow event as snitch-hash writes it (jq: comm, exe, sha256, parent comm, parent exe).
+FLOW_JQ='def flow($comm; $exe; $sha; $pc; $pe):
+	{type: "flow", time: 1700000000.5, start: 1700000000.0, pid: 4242, ppid: 4241, uid: 1000,
+	 comm: $comm, exe: $exe, cmdline: $comm, dev: 2049, ino: 131, sha256: $sha,
+	 netns: 4026531840, family: "ipv4", proto: "tcp", laddr: "10.0.0.2", lport: 40000,
+	 raddr: "93.184.216.34", rport: 443, domain: "example.com", sent: 100, recv: 2000, events: 3,
+	 future_field: {"kept": true}}
+	+ (if $pe == "" then {} else {parent: {pid: 4241, comm: $pc, exe: $pe, dev: 2049, ino: 7, cmdline: $pc, sha256: "cafe"}} end);
+	def sha($i): "0" * (64 - ($i | tostring | length)) + ($i | tostring);'
+
 flow() { # COMM EXE SHA256 [PARENT_COMM PARENT_EXE]
-	jq -cn --arg comm "$1" --arg exe "$2" --arg sha "$3" --arg pc "${4:-}" --arg pe "${5:-}" '
-		{type: "flow", time: 1700000000.5, start: 1700000000.0, pid: 4242, ppid: 4241, uid: 1000,
-		 comm: $comm, exe: $exe, cmdline: $comm, dev: 2049, ino: 131, sha256: $sha,
-		 netns: 4026531840, family: "ipv4", proto: "tcp", laddr: "10.0.0.2", lport: 40000,
-		 raddr: "93.184.216.34", rport: 443, domain: "example.com", sent: 100, recv: 2000, events: 3,
-		 future_field: {"kept": true}}
-		+ (if $pe == "" then {} else {parent: {pid: 4241, comm: $pc, exe: $pe, dev: 2049, ino: 7, cmdline: $pc, sha256: "cafe"}} end)'
+	jq -cn --arg comm "$1" --arg exe "$2" --arg sha "$3" --arg pc "${4:-}" --arg pe "${5:-}" \
+		"$FLOW_JQ"' flow($comm; $exe; $sha; $pc; $pe)'
+}
+
+# N flows of programs PREFIX1..PREFIXN in /opt/PREFIX/, one jq for all.
+many_flows() { # PREFIX N [PARENT_COMM PARENT_EXE]
+	jq -cn --arg p "$1" --argjson n "$2" --arg pc "${3:-}" --arg pe "${4:-}" \
+		"$FLOW_JQ"' range(1; $n + 1) as $i | flow("\($p)\($i)"; "/opt/\($p)/\($p)\($i)"; sha($i); $pc; $pe)'
 }
 
 sha() { printf '%064x' "$1"; }
@@ -146,7 +156,8 @@ wait_for_count() { # N [SECONDS]
 @test "50 new programs in a burst become one notification listing them, sent while input stays open" {
 	start_bus "$BATS_TEST_TMPDIR/bus"
 	start_live
-	for i in $(seq 1 50); do flow "prog$i" "/opt/app/prog$i" "$(sha "$i")" systemd /usr/lib/systemd/systemd; done >"$BATS_TEST_TMPDIR/burst.jsonl"
+	many_flows prog 50 systemd /usr/lib/systemd/systemd >"$BATS_TEST_TMPDIR/burst.jsonl"
+	assert_equal "$(wc -l <"$BATS_TEST_TMPDIR/burst.jsonl")" 50
 	cat "$BATS_TEST_TMPDIR/burst.jsonl" >&7
 	wait_for_count 1
 	sleep 2 # anything more would come after the gathering window (1 s)
@@ -154,7 +165,7 @@ wait_for_count() { # N [SECONDS]
 	jq -e 'length == 1 and .[0].summary == "50 new programs"' <<<"$output"
 	local body
 	body=$(jq -r '.[0].body' <<<"$output")
-	for i in $(seq 1 50); do [[ "$body" == *"prog$i (/opt/app/prog$i) from systemd"* ]] || fail "prog$i missing from: $body"; done
+	for i in $(seq 1 50); do [[ "$body" == *"prog$i (/opt/prog/prog$i) from systemd"* ]] || fail "prog$i missing from: $body"; done
 	# a program seen afterwards is told on its own
 	flow late /opt/app/late "$(sha 99)" >&7
 	wait_for_count 2
@@ -281,7 +292,7 @@ wait_for_count() { # N [SECONDS]
 
 @test "summary.json is replaced atomically, at most about once a second under a flood" {
 	command -v strace >/dev/null || skip_or_fail "strace is not installed"
-	for i in $(seq 1 3000); do flow "p$i" "/opt/flood/p$i" "$(sha "$i")"; done >"$BATS_TEST_TMPDIR/flood.jsonl"
+	many_flows p 3000 >"$BATS_TEST_TMPDIR/flood.jsonl"
 	# a flood that lasts a few seconds: 3000 new programs, fed slowly
 	local start end renames
 	start=$(date +%s.%N)
