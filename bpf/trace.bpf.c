@@ -77,24 +77,29 @@ static __always_inline void count_lost(__u32 which, __u64 n)
 		*c += n;
 }
 
+/* A field of a kernel object: read directly where the verifier knows the
+ * pointer's BTF type (tp_btf, fentry), through bpf_probe_read where it does
+ * not (kprobes). `core` is a constant in every caller, so one side compiles away. */
+#define RD(core, p, field) ((core) ? BPF_CORE_READ(p, field) : (p)->field)
+
 static __always_inline bool is_inet_family(__u16 family)
 {
 	return family == AF_INET || family == AF_INET6;
 }
 
 /* IPv4, IPv6 (TCP, UDP, ICMP, raw IP of any protocol) and AF_PACKET. */
-static __always_inline bool is_traced(const struct sock *sk)
+static __always_inline bool is_traced(const struct sock *sk, const bool core)
 {
-	__u16 family = sk->__sk_common.skc_family;
+	__u16 family = RD(core, sk, __sk_common.skc_family);
 	return is_inet_family(family) || family == AF_PACKET;
 }
 
-static __always_inline void read_addresses(struct flow_value *v, const struct sock *sk)
+static __always_inline void read_addresses(struct flow_value *v, const struct sock *sk, const bool core)
 {
-	v->lport = sk->__sk_common.skc_num;
-	v->rport = bpf_ntohs(sk->__sk_common.skc_dport);
+	v->lport = RD(core, sk, __sk_common.skc_num);
+	v->rport = bpf_ntohs(RD(core, sk, __sk_common.skc_dport));
 	if (v->family == AF_INET) {
-		__u32 l = sk->__sk_common.skc_rcv_saddr, r = sk->__sk_common.skc_daddr;
+		__u32 l = RD(core, sk, __sk_common.skc_rcv_saddr), r = RD(core, sk, __sk_common.skc_daddr);
 		__builtin_memcpy(v->laddr, &l, 4);
 		__builtin_memcpy(v->raddr, &r, 4);
 	} else {
@@ -104,23 +109,23 @@ static __always_inline void read_addresses(struct flow_value *v, const struct so
 }
 
 static __always_inline struct flow_value *create_flow(const struct flow_key *key, struct sock *sk,
-						      __u64 bytes)
+						      __u64 bytes, const bool core)
 {
-	struct task_struct *task = bpf_get_current_task_btf();
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
 	struct flow_value v;
 
 	__builtin_memset(&v, 0, sizeof(v));
 	v.start_ns = bpf_ktime_get_boot_ns();
 	v.cgroup = bpf_get_current_cgroup_id();
 	v.uid = (__u32)bpf_get_current_uid_gid();
-	v.ppid = task->real_parent->tgid;
-	bpf_probe_read_kernel_str(v.comm, sizeof(v.comm), task->group_leader->comm);
-	v.netns = sk->__sk_common.skc_net.net->ns.inum;
-	v.family = sk->__sk_common.skc_family;
-	v.protocol = sk->sk_protocol;
-	v.sock_type = sk->sk_type;
+	v.ppid = BPF_CORE_READ(task, real_parent, tgid);
+	bpf_probe_read_kernel_str(v.comm, sizeof(v.comm), BPF_CORE_READ(task, group_leader, comm));
+	v.netns = BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
+	v.family = RD(core, sk, __sk_common.skc_family);
+	v.protocol = RD(core, sk, sk_protocol);
+	v.sock_type = RD(core, sk, sk_type);
 	if (is_inet_family(v.family))
-		read_addresses(&v, sk);
+		read_addresses(&v, sk, core);
 	else /* AF_PACKET: the EtherType the socket was opened for */
 		v.protocol = BPF_CORE_READ((struct packet_sock *)sk, num);
 	if (key->peer_port || key->peer[0] || key->peer[15]) {
@@ -136,12 +141,22 @@ static __always_inline struct flow_value *create_flow(const struct flow_key *key
 	return bpf_map_lookup_elem(&flows, key);
 }
 
-static __always_inline void make_key(struct flow_key *key, struct sock *sk)
+/* kprobes cannot ask for a cookie: use the one the socket already has (TCP
+ * clients get one at connect), else its address. */
+static __always_inline __u64 sock_cookie(struct sock *sk, const bool core)
+{
+	if (!core)
+		return bpf_get_socket_cookie(sk);
+	__u64 c = BPF_CORE_READ(sk, __sk_common.skc_cookie.counter);
+	return c ? c : (__u64)sk;
+}
+
+static __always_inline void make_key(struct flow_key *key, struct sock *sk, const bool core)
 {
 	__builtin_memset(key, 0, sizeof(*key));
-	key->cookie = bpf_get_socket_cookie(sk);
+	key->cookie = sock_cookie(sk, core);
 	key->tgid = bpf_get_current_pid_tgid() >> 32;
-	if (sk->sk_protocol == IPPROTO_TCP || sk->__sk_common.skc_state == TCP_ESTABLISHED)
+	if (RD(core, sk, sk_protocol) == IPPROTO_TCP || RD(core, sk, __sk_common.skc_state) == TCP_ESTABLISHED)
 		return;
 	struct peer_addr *p = bpf_map_lookup_elem(&peers, &key->cookie);
 	if (p) {
@@ -151,23 +166,23 @@ static __always_inline void make_key(struct flow_key *key, struct sock *sk)
 }
 
 /* The per-event path: one lookup and three adds; everything else waits for the interval. */
-static __always_inline int count_bytes(struct sock *sk, int ret, bool is_send)
+static __always_inline int count_bytes(struct sock *sk, int ret, bool is_send, const bool core)
 {
 	struct flow_key key;
 	struct flow_value *v;
 
-	if (ret <= 0 || !sk || !is_traced(sk))
+	if (ret <= 0 || !sk || !is_traced(sk, core))
 		return 0;
-	make_key(&key, sk);
+	make_key(&key, sk, core);
 	if (self_tgid && key.tgid == self_tgid)
 		return 0;
 	v = bpf_map_lookup_elem(&flows, &key);
 	if (!v) {
-		v = create_flow(&key, sk, ret);
+		v = create_flow(&key, sk, ret, core);
 		if (!v)
 			return 0;
 	} else if (!v->lport && v->family != AF_PACKET) {
-		read_addresses(v, sk);
+		read_addresses(v, sk, core);
 	}
 	if (is_send)
 		__sync_fetch_and_add(&v->sent, ret);
@@ -181,7 +196,7 @@ static __always_inline int count_bytes(struct sock *sk, int ret, bool is_send)
 SEC("tp_btf/sock_send_length")
 int BPF_PROG(send_length_btf, struct sock *sk, int ret, int flags)
 {
-	return count_bytes(sk, ret, true);
+	return count_bytes(sk, ret, true, false);
 }
 
 SEC("tp_btf/sock_recv_length")
@@ -189,14 +204,14 @@ int BPF_PROG(recv_length_btf, struct sock *sk, int ret, int flags)
 {
 	if (flags & MSG_PEEK)
 		return 0;
-	return count_bytes(sk, ret, false);
+	return count_bytes(sk, ret, false, false);
 }
 
 /* Hook set "fentry": sock_sendmsg/sock_recvmsg return values (kernels with trampolines). */
 SEC("fexit/sock_sendmsg")
 int BPF_PROG(sendmsg_fexit, struct socket *sock, struct msghdr *msg, int ret)
 {
-	return count_bytes(sock->sk, ret, true);
+	return count_bytes(sock->sk, ret, true, false);
 }
 
 SEC("fexit/sock_recvmsg")
@@ -204,7 +219,7 @@ int BPF_PROG(recvmsg_fexit, struct socket *sock, struct msghdr *msg, int flags, 
 {
 	if (flags & MSG_PEEK)
 		return 0;
-	return count_bytes(sock->sk, ret, false);
+	return count_bytes(sock->sk, ret, false, false);
 }
 
 /* What the owner of a TCP socket has read by every path, splice included:
@@ -212,6 +227,70 @@ int BPF_PROG(recvmsg_fexit, struct socket *sock, struct msghdr *msg, int flags, 
 static __always_inline __u64 tcp_read_bytes(const struct tcp_sock *tp)
 {
 	return tp->bytes_received - (__u32)(tp->rcv_nxt - tp->copied_seq);
+}
+
+/* Hook set "kprobe": sock_sendmsg/sock_recvmsg entry stashes the socket per
+ * task, the return probe counts (kernels with kprobes but neither trampolines
+ * nor the sock_*_length tracepoints, e.g. some distribution kernels < 6.3). */
+struct io_arg {
+	struct sock *sk;
+	int flags;
+	int pad;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u64);
+	__type(value, struct io_arg);
+} io_args SEC(".maps");
+
+static __always_inline int stash_sock(struct socket *sock, int flags)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	struct io_arg a = {};
+	a.sk = BPF_CORE_READ(sock, sk);
+	a.flags = flags;
+	bpf_map_update_elem(&io_args, &id, &a, BPF_ANY);
+	return 0;
+}
+
+static __always_inline int count_stashed(int ret, bool is_send)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	struct io_arg *a = bpf_map_lookup_elem(&io_args, &id);
+	if (!a)
+		return 0;
+	struct sock *sk = a->sk;
+	int flags = a->flags;
+	bpf_map_delete_elem(&io_args, &id);
+	if (flags & MSG_PEEK)
+		return 0;
+	return count_bytes(sk, ret, is_send, true);
+}
+
+SEC("kprobe/sock_sendmsg")
+int BPF_KPROBE(sendmsg_kprobe, struct socket *sock)
+{
+	return stash_sock(sock, 0);
+}
+
+SEC("kretprobe/sock_sendmsg")
+int BPF_KRETPROBE(sendmsg_kretprobe, int ret)
+{
+	return count_stashed(ret, true);
+}
+
+SEC("kprobe/sock_recvmsg")
+int BPF_KPROBE(recvmsg_kprobe, struct socket *sock, struct msghdr *msg, int flags)
+{
+	return stash_sock(sock, flags);
+}
+
+SEC("kretprobe/sock_recvmsg")
+int BPF_KRETPROBE(recvmsg_kretprobe, int ret)
+{
+	return count_stashed(ret, false);
 }
 
 static __always_inline void mark_closed(__u64 cookie)
@@ -251,17 +330,25 @@ int tcp_counters(struct bpf_iter__tcp *ctx)
 	return 0;
 }
 
+/* Not TCP_CLOSE: a socket whose peer's FIN ends FIN_WAIT2 reaches TCP_CLOSE
+ * while its owner may still read the queue. Destruction comes after the
+ * owner let go, so the count taken here is final. */
+SEC("tp_btf/tcp_destroy_sock")
+int BPF_PROG(destroy_btf, struct sock *sk)
+{
+	mark_tcp_closed(sk);
+	return 0;
+}
+
 SEC("tp_btf/inet_sock_set_state")
 int BPF_PROG(state_btf, struct sock *sk, int oldstate, int newstate)
 {
-	if (newstate == TCP_CLOSE) {
-		mark_tcp_closed(sk);
-	} else if (newstate == TCP_SYN_SENT) {
+	if (newstate == TCP_SYN_SENT) {
 		/* connect(2) runs in the caller's context: record even flows that never carry data. */
 		struct flow_key key;
-		make_key(&key, sk);
+		make_key(&key, sk, false);
 		if (!(self_tgid && key.tgid == self_tgid) && !bpf_map_lookup_elem(&flows, &key))
-			create_flow(&key, sk, 0);
+			create_flow(&key, sk, 0, false);
 	}
 	return 0;
 }

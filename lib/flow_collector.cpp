@@ -63,7 +63,7 @@ uint64_t FlowCollector::tcp_credit(uint64_t cookie, uint64_t tcp_read, uint64_t 
 }
 
 void FlowCollector::collect(const std::function<void(const FlowDelta&)>& emit,
-			    const std::unordered_map<uint64_t, uint64_t>& tcp_read)
+			    const std::function<TcpReads()>& read_tcp)
 {
 	// Closed marks first: a socket marked closed has final counters by the time we read them.
 	std::unordered_map<uint64_t, close_mark> closed;
@@ -72,6 +72,7 @@ void FlowCollector::collect(const std::function<void(const FlowDelta&)>& emit,
 		if (bpf_map_lookup_elem(closed_fd_, &cookie, &m) == 0)
 			closed[cookie] = m;
 	}
+	const TcpReads tcp_read = read_tcp ? read_tcp() : TcpReads{};
 	std::vector<FlowDelta> deltas;
 	std::unordered_map<uint64_t, uint64_t> traced; // TCP recv the tracepoints saw, per socket
 	for (const flow_key& key : map_keys<flow_key>(flows_fd_)) {
@@ -91,14 +92,18 @@ void FlowCollector::collect(const std::function<void(const FlowDelta&)>& emit,
 		d.recv = d.value.recv - s.recv;
 		d.events = d.value.events - s.events;
 		auto c = closed.find(key.cookie);
-		bool is_closed = c != closed.end();
 		auto t = traced.find(key.cookie);
+		// A TCP socket is done when destroyed (final count in the mark), not
+		// when released: the count would still be missing the bytes of the
+		// interval between the two.
+		bool tcp = d.value.protocol == IPPROTO_TCP && d.value.sock_type == SOCK_STREAM;
+		bool is_closed = c != closed.end() && (!tcp || c->second.has_tcp);
 		if (t != traced.end() && d.value.netns == own_netns_) {
 			auto live = tcp_read.find(key.cookie);
-			if (is_closed && c->second.has_tcp)
+			if (is_closed)
 				d.recv += tcp_credit(key.cookie, c->second.tcp_read, t->second, true);
-			else if (live != tcp_read.end()) // released: its owner can read no more
-				d.recv += tcp_credit(key.cookie, live->second, t->second, is_closed);
+			else if (live != tcp_read.end())
+				d.recv += tcp_credit(key.cookie, live->second, t->second, false);
 			traced.erase(t); // credit a socket once, to its first flow
 		}
 		bool moved = d.sent || d.recv || d.events;
@@ -114,7 +119,8 @@ void FlowCollector::collect(const std::function<void(const FlowDelta&)>& emit,
 	}
 	for (const auto& [cookie, m] : closed) {
 		bpf_map_delete_elem(closed_fd_, &cookie);
-		tcp_.erase(cookie);
+		if (m.has_tcp)
+			tcp_.erase(cookie);
 	}
 }
 

@@ -22,11 +22,15 @@ public:
 		: flows_fd_(flows_fd), closed_fd_(closed_fd), idle_limit_(idle_intervals) {}
 
 	// Calls `emit` for every flow that moved bytes (or is new) since the last call.
-	// `tcp_read`: TCP's own read counts of the live sockets of `own_netns`
-	// (read before this call); bytes the owner read that the tracepoints did
-	// not see (splice from a TCP socket) are added to the socket's flow.
+	// `read_tcp` returns TCP's own read counts of the live sockets of
+	// `own_netns`; bytes the owner read that the tracepoints did not see
+	// (splice from a TCP socket) are added to the socket's flow. It is called
+	// after the close marks are taken and before the flows are read, so that
+	// a socket marked closed has its final count and no read in flight is
+	// counted twice.
+	using TcpReads = std::unordered_map<uint64_t, uint64_t>;
 	void collect(const std::function<void(const FlowDelta&)>& emit,
-		     const std::unordered_map<uint64_t, uint64_t>& tcp_read = {});
+		     const std::function<TcpReads()>& read_tcp = nullptr);
 	// Sockets open before tracing began: their earlier reads are not ours.
 	void set_tcp_baseline(const std::unordered_map<uint64_t, uint64_t>& tcp_read, uint32_t own_netns);
 	size_t tracked() const { return last_.size(); }

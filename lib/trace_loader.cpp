@@ -18,9 +18,14 @@ void TraceSkelFree::operator()(trace_bpf* skel) const noexcept
 
 const std::vector<HookSet>& hook_sets()
 {
+	// Most accurate and cheapest first: fexit sees sock_sendmsg/sock_recvmsg
+	// return values on any kernel with trampolines; the tracepoints are as
+	// exact (Linux >= 6.3); a kprobe/kretprobe pair costs two probes per call.
 	static const std::vector<HookSet> sets = {
-		{"fentry", "sendmsg_fexit", "recvmsg_fexit", "BPF trampolines (fexit on sock_sendmsg/sock_recvmsg)"},
-		{"tp_btf", "send_length_btf", "recv_length_btf", "tracepoints sock_send_length/sock_recv_length (Linux >= 6.3)"},
+		{"fentry", {"sendmsg_fexit", "recvmsg_fexit"}, "BPF trampolines (fexit on sock_sendmsg/sock_recvmsg)"},
+		{"tp_btf", {"send_length_btf", "recv_length_btf"}, "tracepoints sock_send_length/sock_recv_length (Linux >= 6.3)"},
+		{"kprobe", {"sendmsg_kprobe", "sendmsg_kretprobe", "recvmsg_kprobe", "recvmsg_kretprobe"},
+		 "kprobes (CONFIG_KPROBES) on sock_sendmsg/sock_recvmsg"},
 	};
 	return sets;
 }
@@ -37,10 +42,18 @@ std::string cgroup2_mount()
 
 namespace {
 
+bool in_set(const HookSet& set, const char* prog)
+{
+	for (const char* p : set.progs)
+		if (!strcmp(prog, p))
+			return true;
+	return false;
+}
+
 bool is_byte_hook(const char* prog)
 {
 	for (const auto& s : hook_sets())
-		if (!strcmp(prog, s.send_prog) || !strcmp(prog, s.recv_prog))
+		if (in_set(s, prog))
 			return true;
 	return false;
 }
@@ -69,7 +82,7 @@ TraceSkel open_with(const HookSet& set, const TraceOptions& opts)
 	bpf_object__for_each_program(p, skel->obj) {
 		const char* name = bpf_program__name(p);
 		if (is_byte_hook(name))
-			bpf_program__set_autoload(p, !strcmp(name, set.send_prog) || !strcmp(name, set.recv_prog));
+			bpf_program__set_autoload(p, in_set(set, name));
 	}
 	return skel;
 }
@@ -117,33 +130,49 @@ void attach_cgroup(LoadedTrace& t)
 	t.cgroup_hooks = true;
 }
 
+
+// Loads and attaches one set; "" on success, else why not.
+std::string try_set(LoadedTrace& t, const HookSet& set, const TraceOptions& opts)
+{
+	TraceSkel skel = open_with(set, opts);
+	int err = trace_bpf__load(skel.get());
+	if (err)
+		return strerror(-err);
+	t.skel = std::move(skel);
+	try {
+		attach_tracing(t);
+	} catch (const std::system_error& e) {
+		t.links.clear();
+		t.skel.reset();
+		return e.what();
+	}
+	t.hooks = set.name;
+	return "";
+}
+
 } // namespace
 
 LoadedTrace load_trace(const TraceOptions& opts)
 {
 	LoadedTrace t;
 	std::string failures;
+	bool known = opts.hooks.empty();
 	for (const auto& set : hook_sets()) {
 		if (!opts.hooks.empty() && opts.hooks != set.name)
 			continue;
-		TraceSkel skel = open_with(set, opts);
-		int err = trace_bpf__load(skel.get());
-		if (err) {
-			std::string why = std::string(set.name) + " (" + set.needs + "): " + strerror(-err);
-			t.notes.push_back("hook set " + why);
-			failures += (failures.empty() ? "" : "; ") + why;
-			continue;
-		}
-		t.skel = std::move(skel);
-		t.hooks = set.name;
-		break;
+		known = true;
+		std::string why = try_set(t, set, opts);
+		if (why.empty())
+			break;
+		why = std::string(set.name) + " (" + set.needs + "): " + why;
+		t.notes.push_back("hook set " + why);
+		failures += (failures.empty() ? "" : "; ") + why;
 	}
-	if (!t.skel) {
-		if (!opts.hooks.empty() && failures.empty())
-			throw std::invalid_argument("unknown hook set '" + opts.hooks + "'");
-		throw std::runtime_error("no hook set loads on this kernel: " + failures);
-	}
-	attach_tracing(t);
+	if (!known)
+		throw std::invalid_argument("unknown hook set '" + opts.hooks + "'");
+	if (!t.skel)
+		throw std::runtime_error((opts.hooks.empty() ? "no hook set loads on this kernel: "
+							     : "the forced hook set does not work here: ") + failures);
 	attach_cgroup(t);
 	t.tcp_iter.reset(bpf_program__attach_iter(t.skel->progs.tcp_counters, nullptr));
 	if (!t.tcp_iter)

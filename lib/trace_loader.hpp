@@ -20,8 +20,7 @@ using BpfLink = std::unique_ptr<bpf_link, CFree<bpf_link__destroy>>;
 // from most to least accurate.
 struct HookSet {
 	const char* name;
-	const char* send_prog;
-	const char* recv_prog;
+	std::vector<const char*> progs; // the byte-counting programs of this set
 	const char* needs; // what the kernel must offer, for messages
 };
 
@@ -48,8 +47,9 @@ struct LoadedTrace {
 using TcpReadCounts = std::unordered_map<uint64_t, uint64_t>;
 TcpReadCounts read_tcp_counts(const LoadedTrace& t);
 
-// Loads by trying each hook set in turn (probing by loading, not by guessing),
-// then attaches. Throws with what is missing when nothing loads.
+// Tries each hook set in turn (or only opts.hooks), probing by loading and
+// attaching, not by guessing; keeps the first that works. Throws with what
+// each set lacked when none does.
 LoadedTrace load_trace(const TraceOptions& opts);
 
 // The cgroup v2 mount point from /proc/mounts, or "" when there is none.

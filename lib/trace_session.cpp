@@ -144,8 +144,7 @@ void TraceSession::report_interval()
 {
 	ring_buffer__consume(rb_.get());
 	double now = epoch_now();
-	TcpReadCounts tcp_read = read_tcp_counts(trace_);
-	flows_.collect([&](const FlowDelta& d) { report_flow(d, now); }, tcp_read);
+	flows_.collect([&](const FlowDelta& d) { report_flow(d, now); }, [&] { return read_tcp_counts(trace_); });
 	report_losses();
 	procs_.expire(std::max(10.0, 3 * opts_.interval));
 	out_.flush();

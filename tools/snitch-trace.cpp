@@ -19,10 +19,11 @@ void make_options(CLI::App& app, Options& o)
 	app.add_option("-i,--interval", o.interval, "Seconds of traffic each flow event covers")
 		->check(CLI::Range(0.01, 3600.0))->capture_default_str();
 	app.add_flag("--exec", o.exec, "Also emit an exec event for every process start");
-	std::string names;
+	std::vector<std::string> names;
 	for (const auto& s : snitch::hook_sets())
-		names += (names.empty() ? "" : ", ") + std::string(s.name);
-	app.add_option("--hooks", o.trace.hooks, "Force one hook set (" + names + "); default: the best that loads");
+		names.emplace_back(s.name);
+	app.add_option("--hooks", o.trace.hooks, "Force one hook set; default: the best that loads")
+		->check(CLI::IsMember(names));
 	app.add_option("--ringbuf-bytes", o.trace.ringbuf_bytes, "Ring buffer size for process records (power of 2)");
 	app.add_option("--flow-entries", o.trace.flow_entries, "Flow map capacity");
 	app.add_flag("-v,--verbose", o.verbose, "Say which hooks were tried and why they failed");
