@@ -1,0 +1,111 @@
+#!/bin/bash
+# snitch-trace coverage: every protocol and I/O path of
+# tests/snitch-trace-coverage.bats run once against a peer in a network
+# namespace, under one snitch-trace. One row per case: the bytes the
+# application's own calls moved (sent + recv), the bytes snitch-trace
+# reported for its executable, and the error. Prints a Markdown section;
+# needs root.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BIN=.output/bin NETGEN=.output/tests/netgen
+OUT=.output/bench/coverage
+[[ $EUID -eq 0 ]] || { echo "bench/trace-coverage.sh: needs root" >&2; exit 1; }
+rm -rf "$OUT" && mkdir -p "$OUT/bin"
+
+NS="snitch-cov-$$" HV="sncovh$$" PV="sncovp$$"
+HV=${HV:0:15} PV=${PV:0:15}
+HOST4=10.253.1.1 PEER4=10.253.1.2 PEER6=fd00:5e:253::2
+PING_RANGE=$(sysctl -n net.ipv4.ping_group_range | tr '\t' ' ')
+TRACE_PID=
+cleanup() {
+	[[ -n "$TRACE_PID" ]] && kill "$TRACE_PID" 2>/dev/null
+	ip netns pids "$NS" 2>/dev/null | xargs -r kill 2>/dev/null || true
+	ip link del "$HV" 2>/dev/null || true
+	ip netns del "$NS" 2>/dev/null || true
+	sysctl -qw net.ipv4.ping_group_range="$PING_RANGE"
+}
+trap cleanup EXIT
+ip netns add "$NS"
+ip link add "$HV" type veth peer name "$PV"
+ip link set "$PV" netns "$NS"
+ip addr add "$HOST4/24" dev "$HV"
+ip -6 addr add fd00:5e:253::1/64 dev "$HV" nodad
+ip link set "$HV" up
+ip netns exec "$NS" ip addr add "$PEER4/24" dev "$PV"
+ip netns exec "$NS" ip -6 addr add "$PEER6/64" dev "$PV" nodad
+ip netns exec "$NS" ip link set "$PV" up
+ip netns exec "$NS" ip link set lo up
+sysctl -qw net.ipv4.ping_group_range="0 0"
+
+peer() { # LOG CMD...: a server in the peer namespace, waited for
+	local log="$OUT/$1"; shift
+	ip netns exec "$NS" "$NETGEN" "$@" >"$log" 2>&1 3>&- &
+	until grep -q listening "$log" 2>/dev/null; do sleep 0.02; done
+}
+
+CASES=()
+run_case() { # NAME ARGS...: netgen from its own path; its report kept per case
+	local name=$1; shift
+	cp "$NETGEN" "$OUT/bin/$name"
+	"$OUT/bin/$name" "$@" >"$OUT/$name.app"
+	CASES+=("$name")
+}
+
+$BIN/snitch-trace >"$OUT/events.jsonl" 2>"$OUT/trace.err" 3>&- &
+TRACE_PID=$!
+until grep -q ready "$OUT/trace.err" 2>/dev/null; do sleep 0.05; done
+
+peer dl.log tcp-server 7501 $((8 << 20)) 2
+run_case tcp-download tcp-client "$PEER4" 7501 0
+run_case tcp6-duplex tcp-client "$PEER6" 7501 $((4 << 20))
+peer udp.log udp-echo 7502 1500
+run_case udp-echo udp-send "$PEER4" 7502 1000 2000
+peer flood.log udp-echo 7503 1500 sink
+run_case udp-64b-flood udp-send "$PEER4" 7503 64 50000 connected
+run_case icmp-ping-socket ping "$PEER4" 500 1000
+run_case icmpv6-ping-socket ping "$PEER6" 500 1000
+run_case icmp-raw-socket ping "$PEER4" 500 1000 raw
+peer raw.log raw-echo 253 1500
+run_case raw-253 raw-send "$PEER4" 253 1000 1000
+peer pkt.log packet-echo "$PV" 0x88b5 1500
+run_case packet-raw packet-send "$HV" 0x88b5 600 1000 raw
+run_case packet-dgram packet-send "$HV" 0x88b5 600 1000 dgram
+WAYS=("write read" "writev readv" "sendmsg recvmsg" "sendfile splice" "splice uring" "uring splice" "zerocopy read")
+peer io.log tcp-server 7504 $((4 << 20)) ${#WAYS[@]}
+for w in "${WAYS[@]}"; do
+	set -- $w
+	run_case "tcp-$1-$2" tcp-io "$PEER4" 7504 $((4 << 20)) "$1" "$2"
+done
+peer mmsg.log udp-echo 7505 1500
+run_case udp-sendmmsg-recvmmsg udp-mmsg "$PEER4" 7505 700 5000
+peer seq.log tcp-server 7506 0 1000
+run_case tcp-1000-sequential tcp-client "$PEER4" 7506 4096 1000
+peer thr.log tcp-server 7507 0 16
+run_case tcp-16-threads tcp-threads "$PEER4" 7507 $((512 << 10)) 16
+peer burst.log tcp-server 7508 0 500
+run_case burst-500-processes children 500 "$PEER4" 7508 4096
+until grep -q sent= "$OUT/burst.log" 2>/dev/null; do sleep 0.1; done
+
+kill -TERM "$TRACE_PID"
+wait "$TRACE_PID"
+TRACE_PID=
+
+field() { sed -n "s/.*$2=\([0-9]*\).*/\1/p" "$1" | tail -1; }
+{
+	echo "## snitch-trace coverage"
+	echo
+	echo "$(date -u +%F) $(git rev-parse --short HEAD) Linux $(uname -r); every case against a network-namespace peer under one snitch-trace."
+	echo
+	echo "| case | bytes the application moved | bytes snitch-trace reported | error |"
+	echo "| --- | ---: | ---: | ---: |"
+	for c in "${CASES[@]}"; do
+		moved=$(( $(field "$OUT/$c.app" sent) + $(field "$OUT/$c.app" recv) ))
+		got=$(jq -s --arg exe "$(realpath "$OUT/bin/$c")" \
+			'[.[] | select(.type == "flow" and .exe == $exe) | .sent + .recv] | add // 0' "$OUT/events.jsonl")
+		err=$(echo "scale=2; ($got - $moved) * 100 / $moved" | bc -l)
+		printf '| %s | %d | %d | %+.2f%% |\n' "$c" "$moved" "$got" "$err"
+	done
+	echo
+	echo "error events: $(jq -s '[.[] | select(.type == "error")] | length' "$OUT/events.jsonl")"
+} >"$OUT/table.md"
+cat "$OUT/table.md"
