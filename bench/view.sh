@@ -86,5 +86,6 @@ sqlite3 "$DB" 'SELECT count(*) FROM connections' >/dev/null  # warm the page cac
 	echo "| --- | --- | --- | --- |"
 	run_case "all (365 days)" all 0
 	run_case "1d" 1d $((NOW - 86400))
+	run_case "7d" 7d $((NOW - 604800))
 	run_case "1h" 1h $((NOW - 3600))
 } | tee "$OUT/view.md"

@@ -33,6 +33,7 @@ struct Query {
 	ScreenKind screen = ScreenKind::exe;
 	std::vector<Filter> filters;
 	double from = 0, to = 0;  // last_time in [from, to); 0: unbounded
+	double span = 0;          // the range's length in seconds (0: all time)
 };
 
 struct Row {

@@ -32,6 +32,7 @@ void set_time(Query& q, const ViewState& s, double now)
 	double span = time_ranges().at(s.range).second;
 	if (span <= 0)
 		return;
+	q.span = span;
 	q.to = s.period > 0 ? now - span * s.period : 0;
 	q.from = now - span * (s.period + 1);
 }

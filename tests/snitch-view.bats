@@ -45,7 +45,7 @@ require_tmux() {
 start_view() { # ARGS...
 	require_tmux
 	tmux -L "$TMUX_SOCK" new-session -d -x 100 -y 30 -s view \
-		"env TZ=UTC LANG=C.UTF-8 LC_ALL=C.UTF-8 $SNITCH_ROOT/.output/bin/snitch-view --config $CONF $*; sleep 60" 3>&-
+		"env TZ=UTC LANG=C.UTF-8 LC_ALL=C.UTF-8 $SNITCH_ROOT/.output/bin/snitch-view --config $CONF $*; echo view-exited=\$?; sleep 60" 3>&-
 	wait_screen "? help"
 }
 
@@ -225,7 +225,7 @@ last seen: 2026-11-18 11:07:10"
 	wait_screen "filters: none"
 	wait_screen "Executables (1/9)"
 	keys q
-	wait_screen "" 1
+	wait_screen "view-exited=0"
 }
 
 @test "snitch-view TUI cycles time ranges and history periods" {
@@ -271,8 +271,18 @@ last seen: 2026-11-18 11:07:10"
 	keys '?'
 	wait_screen "snitch-view keys"
 	keys x
-	sleep 0.3
+	wait_screen "Executables (1/9)"
 	! screen | grep -qF "snitch-view keys" || fail "help stayed open"
+	# the lower pane's screen cycles with s/S
+	keys Home
+	wait_screen "Host names of /opt/"
+	keys s
+	wait_screen "Host IPs of /opt/"
+	assert_equal "$(screen_row 192.0.2.7)" "192.0.2.7 2 64 B 128 B"
+	keys S S
+	wait_screen "Parents of /opt/"
+	keys Escape
+	wait_screen "view-exited=0"
 }
 
 @test "snitch-view TUI shows the detail panel and escaped names" {
@@ -361,4 +371,13 @@ last seen: 2026-11-18 11:07:10"
 	wait_screen "input ended"
 	keys q
 	wait_screen "view-exited=0"
+}
+
+@test "snitch-view escapes bidi overrides and shows wide characters whole" {
+	printf '{"type":"flow","time":%s.5,"pid":9,"uid":5,"comm":"x","exe":"/usr/bin/\\u202egnp.exe","cmdline":"x","raddr":"10.0.0.1","rport":1,"domain":"\\u4e2d\\u6587.example","sent":7,"recv":9,"events":1}\n' "$T" \
+		| snitch-store --config "$CONF" --db "$DB" -q
+	run -0 --separate-stderr view_print --screen exe
+	assert_line --index 1 --regexp ' /usr/bin/\\u202egnp\.exe$'
+	run -0 --separate-stderr view_print --screen domain
+	assert_line --index 1 --regexp ' 中文\.example$'
 }
