@@ -185,11 +185,18 @@ void ExeHashCache::refresh()
 {
 	if (!fan_)
 		return;
-	alignas(struct fanotify_event_metadata) char buf[4096];
+	// The kernel opens a descriptor per event returned: read few at a time,
+	// so they fit in the reserve left under RLIMIT_NOFILE.
+	alignas(struct fanotify_event_metadata) char buf[fd_reserve / 2 * sizeof(struct fanotify_event_metadata)];
 	for (;;) {
 		ssize_t n = ::read(fan_.get(), buf, sizeof(buf));
 		if (n < 0 && errno == EINTR)
 			continue;
+		if (n < 0 && errno != EAGAIN) { // e.g. EMFILE: events may be lost, trust nothing
+			for (auto& kv : entries_)
+				kv.second.valid = false;
+			return;
+		}
 		if (n <= 0)
 			return; // EAGAIN: nothing pending
 		auto* m = reinterpret_cast<const struct fanotify_event_metadata*>(buf);
