@@ -1,46 +1,9 @@
 #include "store_runner.hpp"
 #include "event.hpp"
 #include "stop_flag.hpp"
-#include <cerrno>
-#include <cmath>
-#include <csignal>
 #include <iostream>
-#include <sys/time.h>
-#include <system_error>
 
 namespace snitch {
-namespace {
-
-extern "C" void on_wake(int) {}
-
-itimerval interval_of(double seconds)
-{
-	itimerval t = {};
-	t.it_interval.tv_sec = static_cast<time_t>(seconds);
-	t.it_interval.tv_usec = static_cast<suseconds_t>(std::fmod(seconds, 1.0) * 1e6);
-	t.it_value = t.it_interval;
-	return t;
-}
-
-} // namespace
-
-WakeTimer::WakeTimer(double seconds)
-{
-	struct sigaction sa = {};
-	sa.sa_handler = on_wake;
-	sigemptyset(&sa.sa_mask);
-	if (sigaction(SIGALRM, &sa, nullptr) != 0)
-		throw std::system_error(errno, std::generic_category(), "sigaction SIGALRM");
-	itimerval t = interval_of(seconds);
-	if (setitimer(ITIMER_REAL, &t, nullptr) != 0)
-		throw std::system_error(errno, std::generic_category(), "setitimer");
-}
-
-WakeTimer::~WakeTimer()
-{
-	itimerval off = {};
-	setitimer(ITIMER_REAL, &off, nullptr);
-}
 
 void StoreRunner::line(std::string_view line, JsonlWriter& out)
 {

@@ -1,7 +1,6 @@
 #pragma once
 // Drives snitch-store: lines into the window, windows into the sink when due
-// (per line while busy, on the filter loop's idle hook while quiet; a SIGALRM
-// wake-up timer makes the idle hook run while input blocks).
+// (per line while busy; on the filter loop's idle and tick hooks while quiet).
 #include "jsonl_writer.hpp"
 #include "store_window.hpp"
 #include <string>
@@ -12,16 +11,6 @@ namespace snitch {
 // a std::exception on purpose, so the loop does not count it as a bad line.
 struct StoreFailed {
 	std::string message;
-};
-
-// SIGALRM every `seconds` with a handler that does nothing, installed without
-// SA_RESTART: a blocked read(2) returns EINTR and the loop's idle hook runs.
-class WakeTimer {
-public:
-	explicit WakeTimer(double seconds);
-	~WakeTimer();
-	WakeTimer(const WakeTimer&) = delete;
-	WakeTimer& operator=(const WakeTimer&) = delete;
 };
 
 class StoreRunner {

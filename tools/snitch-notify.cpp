@@ -2,7 +2,7 @@
 // desktop user about new programs, changed programs, VirusTotal detections and errors.
 #include "cli.hpp"
 #include "config.hpp"
-#include "notify_loop.hpp"
+#include "filter_loop.hpp"
 #include "notify_service.hpp"
 #include <sys/stat.h>
 
@@ -42,14 +42,13 @@ int run(const Options& o)
 	if (so.desktop && !so.print)
 		so.target = snitch::resolve_bus_target(o.user);
 	snitch::NotifyService service(so);
-	snitch::TimedHooks hooks{
-		[&](std::string_view line, snitch::JsonlWriter& out) { service.on_line(line, out); },
-		[&](double now, snitch::JsonlWriter& out) { service.on_tick(now, out); },
-		[&] { return service.next_deadline(); },
-		[&] { return service.wake_fd(); },
-		[&](snitch::JsonlWriter& out) { service.on_finish(out); },
-	};
-	return snitch::run_timed_filter({"snitch-notify"}, hooks);
+	snitch::FilterLoop loop{.source = "snitch-notify"};
+	loop.on_tick = [&](double now, snitch::JsonlWriter& out) { service.on_tick(now, out); };
+	loop.on_idle = [&](snitch::JsonlWriter& out) { service.on_tick(snitch::epoch_now(), out); };
+	loop.next_deadline = [&] { return service.next_deadline(); };
+	loop.wake_fd = [&] { return service.wake_fd(); };
+	loop.on_finish = [&](snitch::JsonlWriter& out) { service.on_finish(out); };
+	return snitch::run_filter(loop, [&](std::string_view line, snitch::JsonlWriter& out) { service.on_line(line, out); });
 }
 
 } // namespace

@@ -96,9 +96,14 @@ int run(CLI::App& app, Options& o)
 	snitch::EventWindow window({o.window, c.log_addresses && !o.no_addresses, c.log_commands && !o.no_commands,
 				    snitch::IgnoreRules(c.log_ignore)});
 	snitch::StoreRunner runner(window, *sink, o.quiet);
-	snitch::WakeTimer timer(o.window > 0 ? std::clamp(o.window / 4, 0.05, 1.0) : 1.0);
+	double tick = o.window > 0 ? std::clamp(o.window / 4, 0.05, 1.0) : 1.0, next_tick = 0;
 	snitch::FilterLoop loop{"snitch-store"};
 	loop.on_idle = [&](snitch::JsonlWriter& out) { runner.idle(out); };
+	loop.next_deadline = [&] { return next_tick; };
+	loop.on_tick = [&](double now, snitch::JsonlWriter& out) {
+		runner.idle(out);
+		next_tick = now + tick;
+	};
 	try {
 		snitch::run_filter(loop, [&](std::string_view line, snitch::JsonlWriter& out) { runner.line(line, out); });
 		runner.finish();
