@@ -79,22 +79,35 @@ fish_complete() { # LINE (completion files are sourced first)
 	done
 }
 
-@test "zsh: picosnitch completes its commands in a real zsh" {
-	require_shell zsh
-	# A completion widget run in a pseudo-terminal (zsh/zpty): what it lists for "picosnitch st<TAB>".
-	run -0 timeout 60 zsh -f -c "
+# What zsh lists for LINE<TAB> in an interactive zsh in a pseudo-terminal
+# (zsh/zpty), read until PATTERN shows up.
+zsh_complete() { # LINE PATTERN
+	timeout 60 zsh -f -c '
 		zmodload zsh/zpty
 		zpty z zsh -f -i
-		zpty -w z \"PS1='> '; fpath=('$C' \\\$fpath); autoload -U compinit; compinit -u -D -d '$BATS_TEST_TMPDIR/zcd'\"
-		zpty -w z 'print READY'
-		zpty -r z line '*READY*'
-		zpty -w z \$'picosnitch sta\\t'
-		zpty -r z out '*running or not*'
+		zpty -w z "PS1=\"> \"; fpath=(${(q)1} \$fpath); autoload -U compinit; compinit -u -D -d ${(q)2}"
+		zpty -w z "print READY"
+		zpty -r z line "*READY*"
+		zpty -w z "$3"$'"'"'\t'"'"'
+		zpty -r z out "*$4*"
 		zpty -d z
-		print -r -- \"\$out\"
-	" 3>&-
+		print -r -- "$out"
+	' _ "$C" "$BATS_TEST_TMPDIR/zcd" "$1" "$2" 3>&-
+}
+
+@test "zsh: picosnitch completes its commands in a real zsh" {
+	require_shell zsh
+	run -0 zsh_complete "picosnitch sta" "running or not"
 	assert_output --partial "start   -- start the pipeline as a daemon"
 	assert_output --partial "status  -- running or not"
+}
+
+@test "zsh: option values of the snitch tools in a real zsh" {
+	require_shell zsh
+	run -0 zsh_complete "snitch-trace --hooks " "tp_btf"
+	assert_output --partial "fentry"
+	run -0 zsh_complete "snitch-store --no-" "Store no command lines"
+	assert_output --partial "--no-addresses  -- Store no addresses or domains"
 }
 
 @test "fish: picosnitch commands, run's option, view's options through snitch-view" {

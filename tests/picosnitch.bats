@@ -72,6 +72,20 @@ wait_count() { # PATTERN N [SECONDS]
 	fail "fewer than $2 lines matching '$1' in error.log"
 }
 
+@test "the directory: PICOSNITCH_DIR, else XDG_CONFIG_HOME, else the sudo user's ~/.config" {
+	run -3 "$PS" status
+	assert_line "directory:    $PICOSNITCH_DIR"
+	unset PICOSNITCH_DIR
+	run -3 "$PS" status
+	assert_line "directory:    $XDG_CONFIG_HOME/picosnitch"
+	require_root
+	local home
+	home=$(getent passwd root | cut -d: -f6)
+	SUDO_USER=root run -3 "$PS" status
+	assert_line "directory:    $home/.config/picosnitch"
+	[[ ! -e "$XDG_CONFIG_HOME/picosnitch" ]] || fail "status created the directory"
+}
+
 @test "help, version, and an unknown command exits 2" {
 	run -0 "$PS" help
 	assert_output --partial "Usage: picosnitch COMMAND"
