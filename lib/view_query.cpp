@@ -1,19 +1,13 @@
 #include "view_query.hpp"
-#include "c_handle.hpp"
 #include "event.hpp"
+#include "store_pg.hpp"      // PgConn, PgResult
+#include "store_sqlite.hpp"  // Sqlite, SqliteStmt
 #include <algorithm>
 #include <cstdio>
-#include <postgresql/libpq-fe.h>
-#include <sqlite3.h>
 #include <stdexcept>
 
 namespace snitch {
 namespace {
-
-using SqliteDb = std::unique_ptr<sqlite3, CFree<sqlite3_close_v2>>;
-using SqliteStatement = std::unique_ptr<sqlite3_stmt, CFree<sqlite3_finalize>>;
-using PgConnection = std::unique_ptr<PGconn, CFree<PQfinish>>;
-using PgRes = std::unique_ptr<PGresult, CFree<PQclear>>;
 
 // file: URI of a path, with the characters URIs reserve percent-encoded.
 std::string sqlite_ro_uri(const std::string& path)
@@ -51,7 +45,7 @@ public:
 	{
 		sqlite3_stmt* raw = nullptr;
 		int rc = sqlite3_prepare_v2(db_.get(), sql.c_str(), -1, &raw, nullptr);
-		SqliteStatement s(raw);
+		SqliteStmt s(raw);
 		check(rc, "prepare");
 		for (size_t i = 0; i < params.size(); ++i)
 			bind(s.get(), static_cast<int>(i + 1), params[i]);
@@ -86,7 +80,7 @@ private:
 			check(sqlite3_bind_text(s, i, t.data(), static_cast<int>(t.size()), SQLITE_TRANSIENT), "bind");
 		}
 	}
-	SqliteDb db_;
+	Sqlite db_;
 };
 
 // ? placeholders to $1, $2 ... (our SQL has no ? inside literals).
@@ -129,7 +123,7 @@ public:
 		std::vector<const char*> values;
 		for (const auto& t : text)
 			values.push_back(t.c_str());
-		PgRes r(PQexecParams(conn_.get(), pg_placeholders(sql).c_str(), static_cast<int>(values.size()), nullptr,
+		PgResult r(PQexecParams(conn_.get(), pg_placeholders(sql).c_str(), static_cast<int>(values.size()), nullptr,
 				     values.data(), nullptr, nullptr, 0));
 		auto st = r ? PQresultStatus(r.get()) : PGRES_FATAL_ERROR;
 		if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK)
@@ -142,7 +136,7 @@ public:
 	}
 
 private:
-	PgConnection conn_;
+	PgConn conn_;
 };
 
 bool is_process_screen(ScreenKind k)
