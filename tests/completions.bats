@@ -132,6 +132,7 @@ zsh_complete() { # LINE PATTERN
 	run -0 fish_complete "snitch-trace --hooks "
 	assert_line fentry
 	assert_line tp_btf
+	assert_line kprobe
 	run -0 fish_complete "snitch-store --no-"
 	assert_line --no-addresses
 	assert_line --no-commands
