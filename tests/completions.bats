@@ -56,7 +56,7 @@ fish_complete() { # LINE (completion files are sourced first)
 }
 
 @test "zsh and fish completions offer every option of each tool's --help" {
-	local cmd opt
+	local cmd opt values v
 	for cmd in $(commands); do
 		[[ $cmd == picosnitch ]] && continue
 		command -v "$cmd" >/dev/null || fail "$cmd is not built"
@@ -66,6 +66,13 @@ fish_complete() { # LINE (completion files are sourced first)
 			grep -qE -- "--$opt([^a-z-]|$)" "$C/_$cmd" || fail "_$cmd lacks --$opt"
 			grep -qE -- "-l $opt( |$)" "$C/$cmd.fish" || fail "$cmd.fish lacks --$opt"
 		done
+		# a fixed set of values (CLI11 prints "--hooks TEXT:{a,b}") is offered whole
+		while read -r opt values; do
+			for v in ${values//,/ }; do
+				grep -E -- "--$opt=" "$C/_$cmd" | grep -qw -- "$v" || fail "_$cmd: --$opt lacks $v"
+				grep -E -- "-l $opt " "$C/$cmd.fish" | grep -qw -- "$v" || fail "$cmd.fish: --$opt lacks $v"
+			done
+		done < <("$cmd" --help | sed -n 's/^ \{1,\}\(-[a-zA-Z],\)\{0,1\}--\([a-z-]*\) [A-Z]*:{\([^}]*\)}.*/\2 \3/p')
 	done
 }
 
