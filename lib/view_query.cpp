@@ -38,7 +38,11 @@ public:
 		query("PRAGMA cache_size = -65536", {});
 		query("PRAGMA mmap_size = 1073741824", {});
 		// Fail now, naming the file, if it is not a snitch-store database.
-		query("SELECT 1 FROM connections LIMIT 1", {});
+		try {
+			query("SELECT 1 FROM connections LIMIT 1", {});
+		} catch (const std::exception& e) {
+			throw std::runtime_error(path + ": not a snitch-store database (" + e.what() + ")");
+		}
 	}
 	Dialect dialect() const override { return Dialect::sqlite; }
 	SqlRows query(const std::string& sql, const std::vector<SqlParam>& params) override

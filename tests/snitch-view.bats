@@ -167,6 +167,9 @@ last seen: 2026-11-18 11:07:10"
 	assert_output ""
 	[[ "$stderr" == *missing.db* ]]
 	[[ ! -e "$BATS_TEST_TMPDIR/missing.db" ]] || fail "snitch-view created the database"
+	sqlite3 "$BATS_TEST_TMPDIR/other.db" 'CREATE TABLE t (x)'
+	run -1 --separate-stderr snitch-view --print --db "$BATS_TEST_TMPDIR/other.db"
+	assert_equal "$stderr" "snitch-view: $BATS_TEST_TMPDIR/other.db: not a snitch-store database (prepare: no such table: connections)"
 }
 
 @test "snitch-view reads the database read-only while snitch-store writes it" {
@@ -380,4 +383,26 @@ last seen: 2026-11-18 11:07:10"
 	assert_line --index 1 --regexp ' /usr/bin/\\u202egnp\.exe$'
 	run -0 --separate-stderr view_print --screen domain
 	assert_line --index 1 --regexp ' 中文\.example$'
+}
+
+@test "snitch-view TUI moves with End, Home, PgDn, PgUp and r reloads what the store wrote since" {
+	head -3 "$FIXTURE" | snitch-store --config "$CONF" --db "$DB" -q
+	start_view --db "$DB"
+	wait_screen "1 rows"
+	assert_equal "$(screen_row /usr/bin/curl)" "/usr/bin/curl 6 450 B 3.6 KiB"
+	tail -n +4 "$FIXTURE" | snitch-store --config "$CONF" --db "$DB" -q
+	keys r
+	wait_screen "5 rows"
+	assert_equal "$(screen_row /usr/bin/curl)" "/usr/bin/curl 11 1.4 KiB 4.6 KiB"
+	keys End
+	wait_screen '> /tmp/\e[2Jevil\nname'
+	keys Home
+	wait_screen "> /usr/lib/firefox/firefox"
+	keys PageDown
+	wait_screen '> /tmp/\e[2Jevil\nname'
+	keys PageUp
+	wait_screen "> /usr/lib/firefox/firefox"
+	keys Down
+	wait_screen "> /usr/bin/ssh"
+	wait_screen "Host names of /usr/bin/ssh"
 }
