@@ -282,7 +282,7 @@ void Browser::draw_detail(int y, int height)
 	}
 	std::vector<std::string> lines;
 	for (const auto& h : detail_.hashes)
-		lines.push_back(escape_text(h.verdict) + "  sha256 " + (h.sha256.empty() ? std::string("(none)") : escape_text(h.sha256)));
+		lines.push_back(escape_text(h.verdict) + "  " + (h.sha256.empty() ? std::string("(no sha256)") : escape_text(h.sha256)));
 	std::string parents = "parents:";
 	for (const auto& p : detail_.parents)
 		parents += " " + escape_text(p);

@@ -299,7 +299,7 @@ last seen: 2026-11-18 11:07:10"
 	wait_screen "> /usr/bin/curl"
 	keys d
 	wait_screen "Detail: /usr/bin/curl"
-	wait_screen "found: 0 malicious, 1 suspicious  sha256 aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	wait_screen "found: 0 malicious, 1 suspicious  aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
 	wait_screen "parents: /usr/bin/bash"
 	wait_screen "first seen 2026-11-16 11:06:40  last seen 2026-11-18 11:07:10"
 	# UTF-8 keeps the columns aligned: the events column ends where curl's does
