@@ -421,16 +421,19 @@ static __always_inline void *reserve(__u64 size);
  * reply, a stub's reply from a loopback cache): user space parses it. */
 static __always_inline void copy_dns(struct __sk_buff *skb)
 {
+	/* Direct packet access: every UDP datagram received passes here, so
+	 * the port test costs loads, not helper calls. */
+	void *data = (void *)(long)skb->data, *end = (void *)(long)skb->data_end;
 	__u32 off = 40;
-	__u16 sport;
+	__u8 *b = data;
 
 	if (skb->protocol == bpf_htons(ETH_P_IP)) {
-		__u8 b0;
-		if (bpf_skb_load_bytes(skb, 0, &b0, 1))
+		if ((void *)(b + 1) > end)
 			return;
-		off = (b0 & 0xf) * 4;
+		off = (b[0] & 0xf) * 4;
 	}
-	if (bpf_skb_load_bytes(skb, off, &sport, 2) || sport != bpf_htons(DNS_PORT))
+	__u16 *port = data + off;
+	if ((void *)(port + 1) > end || *port != bpf_htons(DNS_PORT))
 		return;
 	off += 8;
 	if (skb->len < off + 12)
