@@ -222,11 +222,17 @@ int BPF_PROG(recvmsg_fexit, struct socket *sock, struct msghdr *msg, int flags, 
 	return count_bytes(sock->sk, ret, false, false);
 }
 
+#define RCV_SHUTDOWN 1
+
 /* What the owner of a TCP socket has read by every path, splice included:
- * TCP's byte count less what still waits in the receive queue. */
+ * TCP's byte count less what still waits in the receive queue, less the
+ * peer's FIN, which bytes_received counts as one byte. */
 static __always_inline __u64 tcp_read_bytes(const struct tcp_sock *tp)
 {
-	return tp->bytes_received - (__u32)(tp->rcv_nxt - tp->copied_seq);
+	__u64 n = tp->bytes_received - (__u32)(tp->rcv_nxt - tp->copied_seq);
+	if (n && (tp->inet_conn.icsk_inet.sk.sk_shutdown & RCV_SHUTDOWN))
+		n--;
+	return n;
 }
 
 /* Hook set "kprobe": sock_sendmsg/sock_recvmsg entry stashes the socket per

@@ -88,6 +88,12 @@ void TraceSession::report_flow(const FlowDelta& d, double now)
 	f.time = now;
 	f.start = boot_to_epoch_ + static_cast<double>(v.start_ns) / 1e9;
 	const ProcessInfo* p = procs_.find(d.key.tgid);
+	if (!p || p->exe.empty()) {
+		// born after this interval's records were drained: its fork or exec
+		// record is already in the ring buffer
+		ring_buffer__consume(rb_.get());
+		p = procs_.find(d.key.tgid);
+	}
 	if (!p || p->exe.empty())
 		++unattributed_;
 	if (p) {
