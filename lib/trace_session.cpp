@@ -134,7 +134,7 @@ void TraceSession::report_losses()
 	uint64_t bytes = now[LOST_BYTES] - lost_seen_[LOST_BYTES];
 	if (ring)
 		out_.write_line(dump_line(error_event("snitch-trace",
-			"ring buffer full: process start/exit records dropped, attribution may be incomplete", ring)));
+			"ring buffer full: process start/exit or DNS records dropped, attribution or domain names may be incomplete", ring)));
 	if (flows)
 		out_.write_line(dump_line(error_event("snitch-trace",
 			"flow map full: " + std::to_string(bytes) + " bytes of new flows not attributed", flows)));

@@ -219,6 +219,12 @@ check_bytes() { # FIELD (sent|recv)
 	local i pids=()
 	for ((i = 0; i < 300; i++)); do /bin/true 3>&- & pids+=("$!"); done
 	wait "${pids[@]}"
+	# and a burst of DNS-port datagrams: each is copied whole to the ring
+	python3 -c '
+import socket
+r = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); r.bind(("127.0.0.1", 0))
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 53))
+for _ in range(3000): s.sendto(b"\x12\x34\x81\x80" + bytes(60), r.getsockname())'
 	stop_trace
 	run jq -s '[.[] | select(.type == "error" and (.message | test("ring buffer"))) | .lost] | add' "$TRACE_OUT"
 	(( output > 0 ))
