@@ -108,16 +108,23 @@ static __always_inline void read_addresses(struct flow_value *v, const struct so
 	}
 }
 
-static __always_inline struct flow_value *create_flow(const struct flow_key *key, struct sock *sk,
-						      __u64 bytes, const bool core)
+/* `owner`: the process the flow belongs to when it is not `current` (the
+ * start-up scan of open sockets), else NULL. */
+static __always_inline struct flow_value *create_flow_of(const struct flow_key *key, struct sock *sk,
+							 __u64 bytes, const bool core, struct task_struct *owner)
 {
-	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct task_struct *task = owner ? owner : (struct task_struct *)bpf_get_current_task();
 	struct flow_value v;
 
 	__builtin_memset(&v, 0, sizeof(v));
 	v.start_ns = bpf_ktime_get_boot_ns();
-	v.cgroup = bpf_get_current_cgroup_id();
-	v.uid = (__u32)bpf_get_current_uid_gid();
+	if (owner) {
+		v.cgroup = BPF_CORE_READ(owner, cgroups, dfl_cgrp, kn, id);
+		v.uid = BPF_CORE_READ(owner, cred, uid.val);
+	} else {
+		v.cgroup = bpf_get_current_cgroup_id();
+		v.uid = (__u32)bpf_get_current_uid_gid();
+	}
 	v.ppid = BPF_CORE_READ(task, real_parent, tgid);
 	bpf_probe_read_kernel_str(v.comm, sizeof(v.comm), BPF_CORE_READ(task, group_leader, comm));
 	v.netns = BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
@@ -139,6 +146,12 @@ static __always_inline struct flow_value *create_flow(const struct flow_key *key
 		return NULL;
 	}
 	return bpf_map_lookup_elem(&flows, key);
+}
+
+static __always_inline struct flow_value *create_flow(const struct flow_key *key, struct sock *sk,
+						      __u64 bytes, const bool core)
+{
+	return create_flow_of(key, sk, bytes, core, NULL);
 }
 
 /* kprobes cannot ask for a cookie: use the one the socket already has (TCP
@@ -343,6 +356,32 @@ SEC("tp_btf/tcp_destroy_sock")
 int BPF_PROG(destroy_btf, struct sock *sk)
 {
 	mark_tcp_closed(sk);
+	return 0;
+}
+
+/* Run once at start-up: every socket already open in any process becomes a
+ * flow of its owner, so that connections that predate snitch-trace are
+ * reported even before they move a byte. */
+SEC("iter/task_file")
+int open_sockets(struct bpf_iter__task_file *ctx)
+{
+	struct task_struct *task = ctx->task;
+	struct file *file = ctx->file;
+	struct flow_key key;
+
+	if (!task || !file || task->pid != task->tgid || (self_tgid && task->tgid == self_tgid))
+		return 0;
+	struct socket *sock = bpf_sock_from_file(file);
+	if (!sock)
+		return 0;
+	struct sock *sk = sock->sk;
+	if (!sk || !is_traced(sk, false) || sk->__sk_common.skc_state == TCP_LISTEN)
+		return 0;
+	__builtin_memset(&key, 0, sizeof(key));
+	key.cookie = bpf_get_socket_cookie(sk);
+	key.tgid = task->tgid;
+	if (!bpf_map_lookup_elem(&flows, &key))
+		create_flow_of(&key, sk, 0, false, task);
 	return 0;
 }
 

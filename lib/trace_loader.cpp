@@ -180,6 +180,21 @@ LoadedTrace load_trace(const TraceOptions& opts)
 	return t;
 }
 
+void scan_open_sockets(const LoadedTrace& t)
+{
+	BpfLink link(bpf_program__attach_iter(t.skel->progs.open_sockets, nullptr));
+	if (!link)
+		throw std::system_error(errno, std::generic_category(), "attach iter/task_file");
+	UniqueFd fd(bpf_iter_create(bpf_link__fd(link.get())));
+	if (!fd)
+		throw std::system_error(errno, std::generic_category(), "iter/task_file");
+	char buf[256];
+	ssize_t n;
+	while ((n = read(fd.get(), buf, sizeof(buf))) != 0)
+		if (n < 0 && errno != EINTR)
+			throw std::system_error(errno, std::generic_category(), "read iter/task_file");
+}
+
 TcpReadCounts read_tcp_counts(const LoadedTrace& t)
 {
 	TcpReadCounts counts;

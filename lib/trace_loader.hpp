@@ -47,6 +47,11 @@ struct LoadedTrace {
 using TcpReadCounts = std::unordered_map<uint64_t, uint64_t>;
 TcpReadCounts read_tcp_counts(const LoadedTrace& t);
 
+// Makes every socket already open in any process a flow of its owner (the
+// iter/task_file program), so that connections older than snitch-trace are
+// reported at the first interval.
+void scan_open_sockets(const LoadedTrace& t);
+
 // Tries each hook set in turn (or only opts.hooks), probing by loading and
 // attaching, not by guessing; keeps the first that works. Throws with what
 // each set lacked when none does.

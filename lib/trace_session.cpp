@@ -46,6 +46,7 @@ TraceSession::TraceSession(LoadedTrace& trace, JsonlWriter& out, SessionOptions 
 		throw std::system_error(errno, std::generic_category(), "ring buffer");
 	procs_.scan_proc();
 	flows_.set_tcp_baseline(read_tcp_counts(trace_), own_netns());
+	scan_open_sockets(trace_);
 	malloc_trim(0); // libbpf's parse of the kernel BTF is done: give that memory back
 }
 

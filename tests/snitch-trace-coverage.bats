@@ -385,6 +385,24 @@ $PEER_IP6 www.chain.test"
 	(( got > total / 3 && got <= total ))
 }
 
+@test "an idle connection open before snitch-trace starts is found at start, with its owner" {
+	start_peer
+	peer_serve "$BATS_TEST_TMPDIR/peer.out" "$NETGEN" tcp-server 7406 0 1
+	APP=$(own_path_copy /usr/bin/python3 "idle holder")
+	"$APP" -c 'import socket, sys, time
+s = socket.create_connection((sys.argv[1], 7406))
+print("listening", flush=True)
+time.sleep(30)' "$PEER_IP4" >"$BATS_TEST_TMPDIR/app.out" 3>&- &
+	local holder=$!
+	BG_PIDS+=("$holder")
+	wait_for_line "$BATS_TEST_TMPDIR/app.out" listening
+	start_trace
+	sleep 1.5
+	stop_trace
+	run jq -rs --arg exe "$APP" '[.[] | select(.type == "flow" and .exe == $exe) | "\(.pid) \(.proto) \(.raddr) \(.rport) \(.sent)"] | unique | .[]' "$TRACE_OUT"
+	assert_output "$holder tcp $PEER_IP4 7406 0"
+}
+
 @test "a burst of 500 processes that each connect once: each attributed, or counted as missed" {
 	start_peer
 	peer_serve "$BATS_TEST_TMPDIR/peer.out" "$NETGEN" tcp-server 7405 0 500
