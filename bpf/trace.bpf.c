@@ -462,22 +462,33 @@ static __always_inline void note_raw_peer(struct __sk_buff *skb, struct bpf_sock
 
 static __always_inline void *reserve(__u64 size);
 
-/* A DNS answer delivered to any local UDP socket (a resolver's upstream
- * reply, a stub's reply from a loopback cache): user space parses it. */
-static __always_inline void copy_dns(struct __sk_buff *skb)
+/* The transport protocol of a packet and where its header starts, by direct
+ * packet access: these programs see every packet, so the common case (TCP,
+ * UDP that is not DNS) must cost a few loads and no helper call. */
+static __always_inline int l4_proto(struct __sk_buff *skb, __u32 *l4off)
 {
-	/* Direct packet access: every UDP datagram received passes here, so
-	 * the port test costs loads, not helper calls. */
 	void *data = (void *)(long)skb->data, *end = (void *)(long)skb->data_end;
-	__u32 off = 40;
 	__u8 *b = data;
 
 	if (skb->protocol == bpf_htons(ETH_P_IP)) {
-		if ((void *)(b + 1) > end)
-			return;
-		off = (b[0] & 0xf) * 4;
+		if ((void *)(b + 20) > end)
+			return -1;
+		*l4off = (b[0] & 0xf) * 4;
+		return b[9];
 	}
-	__u16 *port = data + off;
+	if ((void *)(b + 40) > end)
+		return -1;
+	*l4off = 40; /* extension headers: not DNS, and raw peers come from the fixed header */
+	return b[6];
+}
+
+/* A DNS answer delivered to any local UDP socket (a resolver's upstream
+ * reply, a stub's reply from a loopback cache): user space parses it. */
+static __always_inline void copy_dns(struct __sk_buff *skb, __u32 off)
+{
+	void *data = (void *)(long)skb->data, *end = (void *)(long)skb->data_end;
+	__u16 *port = data + (off & 0xff);
+
 	if ((void *)(port + 1) > end || *port != bpf_htons(DNS_PORT))
 		return;
 	off += 8;
@@ -501,25 +512,32 @@ static __always_inline void copy_dns(struct __sk_buff *skb)
 	bpf_ringbuf_submit(r, 0);
 }
 
-SEC("cgroup_skb/egress")
-int skb_egress(struct __sk_buff *skb)
+static __always_inline void raw_peer(struct __sk_buff *skb, bool egress)
 {
 	struct bpf_sock *sk = skb->sk;
 	if (sk && (sk = bpf_sk_fullsock(sk)))
-		note_raw_peer(skb, sk, true);
+		note_raw_peer(skb, sk, egress);
+}
+
+SEC("cgroup_skb/egress")
+int skb_egress(struct __sk_buff *skb)
+{
+	__u32 off = 0;
+	int proto = l4_proto(skb, &off);
+	if (proto != IPPROTO_TCP && proto != IPPROTO_UDP)
+		raw_peer(skb, true);
 	return 1;
 }
 
 SEC("cgroup_skb/ingress")
 int skb_ingress(struct __sk_buff *skb)
 {
-	struct bpf_sock *sk = skb->sk;
-	if (!sk || !(sk = bpf_sk_fullsock(sk)))
-		return 1;
-	if (sk->protocol == IPPROTO_UDP)
-		copy_dns(skb);
-	else
-		note_raw_peer(skb, sk, false);
+	__u32 off = 0;
+	int proto = l4_proto(skb, &off);
+	if (proto == IPPROTO_UDP)
+		copy_dns(skb, off);
+	else if (proto != IPPROTO_TCP)
+		raw_peer(skb, false);
 	return 1;
 }
 
