@@ -2,16 +2,13 @@
 // snitch-store's PostgreSQL backend: append-only (INSERT and SELECT grants
 // suffice), every batch first goes through a bounded on-disk queue so that an
 // outage or a restart loses nothing within the bound.
-#include "c_handle.hpp"
+#include "db_handles.hpp"
 #include "store_queue.hpp"
 #include "store_schema.hpp"
 #include <postgresql/libpq-fe.h>
 #include <string>
 
 namespace snitch {
-
-using PgConn = std::unique_ptr<PGconn, CFree<PQfinish>>;
-using PgResult = std::unique_ptr<PGresult, CFree<PQclear>>;
 
 // Connects (throws with PQerrorMessage on failure).
 PgConn pg_connect(const std::string& uri);

@@ -1,14 +1,11 @@
 #pragma once
 // snitch-store's SQLite backend: one file in WAL mode, one transaction per window.
-#include "c_handle.hpp"
+#include "db_handles.hpp"
 #include "store_schema.hpp"
 #include <sqlite3.h>
 #include <string>
 
 namespace snitch {
-
-using Sqlite = std::unique_ptr<sqlite3, CFree<sqlite3_close_v2>>;
-using SqliteStmt = std::unique_ptr<sqlite3_stmt, CFree<sqlite3_finalize>>;
 
 // Opens (creating if needed) and migrates to store_schema_version; throws
 // naming the file and SQLite's words on failure.

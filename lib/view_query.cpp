@@ -1,7 +1,6 @@
 #include "view_query.hpp"
 #include "event.hpp"
-#include "store_pg.hpp"      // PgConn, PgResult
-#include "store_sqlite.hpp"  // Sqlite, SqliteStmt
+#include "db_handles.hpp"
 #include <algorithm>
 #include <cstdio>
 #include <stdexcept>

@@ -4,7 +4,7 @@
 namespace snitch {
 namespace {
 
-using Stmt = std::unique_ptr<sqlite3_stmt, CFree<sqlite3_finalize>>;
+using Stmt = SqliteStmt;
 
 [[noreturn]] void fail(sqlite3* db, const std::string& what)
 {

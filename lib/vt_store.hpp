@@ -1,5 +1,5 @@
 #pragma once
-#include "c_handle.hpp"
+#include "db_handles.hpp"
 #include <optional>
 #include <sqlite3.h>
 #include <string>
@@ -13,7 +13,6 @@ struct VtQueueItem {
 	double next_try = 0, added = 0;
 };
 
-using Sqlite = std::unique_ptr<sqlite3, CFree<sqlite3_close_v2>>;
 
 // The persistent side of snitch-vt (one SQLite file): verdicts already
 // received (no hash is asked twice), the queue of hashes still to ask (it
