@@ -145,3 +145,19 @@ assert_within() { # ACTUAL EXPECTED PCT LABEL
 netgen_field() { # FILE sent|recv
 	sed -n "s/.*$2=\([0-9]*\).*/\1/p" "$1" | tail -1
 }
+
+# Runs a copy of netgen from its own path ($APP); its report goes to
+# $BATS_TEST_TMPDIR/app.out.
+app() { # NAME ARGS...
+	local name=$1; shift
+	APP=$(own_path_copy "$NETGEN" "$name")
+	"$APP" "$@" >"$BATS_TEST_TMPDIR/app.out"
+}
+
+# The bytes snitch-trace reported for $APP against what its calls returned.
+check_bytes() { # FIELD (sent|recv)
+	local want got
+	want=$(netgen_field "$BATS_TEST_TMPDIR/app.out" "$1")
+	got=$(flow_sum "$1" 'select(.exe == $exe)' --arg exe "$APP")
+	assert_within "$got" "$want" 10 "$1 bytes of $APP"
+}

@@ -15,20 +15,6 @@ teardown() {
 	restore_ping_sockets
 }
 
-# Runs a copy of netgen from its own path; its report goes to $BATS_TEST_TMPDIR/app.out.
-app() { # NAME ARGS...
-	local name=$1; shift
-	APP=$(own_path_copy "$NETGEN" "$name")
-	"$APP" "$@" >"$BATS_TEST_TMPDIR/app.out"
-}
-
-check_bytes() { # FIELD (sent|recv)
-	local want got
-	want=$(netgen_field "$BATS_TEST_TMPDIR/app.out" "$1")
-	got=$(flow_sum "$1" 'select(.exe == $exe)' --arg exe "$APP")
-	assert_within "$got" "$want" 10 "$1 bytes of $APP"
-}
-
 # "proto family raddr" of the app's flows, one line each, sorted.
 app_peers() {
 	jq -rs --arg exe "$APP" '[.[] | select(.type == "flow" and .exe == $exe) | "\(.proto) \(.family) \(.raddr)"] | unique | .[]' "$TRACE_OUT"

@@ -13,24 +13,6 @@ teardown() {
 	stop_peer
 }
 
-# Runs a copy of netgen from its own path; its report goes to $BATS_TEST_TMPDIR/app.out.
-app() { # NAME ARGS...
-	local name=$1; shift
-	APP=$(own_path_copy "$NETGEN" "$name")
-	"$APP" "$@" >"$BATS_TEST_TMPDIR/app.out"
-}
-
-app_flows() { # FIELD
-	flow_sum "$1" 'select(.exe == $exe)' --arg exe "$APP"
-}
-
-check_bytes() { # FIELD (sent|recv)
-	local want got
-	want=$(netgen_field "$BATS_TEST_TMPDIR/app.out" "$1")
-	got=$(app_flows "$1")
-	assert_within "$got" "$want" 10 "$1 bytes of $APP"
-}
-
 @test "snitch-trace --help and --version exit 0, a bad option exits 2" {
 	run -0 snitch-trace --help
 	assert_output --partial "--interval"
