@@ -187,33 +187,40 @@ int udp_send(char** a, int n)
 	return 0;
 }
 
-// udp-echo PORT IDLE_MS [echo|sink]: receives until idle, echoing each datagram back unless sink.
-int udp_echo(char** a, int n)
+// Announces "listening", then receives until IDLE_MS pass without a datagram
+// (30 s for the first), handing each to `reply`, which returns the bytes it sent back.
+template <class Reply> int serve_until_idle(int fd, const char* idle_ms, const char* what, Reply reply)
 {
-	int fd = bound_socket(SOCK_DGRAM, a[0]);
-	bool echo = !(n > 2 && !std::strcmp(a[2], "sink"));
 	std::printf("listening\n");
 	std::fflush(stdout);
 	unsigned long long sent = 0, recvd = 0;
-	char buf[65536];
+	static char buf[65536];
 	pollfd p = {fd, POLLIN, 0};
 	bool started = false;
-	while (poll(&p, 1, started ? static_cast<int>(num(a[1])) : 30000) > 0) {
+	while (poll(&p, 1, started ? static_cast<int>(num(idle_ms)) : 30000) > 0) {
 		started = true;
 		sockaddr_storage from;
 		socklen_t fl = sizeof(from);
 		ssize_t r = recvfrom(fd, buf, sizeof(buf), 0, reinterpret_cast<sockaddr*>(&from), &fl);
 		if (r < 0)
-			die("recvfrom");
+			die(what);
 		recvd += r;
-		if (echo) {
-			ssize_t w = sendto(fd, buf, r, 0, reinterpret_cast<sockaddr*>(&from), fl);
-			if (w > 0)
-				sent += w;
-		}
+		ssize_t w = reply(buf, r, reinterpret_cast<sockaddr*>(&from), fl);
+		if (w > 0)
+			sent += w;
 	}
 	report(sent, recvd);
 	return 0;
+}
+
+// udp-echo PORT IDLE_MS [echo|sink]: receives until idle, echoing each datagram back unless sink.
+int udp_echo(char** a, int n)
+{
+	int fd = bound_socket(SOCK_DGRAM, a[0]);
+	bool echo = !(n > 2 && !std::strcmp(a[2], "sink"));
+	return serve_until_idle(fd, a[1], "recvfrom", [&](const char* buf, ssize_t r, sockaddr* from, socklen_t fl) {
+		return echo ? sendto(fd, buf, r, 0, from, fl) : 0;
+	});
 }
 
 // children N HOST PORT BYTES: N children each connect, send BYTES and exit without closing.
@@ -340,27 +347,10 @@ int raw_echo(char** a, int n)
 {
 	bool v6 = n > 2 && !std::strcmp(a[2], "6");
 	int fd = raw_socket(v6 ? AF_INET6 : AF_INET, a[0]);
-	std::printf("listening\n");
-	std::fflush(stdout);
-	unsigned long long sent = 0, recvd = 0;
-	char buf[65536];
-	pollfd p = {fd, POLLIN, 0};
-	bool started = false;
-	while (poll(&p, 1, started ? static_cast<int>(num(a[1])) : 30000) > 0) {
-		started = true;
-		sockaddr_storage from;
-		socklen_t fl = sizeof(from);
-		ssize_t r = recvfrom(fd, buf, sizeof(buf), 0, reinterpret_cast<sockaddr*>(&from), &fl);
-		if (r < 0)
-			die("recvfrom raw");
-		recvd += r;
-		size_t off = v6 ? 0 : static_cast<size_t>((buf[0] & 0xf) * 4);
-		ssize_t w = sendto(fd, buf + off, r - off, 0, reinterpret_cast<sockaddr*>(&from), fl);
-		if (w > 0)
-			sent += w;
-	}
-	report(sent, recvd);
-	return 0;
+	return serve_until_idle(fd, a[1], "recvfrom raw", [&](const char* buf, ssize_t r, sockaddr* from, socklen_t fl) {
+		size_t off = v6 ? 0 : static_cast<size_t>((buf[0] & 0xf) * 4);  // IPv4 raw reads include the header
+		return sendto(fd, buf + off, r - off, 0, from, fl);
+	});
 }
 
 int packet_socket(const char* ifname, const char* ethertype, bool raw, sockaddr_ll& to)
@@ -412,24 +402,9 @@ int packet_echo(char** a, int)
 {
 	sockaddr_ll to;
 	int fd = packet_socket(a[0], a[1], false, to);
-	std::printf("listening\n");
-	std::fflush(stdout);
-	unsigned long long sent = 0, recvd = 0;
-	char buf[65536];
-	pollfd p = {fd, POLLIN, 0};
-	bool started = false;
-	while (poll(&p, 1, started ? static_cast<int>(num(a[2])) : 30000) > 0) {
-		started = true;
-		ssize_t r = recv(fd, buf, sizeof(buf), 0);
-		if (r < 0)
-			die("recv packet");
-		recvd += r;
-		ssize_t w = sendto(fd, buf, r, 0, reinterpret_cast<sockaddr*>(&to), sizeof(to));
-		if (w > 0)
-			sent += w;
-	}
-	report(sent, recvd);
-	return 0;
+	return serve_until_idle(fd, a[2], "recv packet", [&](const char* buf, ssize_t r, sockaddr*, socklen_t) {
+		return sendto(fd, buf, r, 0, reinterpret_cast<sockaddr*>(&to), sizeof(to));
+	});
 }
 
 // The smallest io_uring that works without liburing: one request at a time.
