@@ -1,4 +1,5 @@
 #include "store_window.hpp"
+#include <algorithm>
 #include <cstring>
 #include <stdexcept>
 
@@ -25,40 +26,46 @@ std::string_view key_of(simdjson::ondemand::field& f)
 	return k;
 }
 
-void get_str(value& v, std::string_view& out)
+// A known field of the wrong type or out of range makes the whole line
+// malformed: it is reported and skipped, never stored as a made-up value.
+[[noreturn]] void bad_field(std::string_view k, std::string_view why)
 {
-	std::string_view s;
-	if (!v.get_string().get(s))
-		out = s;
+	throw std::runtime_error("field \"" + std::string(k) + "\" " + std::string(why));
+}
+
+void get_str(std::string_view k, value& v, std::string_view& out)
+{
+	if (v.get_string().get(out))
+		bad_field(k, "is not a string");
 }
 
 // A string, or a number kept as its JSON text (cgroup may be an id).
-void get_str_or_num(value& v, std::string_view& out)
+void get_str_or_num(std::string_view k, value& v, std::string_view& out)
 {
 	simdjson::ondemand::json_type t;
 	if (v.type().get(t))
-		return;
+		bad_field(k, "is not valid JSON");
 	if (t == simdjson::ondemand::json_type::string)
-		get_str(v, out);
+		get_str(k, v, out);
 	else if (t == simdjson::ondemand::json_type::number)
 		out = v.raw_json_token();
+	else
+		bad_field(k, "is neither a string nor a number");
 }
 
-template <class T> void get_num(value& v, T& out)
+void get_num(std::string_view k, value& v, double& out)
 {
-	if constexpr (std::is_same_v<T, double>) {
-		double d;
-		if (!v.get_double().get(d))
-			out = d;
-	} else if constexpr (std::is_same_v<T, uint64_t>) {
-		uint64_t u;
-		if (!v.get_uint64().get(u))
-			out = u;
-	} else {
-		int64_t i;
-		if (!v.get_int64().get(i))
-			out = i;
-	}
+	if (v.get_double().get(out))
+		bad_field(k, "is not a finite number");
+}
+
+// An integer in [0, max]: the stores keep them in signed 64-bit columns.
+template <class T> void get_num(std::string_view k, value& v, T& out, uint64_t max = INT64_MAX)
+{
+	uint64_t u;
+	if (v.get_uint64().get(u) || u > max)
+		bad_field(k, "is not an integer from 0 to " + std::to_string(max));
+	out = static_cast<T>(u);
 }
 
 // The identity fields of a process (top level, parent or grandparent).
@@ -68,16 +75,16 @@ bool read_identity_field(std::string_view k, value& v, std::string_view& comm, s
 	std::string_view* dst = k == "comm" ? &comm : k == "exe" ? &exe : k == "cmdline" ? &cmdline : k == "sha256" ? &sha256 : nullptr;
 	if (!dst)
 		return false;
-	get_str(v, *dst);
+	get_str(k, v, *dst);
 	return true;
 }
 
-void read_nested_identity(value& v, std::string_view& comm, std::string_view& exe, std::string_view& cmdline,
+void read_nested_identity(std::string_view what, value& v, std::string_view& comm, std::string_view& exe, std::string_view& cmdline,
 			  std::string_view& sha256, bool& present)
 {
 	simdjson::ondemand::object o;
 	if (v.get_object().get(o))
-		return;
+		bad_field(what, "is not an object");
 	present = true;
 	for (auto fr : o) {
 		simdjson::ondemand::field f;
@@ -95,7 +102,26 @@ template <class T> void append_bytes(std::string& s, T v)
 	s.append(b, sizeof(T));
 }
 
+bool is_known_type(std::string_view t)
+{
+	return t == "flow" || t == "exec" || t == "vt" || t == "error";
+}
+
+// Both at most INT64_MAX, so the sum cannot wrap.
+uint64_t saturated_sum(uint64_t a, uint64_t b)
+{
+	return std::min<uint64_t>(a + b, INT64_MAX);
+}
+
 } // namespace
+
+std::string_view EventWindow::type_of(std::string_view line)
+{
+	std::string_view t;
+	if (parser_.parse(line).find_field_unordered("type").get_string().get(t))
+		throw std::runtime_error("no \"type\" string");
+	return t;
+}
 
 void EventWindow::read_fields(simdjson::ondemand::object& obj, Fields& f)
 {
@@ -109,39 +135,39 @@ void EventWindow::read_fields(simdjson::ondemand::object& obj, Fields& f)
 		if (k.empty() || read_identity_field(k, v, s.comm, s.exe, s.cmdline, s.sha256))
 			continue;
 		switch (k[0]) {
-		case 't': if (k == "type") get_str(v, f.type); else if (k == "time") get_num(v, f.time); break;
+		case 't': if (k == "type") get_str(k, v, f.type); else if (k == "time") get_num(k, v, f.time); break;
 		case 's':
-			if (k == "start") { get_num(v, f.start); f.has_start = true; }
-			else if (k == "sent") get_num(v, f.sent);
-			else if (k == "source") get_str(v, f.source);
+			if (k == "start") { get_num(k, v, f.start); f.has_start = true; }
+			else if (k == "sent") get_num(k, v, f.sent);
+			else if (k == "source") get_str(k, v, f.source);
 			break;
 		case 'r':
-			if (k == "recv") get_num(v, f.recv);
-			else if (k == "raddr") get_str(v, f.raddr);
-			else if (k == "rport") get_num(v, f.rport);
+			if (k == "recv") get_num(k, v, f.recv);
+			else if (k == "raddr") get_str(k, v, f.raddr);
+			else if (k == "rport") get_num(k, v, f.rport, 65535);
 			break;
 		case 'l':
-			if (k == "laddr") get_str(v, f.laddr);
-			else if (k == "lport") get_num(v, f.lport);
-			else if (k == "lost") get_num(v, f.lost);
+			if (k == "laddr") get_str(k, v, f.laddr);
+			else if (k == "lport") get_num(k, v, f.lport, 65535);
+			else if (k == "lost") get_num(k, v, f.lost);
 			break;
 		case 'p':
-			if (k == "pid") get_num(v, f.pid);
-			else if (k == "proto") get_str(v, f.proto);
-			else if (k == "parent") read_nested_identity(v, f.parent.comm, f.parent.exe, f.parent.cmdline, f.parent.sha256, f.parent.present);
+			if (k == "pid") get_num(k, v, f.pid, UINT32_MAX);
+			else if (k == "proto") get_str(k, v, f.proto);
+			else if (k == "parent") read_nested_identity(k, v, f.parent.comm, f.parent.exe, f.parent.cmdline, f.parent.sha256, f.parent.present);
 			break;
 		case 'g':
 			if (k == "grandparent")
-				read_nested_identity(v, f.grandparent.comm, f.grandparent.exe, f.grandparent.cmdline,
+				read_nested_identity(k, v, f.grandparent.comm, f.grandparent.exe, f.grandparent.cmdline,
 						     f.grandparent.sha256, f.grandparent.present);
 			break;
-		case 'u': if (k == "uid") get_num(v, f.uid); break;
-		case 'n': if (k == "netns") get_num(v, f.netns); break;
-		case 'c': if (k == "cgroup") get_str_or_num(v, f.cgroup); break;
-		case 'f': if (k == "family") get_str(v, f.family); break;
-		case 'd': if (k == "domain") get_str(v, f.domain); break;
-		case 'e': if (k == "events") get_num(v, f.events); break;
-		case 'm': if (k == "message") get_str(v, f.message); break;
+		case 'u': if (k == "uid") get_num(k, v, f.uid, UINT32_MAX); break;
+		case 'n': if (k == "netns") get_num(k, v, f.netns); break;
+		case 'c': if (k == "cgroup") get_str_or_num(k, v, f.cgroup); break;
+		case 'f': if (k == "family") get_str(k, v, f.family); break;
+		case 'd': if (k == "domain") get_str(k, v, f.domain); break;
+		case 'e': if (k == "events") get_num(k, v, f.events); break;
+		case 'm': if (k == "message") get_str(k, v, f.message); break;
 		default: break;
 		}
 	}
@@ -149,9 +175,14 @@ void EventWindow::read_fields(simdjson::ondemand::object& obj, Fields& f)
 
 void EventWindow::add(std::string_view line)
 {
-	auto& obj = parser_.parse(line);
 	Fields f;
-	read_fields(obj, f);
+	try {
+		read_fields(parser_.parse(line), f);
+	} catch (const std::runtime_error&) {
+		if (is_known_type(type_of(line)))
+			throw;
+		return;  // a type from the future: its fields may mean something else
+	}
 	if (f.type.empty())
 		throw std::runtime_error("no \"type\" string");
 	if (opened_ < 0)
@@ -236,9 +267,9 @@ void EventWindow::merge(ConnRow&& r)
 	ConnRow& m = batch_.connections[it->second];
 	m.first_time = std::min(m.first_time, r.first_time);
 	m.last_time = std::max(m.last_time, r.last_time);
-	m.sent += r.sent;
-	m.recv += r.recv;
-	m.events += r.events;
+	m.sent = saturated_sum(m.sent, r.sent);
+	m.recv = saturated_sum(m.recv, r.recv);
+	m.events = saturated_sum(m.events, r.events);
 }
 
 bool EventWindow::due(double now) const

@@ -23,7 +23,8 @@ class EventWindow {
 public:
 	explicit EventWindow(WindowOptions o) : o_(std::move(o)) {}
 	// Decodes one event line into the window. Throws when it is not a JSON
-	// object with a string "type"; events of unknown types are ignored.
+	// object with a string "type", or when a field of a known type has the
+	// wrong JSON type or is out of range; events of unknown types are ignored.
 	void add(std::string_view line);
 	// Whether the window should be committed now (monotonic seconds).
 	bool due(double now) const;
@@ -42,6 +43,7 @@ private:
 	};
 	struct Fields;
 	void read_fields(simdjson::ondemand::object& obj, Fields& f);
+	std::string_view type_of(std::string_view line);
 	int64_t record_process(const Identity& p, double time);
 	void add_flow(const Fields& f);
 	void add_exec(const Fields& f);
