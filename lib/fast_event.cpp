@@ -14,8 +14,18 @@ simdjson::ondemand::object& FastEventParser::parse(std::string_view line)
 	auto err = parser_.iterate(buf_.data(), len_, buf_.size()).get(doc_);
 	if (!err)
 		err = doc_.get_object().get(obj_);
+	// On demand reads only what is asked for: walk the object to its end once
+	// so that `{...}}` or `{...} x` is refused instead of passed on.
+	std::string_view whole;
+	if (!err)
+		err = obj_.raw_json().get(whole);
 	if (err)
 		throw std::runtime_error(std::string("not a JSON object: ") + simdjson::error_message(err));
+	if (whole.data() + whole.size() != buf_.data() + len_)
+		throw std::runtime_error("not a JSON object: text after the closing brace");
+	doc_.rewind();
+	if (doc_.get_object().get(obj_))
+		throw std::runtime_error("not a JSON object");
 	return obj_;
 }
 
