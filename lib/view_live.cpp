@@ -112,7 +112,9 @@ bool read_input(LineReader& in, LiveTable& t)
 		auto n = in.next(line);
 		if (n == LineReader::Next::need_input)
 			break;
-		if (n == LineReader::Next::line && !line.empty())
+		if (n == LineReader::Next::oversized)
+			t.add_oversized();
+		else if (!line.empty())
 			t.add_line(line, epoch_now());
 	}
 	return !in.eof();

@@ -18,6 +18,12 @@ public:
 	explicit LiveTable(double window) : window_(window) {}
 	// Takes one JSON line; returns false if it was not a usable flow event.
 	bool add_line(std::string_view line, double now);
+	// A line over the reader's limit, dropped unread: still counted as unreadable.
+	void add_oversized()
+	{
+		++lines_;
+		++bad_;
+	}
 	struct Entry {
 		int64_t pid = 0;
 		std::string comm, exe;
