@@ -21,6 +21,16 @@ std::string read_file(const std::string& path)
 	return s.str();
 }
 
+// At most `max` bytes: /proc/PID/cmdline can be megabytes long.
+std::string read_file_prefix(const std::string& path, size_t max)
+{
+	std::ifstream f(path, std::ios::binary);
+	std::string s(max, '\0');
+	f.read(s.data(), static_cast<std::streamsize>(max));
+	s.resize(static_cast<size_t>(f.gcount()));
+	return s;
+}
+
 uint32_t status_field(const std::string& status, const char* key)
 {
 	auto pos = status.find(key);
@@ -124,7 +134,10 @@ std::optional<ProcessInfo> read_proc(uint32_t pid)
 		p.dev = st.st_dev;
 		p.ino = st.st_ino;
 	}
-	std::string args = read_file(dir + "/cmdline");
+	// The same bound as an exec record's: a 1 MB command line would make every
+	// event of the process, its children and grandchildren longer than the
+	// 1 MiB line limit of the stages downstream, which would drop them all.
+	std::string args = read_file_prefix(dir + "/cmdline", ARGS_LEN);
 	p.cmdline = join_args(args.data(), static_cast<uint32_t>(args.size()));
 	return p;
 }
