@@ -161,3 +161,25 @@ check_bytes() { # FIELD (sent|recv)
 	got=$(flow_sum "$1" 'select(.exe == $exe)' --arg exe "$APP")
 	assert_within "$got" "$want" 10 "$1 bytes of $APP"
 }
+
+# tmux session "view" on the server $TMUX_SOCK: its text (-e: with the escape
+# sequences tmux would send), and a wait until it shows TEXT (fixed string).
+tmux_screen() { tmux -L "$TMUX_SOCK" capture-pane -t view -p "$@"; }
+
+wait_tmux_screen() { # TEXT [SECONDS]
+	local i
+	for ((i = 0; i < ${2:-15} * 10; i++)); do
+		tmux_screen 2>/dev/null | grep -qF -- "$1" && return 0
+		sleep 0.1
+	done
+	tmux_screen >&2
+	fail "screen never showed: $1"
+}
+
+# Fails if terminal output (FILE) holds a C0 or C1 control character or an
+# escape sequence other than the SGR attributes (ESC [ ... m) a TUI draws with.
+assert_no_raw_controls() { # FILE
+	local bad
+	bad=$(sed 's/\x1b\[[0-9;]*m//g' "$1" | LC_ALL=C grep -naP '[\x00-\x08\x0b-\x1f\x7f]|\xc2[\x80-\x9f]' | head -3)
+	[[ -z $bad ]] || fail "raw control characters reached the terminal: $(printf %q "$bad")"
+}
