@@ -162,6 +162,10 @@ check_bytes() { # FIELD (sent|recv)
 	assert_within "$got" "$want" 10 "$1 bytes of $APP"
 }
 
+require_tmux() {
+	command -v tmux >/dev/null || skip_or_fail "tmux not installed"
+}
+
 # tmux session "view" on the server $TMUX_SOCK: its text (-e: with the escape
 # sequences tmux would send), and a wait until it shows TEXT (fixed string).
 tmux_screen() { tmux -L "$TMUX_SOCK" capture-pane -t view -p "$@"; }
@@ -182,4 +186,29 @@ assert_no_raw_controls() { # FILE
 	local bad
 	bad=$(sed 's/\x1b\[[0-9;]*m//g' "$1" | LC_ALL=C grep -naP '[\x00-\x08\x0b-\x1f\x7f]|\xc2[\x80-\x9f]' | head -3)
 	[[ -z $bad ]] || fail "raw control characters reached the terminal: $(printf %q "$bad")"
+}
+
+require_dbus() {
+	/usr/bin/python3 -c 'import dbus, gi' 2>/dev/null || skip_or_fail "python3-dbus and python3-gi are needed for the D-Bus listener"
+	command -v dbus-daemon >/dev/null || skip_or_fail "dbus-daemon (package dbus) is not installed"
+}
+
+# A session bus at unix:path=$1 with tests/notify_listener.py recording into
+# $RECORD, both run as user $2 (default: us). Exports DBUS_SESSION_BUS_ADDRESS.
+start_bus() { # SOCKET [USER]
+	local sock=$1 as=()
+	[[ -n "${2:-}" ]] && as=(setpriv --reuid="$2" --regid="$2" --clear-groups)
+	"${as[@]}" dbus-daemon --session --nofork --address="unix:path=$sock" --print-address \
+		>"$BATS_TEST_TMPDIR/bus.out" 2>"$BATS_TEST_TMPDIR/bus.err" 3>&- 7>&- &
+	BG_PIDS+=("$!")
+	wait_for_line "$BATS_TEST_TMPDIR/bus.out" "unix:path=" 30
+	export DBUS_SESSION_BUS_ADDRESS="unix:path=$sock"
+	"${as[@]}" /usr/bin/python3 "$SNITCH_ROOT/tests/notify_listener.py" "$RECORD" >"$BATS_TEST_TMPDIR/listener.out" 2>&1 3>&- 7>&- &
+	BG_PIDS+=("$!")
+	wait_for_line "$BATS_TEST_TMPDIR/listener.out" listening 30
+}
+
+# Everything recorded so far, as one JSON array.
+recorded() {
+	if [[ -s "$RECORD" ]]; then jq -s . "$RECORD"; else echo '[]'; fi
 }

@@ -9,10 +9,8 @@ setup() {
 	unset SUDO_USER DBUS_SESSION_BUS_ADDRESS
 	DIR="$BATS_TEST_TMPDIR/picosnitch"
 	RECORD="$BATS_TEST_TMPDIR/notifications.jsonl"
-	LISTENER="$SNITCH_ROOT/tests/notify_listener.py"
 	mkdir -p "$DIR"
-	/usr/bin/python3 -c 'import dbus, gi' 2>/dev/null || skip_or_fail "python3-dbus and python3-gi are needed for the D-Bus listener"
-	command -v dbus-daemon >/dev/null || skip_or_fail "dbus-daemon (package dbus) is not installed"
+	require_dbus
 }
 
 teardown() {
@@ -20,26 +18,6 @@ teardown() {
 	kill_background
 	[[ -n "${BUS_DIR:-}" ]] && rm -rf "$BUS_DIR"
 	true
-}
-
-# A session bus at unix:path=$1 with the recording listener on it, both run
-# as user $2 (default: us). Exports DBUS_SESSION_BUS_ADDRESS.
-start_bus() { # SOCKET [USER]
-	local sock=$1 as=()
-	[[ -n "${2:-}" ]] && as=(setpriv --reuid="$2" --regid="$2" --clear-groups)
-	"${as[@]}" dbus-daemon --session --nofork --address="unix:path=$sock" --print-address \
-		>"$BATS_TEST_TMPDIR/bus.out" 2>"$BATS_TEST_TMPDIR/bus.err" 3>&- 7>&- &
-	BG_PIDS+=("$!")
-	wait_for_line "$BATS_TEST_TMPDIR/bus.out" "unix:path=" 30
-	export DBUS_SESSION_BUS_ADDRESS="unix:path=$sock"
-	"${as[@]}" /usr/bin/python3 "$LISTENER" "$RECORD" >"$BATS_TEST_TMPDIR/listener.out" 2>&1 3>&- 7>&- &
-	BG_PIDS+=("$!")
-	wait_for_line "$BATS_TEST_TMPDIR/listener.out" listening 30
-}
-
-# Everything recorded so far, as one JSON array.
-recorded() {
-	if [[ -s "$RECORD" ]]; then jq -s . "$RECORD"; else echo '[]'; fi
 }
 
 # A flow event as snitch-hash writes it (jq: comm, exe, sha256, parent comm, parent exe).

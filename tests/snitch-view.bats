@@ -37,10 +37,6 @@ print_row() { # KEY ARGS...
 		if (line == k) print $1, $2, $3 }'
 }
 
-require_tmux() {
-	command -v tmux >/dev/null || skip_or_fail "tmux not installed"
-}
-
 # The TUI in a detached 100x30 tmux session on its own server.
 start_view() { # ARGS...
 	require_tmux
