@@ -1,0 +1,142 @@
+# Hostile data from the system itself: real processes whose name, command line
+# and executable path hold escape sequences, control characters, invalid UTF-8,
+# newlines, quotes, markup and SQL, make real traffic on loopback through the
+# real pipeline snitch-trace | snitch-hash | snitch-vt | snitch-notify |
+# snitch-store; then snitch-view --print and the TUI in tmux show them.
+
+setup() {
+	load helpers
+	load pg_helpers  # free_port
+	isolate_home
+	BG_PIDS=()
+	unset SUDO_USER DBUS_SESSION_BUS_ADDRESS VT_API_KEY
+	# bytes, not characters, for the ${var//pattern} below
+	export LC_ALL=C TZ=UTC
+	D=$BATS_TEST_TMPDIR
+	RECORD="$D/notifications.jsonl"
+	CONF="$D/config.json"
+	echo '{}' >"$CONF"
+	TMUX_SOCK="hostile-data-$$-$BATS_SUITE_TEST_NUMBER"
+}
+
+teardown() {
+	tmux -L "$TMUX_SOCK" kill-server 2>/dev/null || true
+	kill_background
+}
+
+FFFD=$'\xef\xbf\xbd'
+
+# The pipeline in the background, snitch-trace first; the stream as traced is
+# kept in $D/trace.jsonl, each stage's stderr in $D/<stage>.err, the database
+# is $D/snitch.db.
+start_pipeline() {
+	require_ebpf
+	serve_local "$D/stub.out" python3 "$SNITCH_ROOT/tests/vt_stub.py" --log "$D/stub.log" --key test-key
+	local api="http://127.0.0.1:$(sed -n 's/^listening //p' "$D/stub.out")"
+	mkfifo "$D/trace.fifo"
+	(tee "$D/trace.jsonl" <"$D/trace.fifo" | snitch-hash 2>"$D/hash.err" |
+		VT_API_KEY=test-key snitch-vt --cache "$D/vt.db" --api-url "$api" --request-limit 0.05 2>"$D/vt.err" |
+		snitch-notify --dir "$D" 2>"$D/notify.err" |
+		snitch-store --config "$CONF" --db "$D/snitch.db" --window 0.2 >"$D/stored.jsonl" 2>"$D/store.err") 3>&- &
+	PIPE_PID=$!
+	BG_PIDS+=("$PIPE_PID")
+	snitch-trace --exec -i 0.5 >"$D/trace.fifo" 2>"$D/trace.err" 3>&- &
+	TRACE_PID=$!
+	BG_PIDS+=("$TRACE_PID")
+	wait_for_line "$D/trace.err" ready 30
+}
+
+# SIGTERM to snitch-trace: it reports the last interval, and every stage ends
+# at end of input.
+stop_pipeline() {
+	kill -TERM "$TRACE_PID"
+	wait "$TRACE_PID" || fail "snitch-trace exited $?"
+	wait "$PIPE_PID" || fail "the pipeline exited $?: $(cat "$D"/*.err)"
+}
+
+hex() { od -An -v -tx1 | tr -d ' \n' | tr a-f A-F; }
+
+# The stored bytes (hex) of COLUMN of the processes row whose exe is EXE.
+stored_hex() { # COLUMN EXE
+	sqlite3 "$D/snitch.db" "SELECT hex($1) FROM processes WHERE hex(exe) = '$(printf %s "$2" | hex)' LIMIT 1"
+}
+
+@test "hostile names, command lines and paths: stored byte for byte, shown escaped, notified without markup, no SQL from data" {
+	require_ebpf
+	require_dbus
+	start_bus "$D/bus"
+	local dir=$'bin dir/new\nline \e[1m\'quoted\'' name=$'ev\e[2J\e]0;t\a<b>&\'"; DROP TABLE connections; --\xc2\x9b\xe2\x80\xae\xff'
+	local exe="$D/$dir/$name"
+	mkdir -p "$D/$dir"
+	cp "$NETGEN" "$exe"
+	# argv[0] with OSC 52 (clipboard), a newline and a stray byte; then SQL,
+	# markup and ten 100 kB arguments: a 1 MB command line
+	local arg0=$'argv0\e]52;c;SGVsbG8=\a\nnew line\x9b' big args=()
+	big=$(head -c 100000 /dev/zero | tr '\0' x)
+	args=(udp-send 127.0.0.1 9 100 3 unconnected "'); DROP TABLE processes; --" $'<i>\e[31mred</i>\r\t')
+	for _ in 1 2 3 4 5 6 7 8 9 10; do args+=("$big"); done
+	start_pipeline
+	bash -c 'exec -a "$0" "$@"' "$arg0" "$exe" "${args[@]}" >"$D/app.out"
+	assert_equal "$(cat "$D/app.out")" "sent=300 recv=0"
+	# a deleted executable
+	local gone="$D/$dir/deleted me"
+	cp "$NETGEN" "$gone"
+	local port
+	port=$(free_port)
+	serve_local "$D/server.out" "$NETGEN" tcp-server "$port" 0 1
+	"$gone" tcp-slow 127.0.0.1 "$port" 3000 2 >"$D/gone.out" 3>&- &
+	local gone_pid=$!
+	sleep 0.3
+	rm "$gone"
+	wait "$gone_pid"
+	stop_pipeline
+
+	# what the kernel reports, with invalid UTF-8 as U+FFFD (snitch-events(7))
+	local want_exe=${exe//$'\xff'/$FFFD} cmdline
+	cmdline=$(printf '%s ' "$arg0" "${args[@]}")
+	cmdline=${cmdline:0:1023}
+	cmdline=${cmdline//$'\x9b'/$FFFD}
+	cmdline=${cmdline//$'\xff'/$FFFD}
+	# ${x//$'\x9b'} also hit the \x9b of the valid \xc2\x9b: put it back
+	cmdline=${cmdline//$'\xc2'$FFFD/$'\xc2\x9b'}
+	assert_equal "$(stored_hex exe "$want_exe")" "$(printf %s "$want_exe" | hex)"
+	assert_equal "$(stored_hex name "$want_exe")" "$(printf %s "${name:0:15}" | hex)"
+	assert_equal "$(stored_hex cmdline "$want_exe")" "$(printf %s "$cmdline" | hex)"
+	# SQL in the data stayed data: the tables exist and hold the traffic
+	assert_equal "$(sqlite3 "$D/snitch.db" "SELECT sum(c.sent) FROM connections c JOIN processes p ON p.id = c.exe_id
+		WHERE hex(p.exe) = '$(printf %s "$want_exe" | hex)' AND c.rport = 9")" 300
+	# the deleted executable was hashed while it ran
+	local gone_sha
+	gone_sha=$(sha256sum "$NETGEN" | cut -c1-64)
+	assert_equal "$(sqlite3 "$D/snitch.db" "SELECT DISTINCT p.sha256 FROM connections c JOIN processes p ON p.id = c.exe_id WHERE c.rport = $port")" "$gone_sha"
+
+	# --print: escaped, never raw
+	snitch-view --config "$CONF" --db "$D/snitch.db" --print --screen exe >"$D/print.txt"
+	assert_no_raw_controls "$D/print.txt"
+	grep -qF 'new\nline \e[1m'"'quoted'"'/ev\e[2J\e]0;t\x07<b>&' "$D/print.txt" || fail "$(cat "$D/print.txt")"
+	snitch-view --config "$CONF" --db "$D/snitch.db" --print --screen cmdline >"$D/print-cmdline.txt"
+	assert_no_raw_controls "$D/print-cmdline.txt"
+	grep -qF 'argv0\e]52;c;SGVsbG8=\x07\nnew line' "$D/print-cmdline.txt" || fail "$(head -c 2000 "$D/print-cmdline.txt")"
+
+	# the TUI: nothing but its own attributes reaches the terminal
+	require_tmux
+	tmux -L "$TMUX_SOCK" new-session -d -x 200 -y 40 -s view \
+		"env TZ=UTC LANG=C.UTF-8 LC_ALL=C.UTF-8 snitch-view --config $CONF --db $D/snitch.db; echo view-exited=\$?; sleep 60" 3>&-
+	wait_tmux_screen "? help"
+	wait_tmux_screen 'ev\e[2J\e]0;t\x07<b>&'
+	tmux_screen -e >"$D/screen.txt"
+	assert_no_raw_controls "$D/screen.txt"
+	# the process names screen, and the detail panel of its first row
+	tmux -L "$TMUX_SOCK" send-keys -t view Right
+	wait_tmux_screen 'ev\e[2J\e]0;t\x07<b>'
+	tmux -L "$TMUX_SOCK" send-keys -t view d
+	wait_tmux_screen 'Detail: '
+	tmux_screen -e >"$D/screen.txt"
+	assert_no_raw_controls "$D/screen.txt"
+
+	# notifications: no markup, no control character
+	run -0 recorded
+	jq -e 'length >= 1' <<<"$output"
+	jq -e 'all(.[]; (.summary + .body) | test("[<>\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202e]") | not)' <<<"$output"
+	jq -e 'any(.[]; .body | contains("ev\ufffd[2J\ufffd]0;t\ufffd&lt;b&gt;&amp;"))' <<<"$output" || fail "$output"
+}
