@@ -123,13 +123,13 @@ void init_pg_schema(const std::string& uri)
 	PgConn c = pg_connect(uri);
 	exec_command(c.get(), "BEGIN");
 	int version = pg_schema_version(c.get());
-	if (version > store_schema_version)
+	if (version > store_schema_version(Dialect::postgresql))
 		throw std::runtime_error("PostgreSQL schema version " + std::to_string(version) + " is newer than this snitch-store knows");
-	for (; version < store_schema_version; ++version)
+	for (; version < store_schema_version(Dialect::postgresql); ++version)
 		for (const std::string& ddl : schema_migration(Dialect::postgresql, version))
 			exec_command(c.get(), ddl);
 	exec_params(c.get(), "INSERT INTO snitch_meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = $2",
-		    Params().text("schema_version").integer(store_schema_version), PGRES_COMMAND_OK);
+		    Params().text("schema_version").integer(store_schema_version(Dialect::postgresql)), PGRES_COMMAND_OK);
 	exec_command(c.get(), "COMMIT");
 }
 
@@ -142,10 +142,10 @@ bool PgStore::connect()
 	conn_.reset();
 	conn_ = pg_connect(o_.uri);
 	int version = pg_schema_version(conn_.get());
-	if (version != store_schema_version) {
+	if (version != store_schema_version(Dialect::postgresql)) {
 		conn_.reset();
 		throw std::logic_error("PostgreSQL schema version is " + std::to_string(version) + ", this snitch-store writes " +
-				       std::to_string(store_schema_version) + ": run snitch-store --init-schema as the database owner");
+				       std::to_string(store_schema_version(Dialect::postgresql)) + ": run snitch-store --init-schema as the database owner");
 	}
 	prepare_statements();
 	return true;

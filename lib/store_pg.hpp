@@ -12,7 +12,7 @@ namespace snitch {
 
 // Connects (throws with PQerrorMessage on failure).
 PgConn pg_connect(const std::string& uri);
-// Creates or migrates the schema to store_schema_version (needs the owner's rights).
+// Creates or migrates the schema to store_schema_version(Dialect::postgresql) (needs the owner's rights).
 void init_pg_schema(const std::string& uri);
 
 struct PgOptions {

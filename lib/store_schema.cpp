@@ -87,11 +87,42 @@ std::vector<std::string> version_2(Dialect d)
 	return v;
 }
 
+// Builds nothing: SqliteStore rolls every row past hwm 0 up right after.
+std::vector<std::string> version_3_sqlite()
+{
+	return {
+		"CREATE TABLE rollup (dim INTEGER NOT NULL, bucket INTEGER NOT NULL, host TEXT NOT NULL, "
+		"id INTEGER NOT NULL, value TEXT NOT NULL, events INTEGER NOT NULL, sent INTEGER NOT NULL, "
+		"recv INTEGER NOT NULL, last_time REAL NOT NULL, PRIMARY KEY (dim, bucket, host, id, value)) WITHOUT ROWID",
+		"CREATE TABLE rollup_state (hwm INTEGER NOT NULL)",
+		"INSERT INTO rollup_state (hwm) VALUES (0)",
+	};
+}
+
 } // namespace
+
+int store_schema_version(Dialect d)
+{
+	return d == Dialect::sqlite ? 3 : 2;
+}
+
+const std::vector<RollupColumns>& rollup_columns()
+{
+	static const std::vector<RollupColumns> c = {
+		{RollupDim::exe, "exe_id", "''"},
+		{RollupDim::parent, "COALESCE(parent_id, 0)", "''"},
+		{RollupDim::domain, "0", "COALESCE(CAST(domain AS TEXT), '')"},
+		{RollupDim::raddr, "0", "COALESCE(CAST(raddr AS TEXT), '')"},
+		{RollupDim::rport, "0", "COALESCE(CAST(rport AS TEXT), '')"},
+		{RollupDim::uid, "0", "COALESCE(CAST(uid AS TEXT), '')"},
+	};
+	return c;
+}
 
 const std::vector<std::string>& schema_migration(Dialect d, int from)
 {
-	static const std::vector<std::vector<std::string>> sqlite = {version_1(Dialect::sqlite), version_2(Dialect::sqlite)};
+	static const std::vector<std::vector<std::string>> sqlite = {version_1(Dialect::sqlite), version_2(Dialect::sqlite),
+								     version_3_sqlite()};
 	static const std::vector<std::vector<std::string>> pg = {version_1(Dialect::postgresql), version_2(Dialect::postgresql)};
 	const auto& all = d == Dialect::sqlite ? sqlite : pg;
 	return all.at(static_cast<size_t>(from));

@@ -8,9 +8,25 @@
 
 namespace snitch {
 
+enum class Dialect { sqlite, postgresql };
+
 // The schema version written by this binary (PRAGMA user_version in SQLite,
-// snitch_meta.schema_version in PostgreSQL).
-inline constexpr int store_schema_version = 2;
+// snitch_meta.schema_version in PostgreSQL). SQLite's version 3 adds the rollup.
+int store_schema_version(Dialect d);
+
+// The rollup (SQLite): per UTC day, per screen dimension and key, the sums of
+// every connections row up to rollup_state.hwm (a rowid), so that snitch-view
+// answers long ranges without reading every row. A row belongs to the day
+// CAST(last_time AS INTEGER) / rollup_bucket * rollup_bucket: exact integer
+// arithmetic, so "bucket < b" and "last_time < b" agree for any multiple b.
+inline constexpr int64_t rollup_bucket = 86400;
+enum class RollupDim { exe = 1, parent, domain, raddr, rport, uid };
+struct RollupColumns {
+	RollupDim dim;
+	const char* id;     // SQL over connections: the process id (exe, parent), else 0
+	const char* value;  // SQL over connections: the key as text (other dimensions), else ''
+};
+const std::vector<RollupColumns>& rollup_columns();
 
 // One executable identity: id is a stable 63-bit hash of the four strings,
 // computed on the host, so rows refer to it without a round trip.
@@ -56,8 +72,6 @@ struct Batch {
 
 // Seconds on the monotonic clock (window ages, retry timers).
 double monotonic_now();
-
-enum class Dialect { sqlite, postgresql };
 
 // DDL taking a database from version `from` to `from + 1` (index from - 0).
 // Version 0 is an empty database.

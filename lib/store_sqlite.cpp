@@ -1,5 +1,6 @@
 #include "store_sqlite.hpp"
 #include "event.hpp"
+#include <cmath>
 #include <stdexcept>
 
 namespace snitch {
@@ -76,10 +77,11 @@ Sqlite open_sqlite_store(const std::string& path)
 	exec_sql(db.get(), "PRAGMA synchronous=NORMAL");
 	exec_sql(db.get(), "PRAGMA cache_size=-65536");
 	int version = sqlite_schema_version(db.get());
-	if (version > store_schema_version)
+	const int want = store_schema_version(Dialect::sqlite);
+	if (version > want)
 		throw std::runtime_error(path + ": schema version " + std::to_string(version) +
-					 " is newer than this snitch-store knows (" + std::to_string(store_schema_version) + ")");
-	for (; version < store_schema_version; ++version) {
+					 " is newer than this snitch-store knows (" + std::to_string(want) + ")");
+	for (; version < want; ++version) {
 		exec_sql(db.get(), "BEGIN IMMEDIATE");
 		try {
 			for (const std::string& ddl : schema_migration(Dialect::sqlite, version))
@@ -104,6 +106,7 @@ SqliteStore::SqliteStore(SqliteOptions o) : o_(std::move(o)), db_(open_sqlite_st
 	verdict_ = prepare("INSERT INTO verdicts (host, time, sha256, event) VALUES (?,?,?,?)");
 	error_ = prepare("INSERT INTO errors (host, time, source, message, lost) VALUES (?,?,?,?,?)");
 	apply_retention();
+	roll_up();
 }
 
 void SqliteStore::exec(const char* sql)
@@ -139,34 +142,84 @@ void SqliteStore::insert_all(const Batch& b)
 			.integer(static_cast<int64_t>(e.lost)).step();
 }
 
-std::vector<ErrorRow> SqliteStore::write(const Batch& b)
+template <class F> void SqliteStore::transaction(F&& body)
 {
-	if (b.empty())
-		return {};
 	exec("BEGIN IMMEDIATE");
 	try {
-		insert_all(b);
+		body();
 		exec("COMMIT");
 	} catch (...) {
 		sqlite3_exec(db_.get(), "ROLLBACK", nullptr, nullptr, nullptr);
 		throw;
 	}
+}
+
+std::vector<ErrorRow> SqliteStore::write(const Batch& b)
+{
+	if (b.empty())
+		return {};
+	transaction([&] { insert_all(b); });
 	return {};
 }
 
+int64_t SqliteStore::single_integer(const char* sql)
+{
+	SqliteStmt s = prepare(sql);
+	check(db_.get(), sqlite3_step(s.get()), sql);
+	return sqlite3_column_int64(s.get(), 0);
+}
+
+// Adds the rows past the high-water mark to their days' sums and moves the
+// mark, in one transaction: a reader sees every row counted exactly once,
+// whatever its time, however late it came.
+void SqliteStore::roll_up()
+{
+	last_roll_up_ = monotonic_now();
+	transaction([&] {
+		int64_t hwm = single_integer("SELECT hwm FROM rollup_state");
+		int64_t top = single_integer("SELECT COALESCE(MAX(rowid), 0) FROM connections");
+		if (top <= hwm)
+			return;
+		for (const RollupColumns& c : rollup_columns()) {
+			std::string sql = std::string("INSERT INTO rollup (dim, bucket, host, id, value, events, sent, recv, last_time) "
+						      "SELECT ?, CAST(last_time AS INTEGER) / ? * ?, host, ") + c.id + ", " + c.value +
+					  ", SUM(events), SUM(sent), SUM(recv), MAX(last_time) FROM connections "
+					  "WHERE rowid > ? AND rowid <= ? GROUP BY 2, 3, 4, 5 "
+					  "ON CONFLICT (dim, bucket, host, id, value) DO UPDATE SET events = events + excluded.events, "
+					  "sent = sent + excluded.sent, recv = recv + excluded.recv, "
+					  "last_time = MAX(last_time, excluded.last_time)";
+			SqliteStmt s = prepare(sql.c_str());
+			Binder(db_.get(), s.get()).integer(static_cast<int>(c.dim)).integer(rollup_bucket).integer(rollup_bucket)
+				.integer(hwm).integer(top).step();
+		}
+		SqliteStmt s = prepare("UPDATE rollup_state SET hwm = ?");
+		Binder(db_.get(), s.get()).integer(top).step();
+	});
+}
+
+// The cutoff is a whole day, so that the rollup loses exactly the days whose
+// rows go. Deleting the newest rows would let SQLite hand their rowids out
+// again: the mark comes down to the highest rowid left.
 long long SqliteStore::apply_retention()
 {
 	last_retention_ = monotonic_now();
 	if (o_.retention_days <= 0)
 		return 0;
-	double cutoff = epoch_now() - o_.retention_days * 86400;
+	double cutoff = std::floor((epoch_now() - o_.retention_days * 86400) / rollup_bucket) * rollup_bucket;
 	long long deleted = 0;
-	for (const char* sql : {"DELETE FROM connections WHERE last_time < ?", "DELETE FROM errors WHERE time < ?",
-				"DELETE FROM verdicts WHERE time < ?"}) {
-		SqliteStmt s = prepare(sql);
-		Binder(db_.get(), s.get()).real(cutoff).step();
-		deleted += sqlite3_changes(db_.get());
-	}
+	transaction([&] {
+		for (const char* sql : {"DELETE FROM connections WHERE last_time < ?", "DELETE FROM errors WHERE time < ?",
+					"DELETE FROM verdicts WHERE time < ?"}) {
+			SqliteStmt s = prepare(sql);
+			Binder(db_.get(), s.get()).real(cutoff).step();
+			deleted += sqlite3_changes(db_.get());
+		}
+		for (const RollupColumns& c : rollup_columns()) {
+			SqliteStmt s = prepare("DELETE FROM rollup WHERE dim = ? AND bucket < ?");
+			Binder(db_.get(), s.get()).integer(static_cast<int>(c.dim)).real(cutoff).step();
+		}
+		exec("UPDATE rollup_state SET hwm = MIN(hwm, COALESCE((SELECT MAX(rowid) FROM connections), 0))");
+	});
 	return deleted;
 }
 
@@ -174,6 +227,14 @@ std::vector<ErrorRow> SqliteStore::tick()
 {
 	if (monotonic_now() - last_retention_ >= 3600)
 		apply_retention();
+	if (monotonic_now() - last_roll_up_ >= roll_up_interval)
+		roll_up();
+	return {};
+}
+
+std::vector<ErrorRow> SqliteStore::finish()
+{
+	roll_up();
 	return {};
 }
 

@@ -23,18 +23,25 @@ public:
 	explicit SqliteStore(SqliteOptions o);
 	std::vector<ErrorRow> write(const Batch& b) override;
 	std::vector<ErrorRow> tick() override;
-	// Deletes rows older than the retention period; returns how many.
+	std::vector<ErrorRow> finish() override;
+	// Deletes rows older than the retention period (whole days); returns how many.
 	long long apply_retention();
+	// Brings the rollup up to the newest row (at open, every
+	// roll_up_interval, at exit).
+	void roll_up();
+	static constexpr double roll_up_interval = 600;
 
 private:
 	void exec(const char* sql);
+	template <class F> void transaction(F&& body);
+	int64_t single_integer(const char* sql);
 	SqliteStmt prepare(const char* sql);
 	void insert_all(const Batch& b);
 
 	SqliteOptions o_;
 	Sqlite db_;
 	SqliteStmt process_, connection_, verdict_, error_;
-	double last_retention_ = 0;
+	double last_retention_ = 0, last_roll_up_ = 0;
 };
 
 } // namespace snitch

@@ -2,6 +2,7 @@
 #include "event.hpp"
 #include "db_handles.hpp"
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <stdexcept>
 
@@ -42,8 +43,10 @@ public:
 		} catch (const std::exception& e) {
 			throw std::runtime_error(path + ": not a snitch-store database (" + e.what() + ")");
 		}
+		rollup_ = !query("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'rollup_state'", {}).empty();
 	}
 	Dialect dialect() const override { return Dialect::sqlite; }
+	bool has_rollup() const override { return rollup_; }
 	SqlRows query(const std::string& sql, const std::vector<SqlParam>& params) override
 	{
 		sqlite3_stmt* raw = nullptr;
@@ -84,6 +87,7 @@ private:
 		}
 	}
 	Sqlite db_;
+	bool rollup_ = false;
 };
 
 // ? placeholders to $1, $2 ... (our SQL has no ? inside literals).
@@ -209,6 +213,87 @@ std::string filter_condition(Dialect d, const Filter& f, bool time_index, std::v
 	return group_expr(d, f.kind) + " = ?";
 }
 
+std::optional<RollupDim> rollup_dim(ScreenKind k)
+{
+	switch (k) {
+	case ScreenKind::exe:
+	case ScreenKind::name:
+	case ScreenKind::sha256: return RollupDim::exe;
+	case ScreenKind::parent: return RollupDim::parent;
+	case ScreenKind::domain: return RollupDim::domain;
+	case ScreenKind::raddr: return RollupDim::raddr;
+	case ScreenKind::rport: return RollupDim::rport;
+	case ScreenKind::uid: return RollupDim::uid;
+	default: return std::nullopt;
+	}
+}
+
+constexpr const char* sums = " SUM(c.events) AS ev, SUM(c.sent) AS se, SUM(c.recv) AS re, MAX(c.last_time) AS lt ";
+
+// One screen's aggregate of the connections rows matching `where`.
+std::string raw_part(Dialect d, ScreenKind k, const std::string& where)
+{
+	return "SELECT " + group_expr(d, k) + " AS g," + sums + "FROM connections c WHERE " + where + " GROUP BY " +
+	       no_index(d, group_expr(d, k));
+}
+
+std::string raw_sql(Dialect d, const Query& q, std::vector<SqlParam>& params)
+{
+	std::string where;
+	auto add = [&](const std::string& cond) { where += (where.empty() ? " WHERE " : " AND ") + cond; };
+	if (q.from > 0) {
+		add("c.last_time >= ?");
+		params.emplace_back(q.from);
+	}
+	if (q.to > 0) {
+		add("c.last_time < ?");
+		params.emplace_back(q.to);
+	}
+	for (const auto& f : q.filters)
+		add(filter_condition(d, f, prefer_time_index(d, q), params));
+	// Aggregate connections by their own column first (an integer id for the
+	// process screens), then join the few groups to processes.
+	return "SELECT " + group_expr(d, q.screen) + " AS g," + sums + "FROM connections c" + where + " GROUP BY " +
+	       no_index(d, group_expr(d, q.screen));
+}
+
+// Rows in [from, to) = the rollup's whole days [lo, hi) up to the mark
+// + rows past the mark within [lo, hi) (by rowid: few, whatever their time)
+// + the partial days [from, lo) and [hi, to) (by the time index).
+std::string rollup_sql(const Query& q, RollupDim dim, double lo, double hi, std::vector<SqlParam>& params)
+{
+	const Dialect d = Dialect::sqlite;
+	std::string key = dim == RollupDim::exe || dim == RollupDim::parent ? "r.id" : "r.value";
+	std::string days = "r.dim = " + std::to_string(static_cast<int>(dim)), tail = "c.rowid > (SELECT hwm FROM rollup_state)";
+	if (q.from > 0) {
+		days += " AND r.bucket >= ?";
+		tail += " AND +c.last_time >= ?";
+	}
+	if (q.to > 0) {
+		days += " AND r.bucket < ?";
+		tail += " AND +c.last_time < ?";
+	}
+	std::vector<SqlParam> bounds;
+	if (q.from > 0)
+		bounds.emplace_back(lo);
+	if (q.to > 0)
+		bounds.emplace_back(hi);
+	std::string sql = "SELECT " + key + " AS g, SUM(r.events) AS ev, SUM(r.sent) AS se, SUM(r.recv) AS re, "
+		"MAX(r.last_time) AS lt FROM rollup r WHERE " + days + " GROUP BY " + key;
+	params.insert(params.end(), bounds.begin(), bounds.end());
+	sql += " UNION ALL " + raw_part(d, q.screen, tail);
+	params.insert(params.end(), bounds.begin(), bounds.end());
+	if (q.from > 0 && q.from < lo) {
+		sql += " UNION ALL " + raw_part(d, q.screen, "c.last_time >= ? AND c.last_time < ?");
+		params.insert(params.end(), {q.from, lo});
+	}
+	if (q.to > 0 && hi < q.to) {
+		sql += " UNION ALL " + raw_part(d, q.screen, "c.last_time >= ? AND c.last_time < ?");
+		params.insert(params.end(), {hi, q.to});
+	}
+	return sql;
+}
+
 uint64_t to_u64(const std::string& s)
 {
 	return s.empty() ? 0 : std::stoull(s);
@@ -263,25 +348,17 @@ std::optional<ScreenKind> screen_by_id(std::string_view id)
 	return std::nullopt;
 }
 
-std::string screen_sql(Dialect d, const Query& q, std::vector<SqlParam>& params)
+std::string screen_sql(Dialect d, const Query& q, std::vector<SqlParam>& params, bool rollup)
 {
-	std::string where;
-	auto add = [&](const std::string& cond) { where += (where.empty() ? " WHERE " : " AND ") + cond; };
-	if (q.from > 0) {
-		add("c.last_time >= ?");
-		params.emplace_back(q.from);
-	}
-	if (q.to > 0) {
-		add("c.last_time < ?");
-		params.emplace_back(q.to);
-	}
-	for (const auto& f : q.filters)
-		add(filter_condition(d, f, prefer_time_index(d, q), params));
-	// Aggregate connections by their own column first (an integer id for the
-	// process screens), then join the few groups to processes.
-	std::string inner = "SELECT " + group_expr(d, q.screen) +
-			    " AS g, SUM(c.events) AS ev, SUM(c.sent) AS se, SUM(c.recv) AS re, MAX(c.last_time) AS lt "
-			    "FROM connections c" + where + " GROUP BY " + no_index(d, group_expr(d, q.screen));
+	const double day = static_cast<double>(rollup_bucket);
+	double lo = q.from > 0 ? std::ceil(q.from / day) * day : 0, hi = q.to > 0 ? std::floor(q.to / day) * day : 0;
+	auto dim = rollup_dim(q.screen);
+	std::string inner;
+	// A range of two days or more holds a whole day; shorter ones read few rows anyway.
+	if (rollup && d == Dialect::sqlite && dim && q.filters.empty() && (q.span <= 0 || q.span >= 2 * day))
+		inner = rollup_sql(q, *dim, lo, hi, params);
+	else
+		inner = raw_sql(d, q, params);
 	std::string key = "COALESCE(CAST(s.g AS TEXT), '')", join;
 	if (is_process_screen(q.screen) || q.screen == ScreenKind::parent) {
 		key = std::string("COALESCE(p.") + (q.screen == ScreenKind::parent ? "exe" : process_column(q.screen)) + ", '')";
@@ -293,7 +370,7 @@ std::string screen_sql(Dialect d, const Query& q, std::vector<SqlParam>& params)
 std::vector<Row> fetch_rows(ViewDb& db, const Query& q)
 {
 	std::vector<SqlParam> params;
-	std::string sql = screen_sql(db.dialect(), q, params);
+	std::string sql = screen_sql(db.dialect(), q, params, db.has_rollup());
 	std::vector<Row> rows;
 	for (auto& r : db.query(sql, params))
 		rows.push_back({r.at(0), to_u64(r.at(1)), to_u64(r.at(2)), to_u64(r.at(3)), r.at(4).empty() ? 0 : std::stod(r.at(4))});

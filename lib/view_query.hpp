@@ -55,6 +55,8 @@ class ViewDb {
 public:
 	virtual ~ViewDb() = default;
 	virtual Dialect dialect() const = 0;
+	// Whether the database has snitch-store's rollup (SQLite, schema 3).
+	virtual bool has_rollup() const { return false; }
 	// `sql` uses ? placeholders (rewritten to $n for PostgreSQL).
 	virtual SqlRows query(const std::string& sql, const std::vector<SqlParam>& params) = 0;
 };
@@ -64,8 +66,9 @@ public:
 std::unique_ptr<ViewDb> open_view_db(const std::string& where);
 
 // The SQL (and its parameters) of one screen: one row per key with events,
-// bytes sent and received, last seen.
-std::string screen_sql(Dialect d, const Query& q, std::vector<SqlParam>& params);
+// bytes sent and received, last seen. With `rollup`, unfiltered screens of a
+// range holding a whole day read that day's sums from the rollup.
+std::string screen_sql(Dialect d, const Query& q, std::vector<SqlParam>& params, bool rollup = false);
 std::vector<Row> fetch_rows(ViewDb& db, const Query& q);
 
 // The detail panel of one executable path.

@@ -402,3 +402,43 @@ last seen: 2026-11-18 11:07:10"
 	wait_screen "> /usr/bin/ssh"
 	wait_screen "Host names of /usr/bin/ssh"
 }
+
+@test "snitch-view answers long ranges from the rollup with the full scan's numbers, late rows included" {
+	store_fixture
+	# late and out of order, in later runs: the fixture again 2 and 40 days back, newest first
+	jq -c '.time -= 172800' "$FIXTURE" | tac | snitch-store --config "$CONF" --db "$DB" -q
+	jq -c '.time -= 3456000' "$FIXTURE" | snitch-store --config "$CONF" --db "$DB" -q -w 0
+	# and a day back from a store still running: rows past the rollup's mark
+	mkfifo "$BATS_TEST_TMPDIR/in"
+	snitch-store --config "$CONF" --db "$DB" -q -w 0.1 <"$BATS_TEST_TMPDIR/in" 3>&- &
+	BG_PIDS+=("$!")
+	exec 5>"$BATS_TEST_TMPDIR/in"
+	jq -c '.time -= 86400' "$FIXTURE" >&5
+	local i past="SELECT SUM(events) FROM connections WHERE rowid > (SELECT hwm FROM rollup_state)"
+	for ((i = 0; i < 300; i++)); do
+		[[ "$(sqlite3 "$DB" "$past")" == 68 ]] && break
+		sleep 0.1
+	done
+	assert_equal "$(sqlite3 "$DB" "$past")" 68
+	# the full scan's answer: a copy without the rollup
+	local raw="$BATS_TEST_TMPDIR/raw.db" s r p
+	sqlite3 "$DB" ".backup '$raw'"
+	sqlite3 "$raw" 'DROP TABLE rollup; DROP TABLE rollup_state'
+	for s in exe name sha256 parent domain ip port user; do
+		for r in all 365d 30d 7d 3d; do
+			for p in 0 1; do
+				diff <(view_print --screen "$s" --range "$r" --period "$p" --now $((T + 100))) \
+					<(snitch-view --config "$CONF" --db "$raw" --print --screen "$s" --range "$r" --period "$p" --now $((T + 100))) \
+					|| fail "screen $s, range $r, period $p differs from the full scan"
+			done
+		done
+	done
+	# four copies of the fixture's curl events
+	assert_equal "$(print_row /usr/bin/curl)" "44 5800 18800"
+	# and it is the rollup that answers
+	sqlite3 "$DB" "UPDATE rollup SET events = events + 1000 WHERE dim = 1"
+	[[ "$(print_row /usr/bin/curl)" != "44 5800 18800" ]] || fail "range all did not read the rollup"
+	exec 5>&-
+	wait "${BG_PIDS[0]}"
+	BG_PIDS=()
+}
