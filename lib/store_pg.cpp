@@ -133,7 +133,7 @@ void init_pg_schema(const std::string& uri)
 	exec_command(c.get(), "COMMIT");
 }
 
-PgStore::PgStore(PgOptions o) : o_(std::move(o)), queue_(o_.queue_dir, o_.queue_bytes) {}
+PgStore::PgStore(PgOptions o) : o_(std::move(o)), queue_(o_.queue_dir, o_.queue_bytes), last_roll_up_(monotonic_now()) {}
 
 bool PgStore::connect()
 {
@@ -148,7 +148,43 @@ bool PgStore::connect()
 				       std::to_string(store_schema_version(Dialect::postgresql)) + ": run snitch-store --init-schema as the database owner");
 	}
 	prepare_statements();
+	// the mark before any row: the view finds every host's rows past its mark
+	exec_params(conn_.get(), "INSERT INTO rollup_marks (host, seq) VALUES ($1, 0) ON CONFLICT DO NOTHING", Params().text(o_.host),
+		    PGRES_COMMAND_OK);
+	PgResult r = exec_params(conn_.get(), "SELECT COALESCE(MAX(seq), 0) FROM connections WHERE host = $1", Params().text(o_.host),
+				 PGRES_TUPLES_OK);
+	seq_ = std::stoll(PQgetvalue(r.get(), 0, 0));
 	return true;
+}
+
+// Adds this host's rows past its mark to their days and inserts the new
+// mark, in one transaction: INSERT and SELECT only, nothing rewritten.
+void PgStore::roll_up()
+{
+	PGconn* c = conn_.get();
+	last_roll_up_ = monotonic_now();
+	exec_command(c, "BEGIN");
+	PgResult r = exec_params(c, "SELECT COALESCE(MAX(seq), 0) FROM rollup_marks WHERE host = $1", Params().text(o_.host), PGRES_TUPLES_OK);
+	int64_t mark = std::stoll(PQgetvalue(r.get(), 0, 0));
+	if (seq_ > mark) {
+		for (const RollupColumns& col : rollup_columns())
+			exec_params(c, rollup_insert_sql(Dialect::postgresql, col, "host = $1 AND seq > $2 AND seq <= $3"),
+				    Params().text(o_.host).integer(mark).integer(seq_), PGRES_COMMAND_OK);
+		exec_params(c, "INSERT INTO rollup_marks (host, seq) VALUES ($1, $2)", Params().text(o_.host).integer(seq_), PGRES_COMMAND_OK);
+	}
+	exec_command(c, "COMMIT");
+}
+
+void PgStore::maybe_roll_up(bool now)
+{
+	if (!conn_ || PQstatus(conn_.get()) != CONNECTION_OK || (!now && monotonic_now() - last_roll_up_ < roll_up_interval))
+		return;
+	try {
+		roll_up();
+	} catch (const std::exception& e) {
+		conn_.reset();  // rolled back with it; the next connection tries again
+		std::cerr << "snitch-store: rollup: " << e.what() << '\n';
+	}
 }
 
 void PgStore::prepare_statements()
@@ -174,10 +210,11 @@ void PgStore::send(const QueuedBatch& q)
 		    " ON CONFLICT DO NOTHING", [](Params& p, const ProcessRow& r) {
 			    p.integer(r.id).text(r.exe).text(r.name).text(r.cmdline).text(r.sha256).real(r.first_seen);
 		    });
-	insert_rows(c, "INSERT INTO connections (host, first_time, last_time, exe_id, parent_id, grandparent_id, pid, uid, "
+	const int64_t seq = ++seq_;
+	insert_rows(c, "INSERT INTO connections (host, seq, first_time, last_time, exe_id, parent_id, grandparent_id, pid, uid, "
 		       "netns, cgroup, family, proto, laddr, lport, raddr, rport, domain, sent, recv, events) VALUES ",
-		    20, q.batch.connections, "", [&](Params& p, const ConnRow& x) {
-			    p.text(o_.host).real(x.first_time).real(x.last_time).integer(x.exe_id).id(x.parent_id)
+		    21, q.batch.connections, "", [&](Params& p, const ConnRow& x) {
+			    p.text(o_.host).integer(seq).real(x.first_time).real(x.last_time).integer(x.exe_id).id(x.parent_id)
 				    .id(x.grandparent_id).integer(x.pid).integer(x.uid).integer(static_cast<int64_t>(x.netns))
 				    .text(x.cgroup).text(x.family).text(x.proto).text(x.laddr).integer(x.lport).text(x.raddr)
 				    .integer(x.rport).text(x.domain).integer(static_cast<int64_t>(x.sent))
@@ -258,6 +295,7 @@ std::vector<ErrorRow> PgStore::tick()
 		note_dropped();
 		drain();
 	}
+	maybe_roll_up(false);
 	return errors;
 }
 
@@ -265,6 +303,7 @@ std::vector<ErrorRow> PgStore::finish()
 {
 	next_try_ = 0;
 	auto errors = tick();
+	maybe_roll_up(true);
 	if (!queue_.empty())
 		std::cerr << "snitch-store: " << queue_.bytes() << " bytes stay queued in " << o_.queue_dir << " for the next run\n";
 	return errors;

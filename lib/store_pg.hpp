@@ -32,12 +32,16 @@ private:
 	bool connect();
 	void prepare_statements();
 	void send(const QueuedBatch& q);
+	void roll_up();
+	void maybe_roll_up(bool now);
+	static constexpr double roll_up_interval = 600;
 	std::vector<ErrorRow> note_dropped();
 
 	PgOptions o_;
 	DiskQueue queue_;
 	PgConn conn_;
-	double next_try_ = 0, backoff_ = 0.5;
+	double next_try_ = 0, backoff_ = 0.5, last_roll_up_ = 0;
+	int64_t seq_ = 0;  // the last connections.seq this host wrote
 	uint64_t dropped_ = 0, announced_ = 0, recorded_ = 0;
 	std::string last_problem_;
 };

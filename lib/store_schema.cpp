@@ -88,6 +88,7 @@ std::vector<std::string> version_2(Dialect d)
 }
 
 // Builds nothing: SqliteStore rolls every row past hwm 0 up right after.
+// (PostgreSQL's version 3 is below, after rollup_columns.)
 std::vector<std::string> version_3_sqlite()
 {
 	return {
@@ -101,9 +102,24 @@ std::vector<std::string> version_3_sqlite()
 
 } // namespace
 
-int store_schema_version(Dialect d)
+int store_schema_version(Dialect)
 {
-	return d == Dialect::sqlite ? 3 : 2;
+	return 3;
+}
+
+std::string rollup_day_sql(Dialect d)
+{
+	// PostgreSQL's cast rounds and overflows: floor first, clamp
+	std::string seconds = d == Dialect::sqlite ? "CAST(last_time AS INTEGER)"
+						   : "CAST(LEAST(GREATEST(FLOOR(last_time), 0), 9e15) AS BIGINT)";
+	return seconds + " / " + std::to_string(rollup_bucket) + " * " + std::to_string(rollup_bucket);
+}
+
+std::string rollup_insert_sql(Dialect d, const RollupColumns& c, const std::string& where)
+{
+	return "INSERT INTO rollup (dim, bucket, host, id, value, events, sent, recv, last_time) SELECT " +
+	       std::to_string(static_cast<int>(c.dim)) + ", " + rollup_day_sql(d) + ", host, " + c.id + ", " + c.value +
+	       ", SUM(events), SUM(sent), SUM(recv), MAX(last_time) FROM connections WHERE " + where + " GROUP BY 2, 3, 4, 5";
 }
 
 const std::vector<RollupColumns>& rollup_columns()
@@ -119,11 +135,37 @@ const std::vector<RollupColumns>& rollup_columns()
 	return c;
 }
 
+namespace {
+
+// connections.seq: 0 for the rows before, which this migration rolls up; no
+// default after, so that a host still running an older snitch-store cannot
+// add rows the rollup would never see. Every host with rows gets its mark.
+std::vector<std::string> version_3_pg()
+{
+	std::vector<std::string> v = {
+		"ALTER TABLE connections ADD COLUMN seq BIGINT NOT NULL DEFAULT 0",
+		"ALTER TABLE connections ALTER COLUMN seq DROP DEFAULT",
+		"CREATE INDEX connections_seq ON connections (host, seq)",
+		"CREATE TABLE rollup (dim INTEGER NOT NULL, bucket BIGINT NOT NULL, host TEXT NOT NULL, id BIGINT NOT NULL, "
+		"value TEXT NOT NULL, events BIGINT NOT NULL, sent BIGINT NOT NULL, recv BIGINT NOT NULL, "
+		"last_time DOUBLE PRECISION NOT NULL)",
+		"CREATE INDEX rollup_day ON rollup (dim, bucket)",
+		"CREATE TABLE rollup_marks (host TEXT NOT NULL, seq BIGINT NOT NULL, PRIMARY KEY (host, seq))",
+	};
+	for (const RollupColumns& c : rollup_columns())
+		v.push_back(rollup_insert_sql(Dialect::postgresql, c, "true"));
+	v.push_back("INSERT INTO rollup_marks (host, seq) SELECT DISTINCT host, 0 FROM connections");
+	return v;
+}
+
+} // namespace
+
 const std::vector<std::string>& schema_migration(Dialect d, int from)
 {
 	static const std::vector<std::vector<std::string>> sqlite = {version_1(Dialect::sqlite), version_2(Dialect::sqlite),
 								     version_3_sqlite()};
-	static const std::vector<std::vector<std::string>> pg = {version_1(Dialect::postgresql), version_2(Dialect::postgresql)};
+	static const std::vector<std::vector<std::string>> pg = {version_1(Dialect::postgresql), version_2(Dialect::postgresql),
+								 version_3_pg()};
 	const auto& all = d == Dialect::sqlite ? sqlite : pg;
 	return all.at(static_cast<size_t>(from));
 }

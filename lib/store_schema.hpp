@@ -11,15 +11,18 @@ namespace snitch {
 enum class Dialect { sqlite, postgresql };
 
 // The schema version written by this binary (PRAGMA user_version in SQLite,
-// snitch_meta.schema_version in PostgreSQL). SQLite's version 3 adds the rollup.
+// snitch_meta.schema_version in PostgreSQL). Version 3 adds the rollup.
 int store_schema_version(Dialect d);
 
-// The rollup (SQLite): per UTC day, per screen dimension and key, the sums of
-// every connections row up to rollup_state.hwm (a rowid), so that snitch-view
-// answers long ranges without reading every row. A row belongs to the day
-// CAST(last_time AS INTEGER) / rollup_bucket * rollup_bucket: exact integer
-// arithmetic, so "bucket < b" and "last_time < b" agree for any multiple b.
+// The rollup: per UTC day, per screen dimension and key, the sums of the
+// connections rows it covers, so that snitch-view answers long ranges without
+// reading every row. SQLite: the rows up to rollup_state.hwm (a rowid);
+// PostgreSQL (append-only, many hosts): per host the rows up to that host's
+// highest rollup_marks.seq (connections.seq, numbered by each host's store).
+// A row's day is rollup_day_sql(): exact integer arithmetic, so that
+// "bucket < b" and "last_time < b" agree for any whole day b.
 inline constexpr int64_t rollup_bucket = 86400;
+std::string rollup_day_sql(Dialect d);
 enum class RollupDim { exe = 1, parent, domain, raddr, rport, uid };
 struct RollupColumns {
 	RollupDim dim;
@@ -27,6 +30,9 @@ struct RollupColumns {
 	const char* value;  // SQL over connections: the key as text (other dimensions), else ''
 };
 const std::vector<RollupColumns>& rollup_columns();
+// INSERT INTO rollup the day sums of one dimension of the connections rows
+// matching `where` (SQL text of ours; its placeholders are the caller's).
+std::string rollup_insert_sql(Dialect d, const RollupColumns& c, const std::string& where);
 
 // One executable identity: id is a stable 63-bit hash of the four strings,
 // computed on the host, so rows refer to it without a round trip.

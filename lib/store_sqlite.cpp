@@ -181,16 +181,12 @@ void SqliteStore::roll_up()
 		if (top <= hwm)
 			return;
 		for (const RollupColumns& c : rollup_columns()) {
-			std::string sql = std::string("INSERT INTO rollup (dim, bucket, host, id, value, events, sent, recv, last_time) "
-						      "SELECT ?, CAST(last_time AS INTEGER) / ? * ?, host, ") + c.id + ", " + c.value +
-					  ", SUM(events), SUM(sent), SUM(recv), MAX(last_time) FROM connections "
-					  "WHERE rowid > ? AND rowid <= ? GROUP BY 2, 3, 4, 5 "
-					  "ON CONFLICT (dim, bucket, host, id, value) DO UPDATE SET events = events + excluded.events, "
+			std::string sql = rollup_insert_sql(Dialect::sqlite, c, "rowid > ? AND rowid <= ?") +
+					  " ON CONFLICT (dim, bucket, host, id, value) DO UPDATE SET events = events + excluded.events, "
 					  "sent = sent + excluded.sent, recv = recv + excluded.recv, "
 					  "last_time = MAX(last_time, excluded.last_time)";
 			SqliteStmt s = prepare(sql.c_str());
-			Binder(db_.get(), s.get()).integer(static_cast<int>(c.dim)).integer(rollup_bucket).integer(rollup_bucket)
-				.integer(hwm).integer(top).step();
+			Binder(db_.get(), s.get()).integer(hwm).integer(top).step();
 		}
 		SqliteStmt s = prepare("UPDATE rollup_state SET hwm = ?");
 		Binder(db_.get(), s.get()).integer(top).step();

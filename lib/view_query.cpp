@@ -113,8 +113,10 @@ public:
 		if (PQstatus(conn_.get()) != CONNECTION_OK)
 			throw std::runtime_error(std::string("PostgreSQL: ") + PQerrorMessage(conn_.get()));
 		query("SET default_transaction_read_only = on", {});
+		rollup_ = query("SELECT to_regclass('rollup_marks') IS NOT NULL", {}).at(0).at(0) == "t";
 	}
 	Dialect dialect() const override { return Dialect::postgresql; }
+	bool has_rollup() const override { return rollup_; }
 	SqlRows query(const std::string& sql, const std::vector<SqlParam>& params) override
 	{
 		std::vector<std::string> text;
@@ -144,6 +146,7 @@ public:
 
 private:
 	PgConn conn_;
+	bool rollup_ = false;
 };
 
 bool is_process_screen(ScreenKind k)
@@ -230,11 +233,14 @@ std::optional<RollupDim> rollup_dim(ScreenKind k)
 
 constexpr const char* sums = " SUM(c.events) AS ev, SUM(c.sent) AS se, SUM(c.recv) AS re, MAX(c.last_time) AS lt ";
 
-// One screen's aggregate of the connections rows matching `where`.
-std::string raw_part(Dialect d, ScreenKind k, const std::string& where)
+// One screen's aggregate of the connections rows matching `where`, keyed as
+// the rollup keys it (text, but for process ids).
+std::string raw_part(Dialect d, ScreenKind k, const std::string& where, const std::string& from = "connections c")
 {
-	return "SELECT " + group_expr(d, k) + " AS g," + sums + "FROM connections c WHERE " + where + " GROUP BY " +
-	       no_index(d, group_expr(d, k));
+	std::string g = group_expr(d, k);
+	if (k != ScreenKind::parent && !is_process_screen(k))
+		g = "CAST(" + g + " AS TEXT)";
+	return "SELECT " + g + " AS g," + sums + "FROM " + from + " WHERE " + where + " GROUP BY " + no_index(d, group_expr(d, k));
 }
 
 std::string raw_sql(Dialect d, const Query& q, std::vector<SqlParam>& params)
@@ -258,19 +264,24 @@ std::string raw_sql(Dialect d, const Query& q, std::vector<SqlParam>& params)
 }
 
 // Rows in [from, to) = the rollup's whole days [lo, hi) up to the mark
-// + rows past the mark within [lo, hi) (by rowid: few, whatever their time)
-// + the partial days [from, lo) and [hi, to) (by the time index).
-std::string rollup_sql(const Query& q, RollupDim dim, double lo, double hi, std::vector<SqlParam>& params)
+// + rows past the mark within [lo, hi) (by rowid or per host by seq: few,
+// whatever their time) + the partial days [from, lo) and [hi, to) (by the
+// time index).
+std::string rollup_sql(Dialect d, const Query& q, RollupDim dim, double lo, double hi, std::vector<SqlParam>& params)
 {
-	const Dialect d = Dialect::sqlite;
 	std::string key = dim == RollupDim::exe || dim == RollupDim::parent ? "r.id" : "r.value";
 	std::string days = "r.dim = " + std::to_string(static_cast<int>(dim)), tail = "c.rowid > (SELECT hwm FROM rollup_state)";
+	std::string tail_from = "connections c";
+	if (d == Dialect::postgresql) {
+		tail = "c.seq > k.m";
+		tail_from = "connections c JOIN (SELECT host, MAX(seq) AS m FROM rollup_marks GROUP BY host) k ON k.host = c.host";
+	}
 	if (q.from > 0) {
-		days += " AND r.bucket >= ?";
+		days += " AND r.bucket >= CAST(? AS DOUBLE PRECISION)";
 		tail += " AND +c.last_time >= ?";
 	}
 	if (q.to > 0) {
-		days += " AND r.bucket < ?";
+		days += " AND r.bucket < CAST(? AS DOUBLE PRECISION)";
 		tail += " AND +c.last_time < ?";
 	}
 	std::vector<SqlParam> bounds;
@@ -281,7 +292,7 @@ std::string rollup_sql(const Query& q, RollupDim dim, double lo, double hi, std:
 	std::string sql = "SELECT " + key + " AS g, SUM(r.events) AS ev, SUM(r.sent) AS se, SUM(r.recv) AS re, "
 		"MAX(r.last_time) AS lt FROM rollup r WHERE " + days + " GROUP BY " + key;
 	params.insert(params.end(), bounds.begin(), bounds.end());
-	sql += " UNION ALL " + raw_part(d, q.screen, tail);
+	sql += " UNION ALL " + raw_part(d, q.screen, tail, tail_from);
 	params.insert(params.end(), bounds.begin(), bounds.end());
 	if (q.from > 0 && q.from < lo) {
 		sql += " UNION ALL " + raw_part(d, q.screen, "c.last_time >= ? AND c.last_time < ?");
@@ -355,8 +366,8 @@ std::string screen_sql(Dialect d, const Query& q, std::vector<SqlParam>& params,
 	auto dim = rollup_dim(q.screen);
 	std::string inner;
 	// A range of two days or more holds a whole day; shorter ones read few rows anyway.
-	if (rollup && d == Dialect::sqlite && dim && q.filters.empty() && (q.span <= 0 || q.span >= 2 * day))
-		inner = rollup_sql(q, *dim, lo, hi, params);
+	if (rollup && dim && q.filters.empty() && (q.span <= 0 || q.span >= 2 * day))
+		inner = rollup_sql(d, q, *dim, lo, hi, params);
 	else
 		inner = raw_sql(d, q, params);
 	std::string key = "COALESCE(CAST(s.g AS TEXT), '')", join;

@@ -269,7 +269,8 @@ assert_rollup_matches() {
 	assert_equal "$(pg_sql "SELECT host, exe, parent_exe, raddr, rport, sent FROM connection_log ORDER BY rport")" \
 		"$(printf 'web1|/usr/bin/wget|/bin/bash|10.4.4.4|80|100\nweb1|/usr/bin/curl|/bin/bash|10.1.2.3|443|100')"
 	assert_equal "$(pg_sql "SELECT count(*) FROM verdicts") $(pg_sql "SELECT count(*) FROM errors")" "1 1"
-	assert_equal "$(pg_sql "SELECT value FROM snitch_meta WHERE key = 'schema_version'")" 2
+	assert_equal "$(pg_sql "SELECT value FROM snitch_meta WHERE key = 'schema_version'")" 3
+	assert_pg_rollup_matches
 	run -1 --separate-stderr pg_sql_as "$PG_HOST_ROLE" "UPDATE connections SET sent = 0"
 	[[ "$stderr" == *"permission denied"* ]]
 	run -1 --separate-stderr pg_sql_as "$PG_HOST_ROLE" "DELETE FROM connections"
@@ -278,6 +279,45 @@ assert_rollup_matches() {
 	run -0 --separate-stderr store --db "$PG_URI" --retention-days 1 --queue-dir "$BATS_TEST_TMPDIR/q" \
 		<<<'{"type":"flow","time":1000,"pid":3,"comm":"old","exe":"/old","raddr":"10.0.0.1","rport":1,"sent":1,"recv":1}'
 	assert_equal "$(pg_sql "SELECT count(*) FROM connections")" 3
+}
+
+# PostgreSQL's rollup holds, per dimension and day, exactly the sums of the
+# connections rows up to each host's mark (here: every row).
+assert_pg_rollup_matches() {
+	assert_equal "$(pg_sql "SELECT count(*) FROM connections c WHERE seq > (SELECT MAX(seq) FROM rollup_marks m WHERE m.host = c.host)")" 0
+	local d want got
+	for d in "1 exe_id" "2 COALESCE(parent_id, 0)" "3 domain" "4 raddr" "5 CAST(rport AS TEXT)" "6 CAST(uid AS TEXT)"; do
+		want=$(pg_sql "SELECT FLOOR(last_time)::BIGINT / 86400 * 86400, host, ${d#* }, SUM(events), SUM(sent), SUM(recv), MAX(last_time)
+			FROM connections GROUP BY 1, 2, 3" | sort)
+		got=$(pg_sql "SELECT bucket, host, CASE WHEN dim < 3 THEN id::TEXT ELSE value END, SUM(events), SUM(sent), SUM(recv), MAX(last_time)
+			FROM rollup WHERE dim = ${d%% *} GROUP BY 1, 2, 3" | sort)
+		assert_equal "$got" "$want"
+	done
+}
+
+@test "PostgreSQL: every host rolls its own rows up, late ones too; a version 2 schema gets its rows rolled up" {
+	pg_start
+	pg_store_schema
+	local now old; now=$(date +%s); old=$((now - 172800))
+	{ flow 1 curl; flows 10 20; } | store --db "$PG_URI" --host-id web1 -q -w 0 --queue-dir "$BATS_TEST_TMPDIR/q1"
+	{ flow 2 wget 10.0.0.9 80 a.example; flow 3 curl | sed "s/\"time\":[0-9]*/\"time\":$old/"; } |
+		store --db "$PG_URI" --host-id web2 -q --queue-dir "$BATS_TEST_TMPDIR/q2"
+	# late: a later run of web1 with a row of two days ago
+	flow 4 curl | sed "s/\"time\":[0-9]*/\"time\":$old/" | store --db "$PG_URI" --host-id web1 -q --queue-dir "$BATS_TEST_TMPDIR/q1"
+	assert_pg_rollup_matches
+	assert_equal "$(pg_sql "SELECT host, MAX(seq) > 0 FROM rollup_marks GROUP BY host ORDER BY host")" "$(printf 'web1|t\nweb2|t')"
+	# back to version 2, then migrated by the owner: the rows are rolled up once
+	pg_sql "ALTER TABLE connections DROP COLUMN seq; DROP TABLE rollup; DROP TABLE rollup_marks;
+		UPDATE snitch_meta SET value = '2' WHERE key = 'schema_version'"
+	run -1 --separate-stderr store --db "$PG_URI" --host-id web3 -q --queue-dir "$BATS_TEST_TMPDIR/q3" <<<"$(flow 5 ssh)"
+	[[ "$stderr" == *"--init-schema"* ]]
+	run -0 --separate-stderr store --db "$PG_OWNER_URI" --init-schema
+	pg_sql "GRANT SELECT, INSERT ON ALL TABLES IN SCHEMA public TO $PG_HOST_ROLE"
+	assert_pg_rollup_matches
+	# web3's queued row, written and rolled up by its next run
+	run -0 --separate-stderr store --db "$PG_URI" --host-id web3 -q --queue-dir "$BATS_TEST_TMPDIR/q3" </dev/null
+	assert_equal "$(pg_sql "SELECT count(*) FROM connections WHERE host = 'web3'")" 1
+	assert_pg_rollup_matches
 }
 
 @test "PostgreSQL: without the schema, snitch-store says to run --init-schema and exits 1" {

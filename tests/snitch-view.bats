@@ -349,6 +349,46 @@ last seen: 2026-11-18 11:07:10"
 	assert_equal "$(screen_row /usr/bin/curl)" "/usr/bin/curl 11 1.4 KiB 4.6 KiB"
 }
 
+@test "snitch-view on PostgreSQL: the rollup of several hosts, late rows and rows past a host's mark give the full scan's numbers" {
+	load pg_helpers
+	pg_start
+	pg_store_schema
+	store_fixture
+	store_fixture "$PG_URI"
+	# late and out of order, from another host
+	jq -c '.time -= 172800' "$FIXTURE" | tac >"$BATS_TEST_TMPDIR/late.jsonl"
+	snitch-store --config "$CONF" --db "$DB" -q <"$BATS_TEST_TMPDIR/late.jsonl"
+	snitch-store --config "$CONF" --db "$PG_URI" --host-id other -q <"$BATS_TEST_TMPDIR/late.jsonl"
+	# a store killed before it rolled its rows up: they stay past its mark
+	jq -c '.time -= 86400' "$FIXTURE" >"$BATS_TEST_TMPDIR/killed.jsonl"
+	snitch-store --config "$CONF" --db "$DB" -q <"$BATS_TEST_TMPDIR/killed.jsonl"
+	mkfifo "$BATS_TEST_TMPDIR/in"
+	snitch-store --config "$CONF" --db "$PG_URI" --host-id killed -q -w 0.1 <"$BATS_TEST_TMPDIR/in" 3>&- &
+	BG_PIDS+=("$!")
+	exec 5>"$BATS_TEST_TMPDIR/in"
+	cat "$BATS_TEST_TMPDIR/killed.jsonl" >&5
+	local i
+	for ((i = 0; i < 300; i++)); do
+		[[ "$(pg_sql "SELECT SUM(events) FROM connections WHERE host = 'killed'")" == 68 ]] && break
+		sleep 0.1
+	done
+	kill -9 "${BG_PIDS[0]}"
+	exec 5>&-
+	assert_equal "$(pg_sql "SELECT SUM(events) FROM connections WHERE host = 'killed' AND seq > 0")" 68
+	assert_equal "$(pg_sql "SELECT COALESCE(SUM(events), 0) FROM rollup WHERE host = 'killed'")" 0
+	assert [ "$(pg_sql "SELECT SUM(events) FROM rollup WHERE host = 'other' AND dim = 1")" -gt 0 ]
+	local s r p
+	for s in exe name sha256 parent domain ip port user; do
+		for r in all 30d 3d; do
+			for p in 0 1; do
+				diff <(view_print --screen "$s" --range "$r" --period "$p" --now $((T + 100)) --sort name) \
+					<(snitch-view --config "$CONF" --db "$PG_URI" --print --screen "$s" --range "$r" --period "$p" --now $((T + 100)) --sort name) \
+					|| fail "screen $s, range $r, period $p differs between SQLite and PostgreSQL"
+			done
+		done
+	done
+}
+
 @test "snitch-view --live shows per-process rates from stdin and takes keys from the terminal" {
 	require_tmux
 	local fifo="$BATS_TEST_TMPDIR/live" now
