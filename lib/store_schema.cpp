@@ -115,11 +115,19 @@ std::string rollup_day_sql(Dialect d)
 	return seconds + " / " + std::to_string(rollup_bucket) + " * " + std::to_string(rollup_bucket);
 }
 
-std::string rollup_insert_sql(Dialect d, const RollupColumns& c, const std::string& where)
+std::string rollup_insert_sql(Dialect d, const RollupColumns& c, const std::string& where, bool saturate)
 {
+	// PostgreSQL sums BIGINT into NUMERIC: exact, and clamped to fit.
+	auto sum = [&](const char* col) {
+		std::string x(col);
+		if (d == Dialect::postgresql)
+			return "LEAST(SUM(" + x + "), 9223372036854775807)";
+		return saturate ? "CAST(MIN(TOTAL(" + x + "), 9223372036854775807.0) AS INTEGER)" : "SUM(" + x + ")";
+	};
 	return "INSERT INTO rollup (dim, bucket, host, id, value, events, sent, recv, last_time) SELECT " +
-	       std::to_string(static_cast<int>(c.dim)) + ", " + rollup_day_sql(d) + ", host, " + c.id + ", " + c.value +
-	       ", SUM(events), SUM(sent), SUM(recv), MAX(last_time) FROM connections WHERE " + where + " GROUP BY 2, 3, 4, 5";
+	       std::to_string(static_cast<int>(c.dim)) + ", " + rollup_day_sql(d) + ", host, " + c.id + ", " + c.value + ", " +
+	       sum("events") + ", " + sum("sent") + ", " + sum("recv") + ", MAX(last_time) FROM connections WHERE " + where +
+	       " GROUP BY 2, 3, 4, 5";
 }
 
 const std::vector<RollupColumns>& rollup_columns()

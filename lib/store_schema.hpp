@@ -32,7 +32,9 @@ struct RollupColumns {
 const std::vector<RollupColumns>& rollup_columns();
 // INSERT INTO rollup the day sums of one dimension of the connections rows
 // matching `where` (SQL text of ours; its placeholders are the caller's).
-std::string rollup_insert_sql(Dialect d, const RollupColumns& c, const std::string& where);
+// SQLite's SUM fails on overflow: `saturate` sums in floating point and
+// clamps (exact up to 2^53), for the rows where exact sums overflow.
+std::string rollup_insert_sql(Dialect d, const RollupColumns& c, const std::string& where, bool saturate = false);
 
 // One executable identity: id is a stable 63-bit hash of the four strings,
 // computed on the host, so rows refer to it without a round trip.

@@ -169,6 +169,19 @@ int64_t SqliteStore::single_integer(const char* sql)
 	return sqlite3_column_int64(s.get(), 0);
 }
 
+// A sum past 2^63 - 1 stays there, as the write window's sums do.
+void SqliteStore::roll_up_dim(const RollupColumns& c, int64_t hwm, int64_t top, bool saturate)
+{
+	std::string sql = rollup_insert_sql(Dialect::sqlite, c, "rowid > ? AND rowid <= ?", saturate) +
+			  " ON CONFLICT (dim, bucket, host, id, value) DO UPDATE SET "
+			  "events = MIN(events + excluded.events, 9223372036854775807), "
+			  "sent = MIN(sent + excluded.sent, 9223372036854775807), "
+			  "recv = MIN(recv + excluded.recv, 9223372036854775807), "
+			  "last_time = MAX(last_time, excluded.last_time)";
+	SqliteStmt s = prepare(sql.c_str());
+	Binder(db_.get(), s.get()).integer(hwm).integer(top).step();
+}
+
 // Adds the rows past the high-water mark to their days' sums and moves the
 // mark, in one transaction: a reader sees every row counted exactly once,
 // whatever its time, however late it came.
@@ -181,12 +194,11 @@ void SqliteStore::roll_up()
 		if (top <= hwm)
 			return;
 		for (const RollupColumns& c : rollup_columns()) {
-			std::string sql = rollup_insert_sql(Dialect::sqlite, c, "rowid > ? AND rowid <= ?") +
-					  " ON CONFLICT (dim, bucket, host, id, value) DO UPDATE SET events = events + excluded.events, "
-					  "sent = sent + excluded.sent, recv = recv + excluded.recv, "
-					  "last_time = MAX(last_time, excluded.last_time)";
-			SqliteStmt s = prepare(sql.c_str());
-			Binder(db_.get(), s.get()).integer(hwm).integer(top).step();
+			try {
+				roll_up_dim(c, hwm, top, false);
+			} catch (const std::runtime_error&) {  // integer overflow: only that statement was undone
+				roll_up_dim(c, hwm, top, true);
+			}
 		}
 		SqliteStmt s = prepare("UPDATE rollup_state SET hwm = ?");
 		Binder(db_.get(), s.get()).integer(top).step();

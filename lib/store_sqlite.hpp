@@ -35,6 +35,7 @@ private:
 	void exec(const char* sql);
 	template <class F> void transaction(F&& body);
 	int64_t single_integer(const char* sql);
+	void roll_up_dim(const RollupColumns& c, int64_t hwm, int64_t top, bool saturate);
 	SqliteStmt prepare(const char* sql);
 	void insert_all(const Batch& b);
 
