@@ -686,6 +686,48 @@ int tcp_slow(char** a, int)
 	return 0;
 }
 
+// udp-source PORT SIZE COUNT: waits for one request datagram, then sends COUNT
+// datagrams of SIZE bytes back to its sender: a UDP download.
+int udp_source(char** a, int)
+{
+	int fd = bound_socket(SOCK_DGRAM, a[0]);
+	std::printf("listening\n");
+	std::fflush(stdout);
+	char req[64];
+	sockaddr_storage from;
+	socklen_t fl = sizeof(from);
+	ssize_t r = recvfrom(fd, req, sizeof(req), 0, reinterpret_cast<sockaddr*>(&from), &fl);
+	if (r < 0)
+		die("recvfrom");
+	std::vector<char> buf(num(a[1]));
+	unsigned long long sent = 0, count = num(a[2]);
+	for (unsigned long long i = 0; i < count; i++) {
+		ssize_t w = sendto(fd, buf.data(), buf.size(), 0, reinterpret_cast<sockaddr*>(&from), fl);
+		if (w < 0)
+			die("sendto");
+		sent += static_cast<unsigned long long>(w);
+		if (i % 64 == 63) // paced, so that the receiver's buffer keeps up
+			usleep(200);
+	}
+	report(sent, static_cast<unsigned long long>(r));
+	return 0;
+}
+
+// udp-fetch HOST PORT: one request datagram to a udp-source, then receives until idle for 1 s.
+int udp_fetch(char** a, int)
+{
+	socklen_t len;
+	sockaddr_storage ss = resolve(a[0], a[1], len);
+	int fd = socket(ss.ss_family, SOCK_DGRAM, 0);
+	if (fd < 0 || connect(fd, reinterpret_cast<sockaddr*>(&ss), len) < 0)
+		die("connect");
+	ssize_t s = send(fd, "go", 2, 0);
+	if (s < 0)
+		die("send");
+	report(static_cast<unsigned long long>(s), drain(fd, 1000));
+	return 0;
+}
+
 } // namespace
 
 int main(int argc, char** argv)
@@ -700,6 +742,7 @@ int main(int argc, char** argv)
 		{"raw-send", 4, raw_send}, {"raw-echo", 2, raw_echo}, {"packet-send", 5, packet_send},
 		{"packet-echo", 3, packet_echo}, {"tcp-io", 5, tcp_io}, {"udp-mmsg", 4, udp_mmsg},
 		{"tcp-threads", 4, tcp_threads}, {"tcp-slow", 4, tcp_slow},
+		{"udp-source", 3, udp_source}, {"udp-fetch", 2, udp_fetch},
 	};
 	for (const Mode& m : modes)
 		if (argc >= 2 + m.args && !std::strcmp(argv[1], m.name))
@@ -710,6 +753,7 @@ int main(int argc, char** argv)
 			     "       | raw-send HOST PROTO SIZE COUNT | raw-echo PROTO IDLE_MS [6]\n"
 			     "       | packet-send IF ETHERTYPE SIZE COUNT raw|dgram | packet-echo IF ETHERTYPE IDLE_MS\n"
 			     "       | tcp-io HOST PORT SEND SENDWAY RECVWAY | udp-mmsg HOST PORT SIZE COUNT\n"
-			     "       | tcp-threads HOST PORT SEND THREADS | tcp-slow HOST PORT SEND SECONDS\n");
+			     "       | tcp-threads HOST PORT SEND THREADS | tcp-slow HOST PORT SEND SECONDS\n"
+			     "       | udp-source PORT SIZE COUNT | udp-fetch HOST PORT\n");
 	return 2;
 }
