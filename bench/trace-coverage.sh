@@ -7,40 +7,27 @@
 # needs root.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-BIN=.output/bin NETGEN=.output/tests/netgen
+source bench/lib.sh
+SNITCH_TRACE=${SNITCH_TRACE:-.output/bin/snitch-trace} NETGEN=.output/tests/netgen
 OUT=.output/bench/coverage
 [[ $EUID -eq 0 ]] || { echo "bench/trace-coverage.sh: needs root" >&2; exit 1; }
 rm -rf "$OUT" && mkdir -p "$OUT/bin"
 
-NS="snitch-cov-$$" HV="sncovh$$" PV="sncovp$$"
-HV=${HV:0:15} PV=${PV:0:15}
-HOST4=10.253.1.1 PEER4=10.253.1.2 PEER6=fd00:5e:253::2
 PING_RANGE=$(sysctl -n net.ipv4.ping_group_range | tr '\t' ' ')
 TRACE_PID=
 cleanup() {
 	[[ -n "$TRACE_PID" ]] && kill "$TRACE_PID" 2>/dev/null
-	ip netns pids "$NS" 2>/dev/null | xargs -r kill 2>/dev/null || true
-	ip link del "$HV" 2>/dev/null || true
-	ip netns del "$NS" 2>/dev/null || true
+	lib_peer_down
 	sysctl -qw net.ipv4.ping_group_range="$PING_RANGE"
 }
 trap cleanup EXIT
-ip netns add "$NS"
-ip link add "$HV" type veth peer name "$PV"
-ip link set "$PV" netns "$NS"
-ip addr add "$HOST4/24" dev "$HV"
-ip -6 addr add fd00:5e:253::1/64 dev "$HV" nodad
-ip link set "$HV" up
-ip netns exec "$NS" ip addr add "$PEER4/24" dev "$PV"
-ip netns exec "$NS" ip -6 addr add "$PEER6/64" dev "$PV" nodad
-ip netns exec "$NS" ip link set "$PV" up
-ip netns exec "$NS" ip link set lo up
+lib_peer_up "snitch-cov-$$" "sncovh$$" "sncovp$$" 1
 sysctl -qw net.ipv4.ping_group_range="0 0"
 
 peer() { # LOG CMD...: a server in the peer namespace, waited for
 	local log="$OUT/$1"; shift
-	ip netns exec "$NS" "$NETGEN" "$@" >"$log" 2>&1 3>&- &
-	until grep -q listening "$log" 2>/dev/null; do sleep 0.02; done
+	ip netns exec "$PEER_NS" "$NETGEN" "$@" >"$log" 2>&1 3>&- &
+	lib_wait_line "$log" listening
 }
 
 CASES=()
@@ -51,7 +38,7 @@ run_case() { # NAME ARGS...: netgen from its own path; its report kept per case
 	CASES+=("$name")
 }
 
-$BIN/snitch-trace >"$OUT/events.jsonl" 2>"$OUT/trace.err" 3>&- &
+"$SNITCH_TRACE" >"$OUT/events.jsonl" 2>"$OUT/trace.err" 3>&- &
 TRACE_PID=$!
 until grep -q ready "$OUT/trace.err" 2>/dev/null; do sleep 0.05; done
 
@@ -67,9 +54,9 @@ run_case icmpv6-ping-socket ping "$PEER6" 500 1000
 run_case icmp-raw-socket ping "$PEER4" 500 1000 raw
 peer raw.log raw-echo 253 1500
 run_case raw-253 raw-send "$PEER4" 253 1000 1000
-peer pkt.log packet-echo "$PV" 0x88b5 1500
-run_case packet-raw packet-send "$HV" 0x88b5 600 1000 raw
-run_case packet-dgram packet-send "$HV" 0x88b5 600 1000 dgram
+peer pkt.log packet-echo "$PEER_VETH" 0x88b5 1500
+run_case packet-raw packet-send "$HOST_VETH" 0x88b5 600 1000 raw
+run_case packet-dgram packet-send "$HOST_VETH" 0x88b5 600 1000 dgram
 WAYS=("write read" "writev readv" "sendmsg recvmsg" "sendfile splice" "splice uring" "uring splice" "zerocopy read")
 peer io.log tcp-server 7504 $((4 << 20)) ${#WAYS[@]}
 for w in "${WAYS[@]}"; do
@@ -90,7 +77,6 @@ kill -TERM "$TRACE_PID"
 wait "$TRACE_PID"
 TRACE_PID=
 
-field() { sed -n "s/.*$2=\([0-9]*\).*/\1/p" "$1" | tail -1; }
 {
 	echo "## snitch-trace coverage"
 	echo
@@ -99,7 +85,7 @@ field() { sed -n "s/.*$2=\([0-9]*\).*/\1/p" "$1" | tail -1; }
 	echo "| case | bytes the application moved | bytes snitch-trace reported | error |"
 	echo "| --- | ---: | ---: | ---: |"
 	for c in "${CASES[@]}"; do
-		moved=$(( $(field "$OUT/$c.app" sent) + $(field "$OUT/$c.app" recv) ))
+		moved=$(( $(lib_field "$OUT/$c.app" sent) + $(lib_field "$OUT/$c.app" recv) ))
 		got=$(jq -s --arg exe "$(realpath "$OUT/bin/$c")" \
 			'[.[] | select(.type == "flow" and .exe == $exe) | .sent + .recv] | add // 0' "$OUT/events.jsonl")
 		err=$(echo "scale=2; ($got - $moved) * 100 / $moved" | bc -l)

@@ -4,6 +4,7 @@
 
 setup() {
 	load helpers
+	source "$SNITCH_ROOT/bench/lib.sh"
 	isolate_home
 	BG_PIDS=()
 }
@@ -20,59 +21,20 @@ app_peers() {
 	jq -rs --arg exe "$APP" '[.[] | select(.type == "flow" and .exe == $exe) | "\(.proto) \(.family) \(.raddr)"] | unique | .[]' "$TRACE_OUT"
 }
 
-# A container: its own network namespace behind a veth with NAT (nftables
-# masquerade) towards the peer, its own pid and mount namespaces, a root
-# filesystem on a tmpfs it pivots into, and its own cgroup.
+# A container (bench/lib.sh): its own network, pid and mount namespaces, NAT
+# towards the peer, a tmpfs root it pivots into, its own cgroup.
 start_container() {
 	command -v nft >/dev/null || skip_or_fail "nft is not installed (Debian package nftables)"
-	local n=$(( (BATS_SUITE_TEST_NUMBER % 200) + 20 ))
-	CTR_NS="snitch-ctr-$$-$n" CTR_TABLE="snitch_ctr_$n" CTR_HV="snc$n-$$"
-	CTR_HV=${CTR_HV:0:15}
-	ip netns add "$CTR_NS"
-	ip link add "$CTR_HV" type veth peer name eth0 netns "$CTR_NS"
-	ip addr add "10.252.$n.1/24" dev "$CTR_HV"
-	ip link set "$CTR_HV" up
-	ip netns exec "$CTR_NS" ip addr add "10.252.$n.2/24" dev eth0
-	ip netns exec "$CTR_NS" ip link set eth0 up
-	ip netns exec "$CTR_NS" ip link set lo up
-	ip netns exec "$CTR_NS" ip route add default via "10.252.$n.1"
-	CTR_FORWARD=$(sysctl -n net.ipv4.ip_forward)
-	sysctl -qw net.ipv4.ip_forward=1
-	nft -f - <<-NFT
-	table ip $CTR_TABLE {
-		chain post { type nat hook postrouting priority 100; ip saddr 10.252.$n.0/24 oifname "$PEER_VETH" masquerade; }
-	}
-	NFT
-	CTR_ROOT="$BATS_TEST_TMPDIR/rootfs"
-	mkdir -p "$CTR_ROOT"
-	mount -t tmpfs ctr-root "$CTR_ROOT"
-	mkdir -p "$CTR_ROOT"/{app,usr,lib,lib64,old,proc}
-	cp "$NETGEN" "$CTR_ROOT/app/ctr-app"
-	CTR_CGROUP="/snitch-ctr-$$-$n"
-	CTR_CGROUP_DIR="$(findmnt -n -o TARGET -t cgroup2 | head -1)$CTR_CGROUP"
-	mkdir "$CTR_CGROUP_DIR"
+	lib_container_up "$BATS_TEST_TMPDIR" $(( (BATS_SUITE_TEST_NUMBER % 200) + 20 )) "$PEER_VETH" "$NETGEN" ctr-app
 }
 
 # Runs ARGS as /app/ctr-app inside the container; output to $BATS_TEST_TMPDIR/app.out.
 in_container() { # ARGS...
-	CTR_ROOT="$CTR_ROOT" CTR_CGROUP_DIR="$CTR_CGROUP_DIR" CTR_NS="$CTR_NS" sh -c '
-		echo 0 >"$CTR_CGROUP_DIR/cgroup.procs" &&
-		exec ip netns exec "$CTR_NS" unshare --pid --mount --fork --propagation private sh -c "
-			cd \"\$0\" && for d in usr lib lib64; do mount --rbind /\$d \$d; done &&
-			pivot_root . old && mount -t proc proc /proc && umount -l /old && exec /app/ctr-app \"\$@\"" "$CTR_ROOT" "$@"
-	' sh "$@" >"$BATS_TEST_TMPDIR/app.out"
+	lib_container_run ctr-app "$@" >"$BATS_TEST_TMPDIR/app.out"
 }
 
 stop_container() {
-	[[ -n "${CTR_NS:-}" ]] || return 0
-	ip netns pids "$CTR_NS" 2>/dev/null | xargs -r kill 2>/dev/null || true
-	umount -l "$CTR_ROOT" 2>/dev/null || true
-	nft delete table ip "$CTR_TABLE" 2>/dev/null || true
-	ip link del "$CTR_HV" 2>/dev/null || true
-	ip netns del "$CTR_NS" 2>/dev/null || true
-	[[ -n "${CTR_FORWARD:-}" ]] && sysctl -qw net.ipv4.ip_forward="$CTR_FORWARD"
-	rmdir "$CTR_CGROUP_DIR" 2>/dev/null || true
-	CTR_NS=
+	lib_container_down
 }
 
 # Ping sockets are open to the groups in net.ipv4.ping_group_range, root's
