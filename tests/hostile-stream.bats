@@ -160,7 +160,7 @@ huge_line() {
 }
 
 @test "snitch-view --live counts malformed and 100 MB lines as unreadable and shows the valid flows" {
-	command -v tmux >/dev/null || skip_or_fail "tmux not installed"
+	require_tmux
 	TMUX_SOCK="hostile-live-$$-$BATS_SUITE_TEST_NUMBER"
 	local fifo="$BATS_TEST_TMPDIR/live" pid peak
 	mkfifo "$fifo"
