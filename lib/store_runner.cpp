@@ -36,7 +36,9 @@ void StoreRunner::commit(JsonlWriter* out)
 	try {
 		errors = sink_.write(b);
 	} catch (const std::exception& e) {
-		throw StoreFailed{e.what()};
+		// already passed on downstream, but not stored: say how many
+		throw StoreFailed{std::string(e.what()) + " (" + std::to_string(n) + " event" + (n == 1 ? "" : "s") +
+				  " of this window not stored, " + std::to_string(committed_) + " stored before)"};
 	}
 	committed_ += n;
 	report(errors, out);
