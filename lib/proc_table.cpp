@@ -134,10 +134,10 @@ std::optional<ProcessInfo> read_proc(uint32_t pid)
 		p.dev = st.st_dev;
 		p.ino = st.st_ino;
 	}
-	// The same bound as an exec record's: a 1 MB command line would make every
+	// The same bound as an exec record's (1023 bytes): a 1 MB command line would make every
 	// event of the process, its children and grandchildren longer than the
 	// 1 MiB line limit of the stages downstream, which would drop them all.
-	std::string args = read_file_prefix(dir + "/cmdline", ARGS_LEN);
+	std::string args = read_file_prefix(dir + "/cmdline", ARGS_LEN - 1);
 	p.cmdline = join_args(args.data(), static_cast<uint32_t>(args.size()));
 	return p;
 }
