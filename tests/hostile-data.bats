@@ -140,3 +140,26 @@ stored_hex() { # COLUMN EXE
 	jq -e 'all(.[]; (.summary + .body) | test("[<>\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202e]") | not)' <<<"$output"
 	jq -e 'any(.[]; .body | contains("ev\ufffd[2J\ufffd]0;t\ufffd&lt;b&gt;&amp;"))' <<<"$output" || fail "$output"
 }
+
+@test "a process already running when snitch-trace starts, with a 1 MB command line: its events stay short and are stored" {
+	local port ctl big args=() pid
+	port=$(free_port)
+	serve_local "$D/server.out" "$NETGEN" tcp-server "$port" 0 1
+	ctl=$(head -c 100000 /dev/zero | tr '\0' '\001')
+	big=$(head -c 100000 /dev/zero | tr '\0' x)
+	args=(tcp-slow 127.0.0.1 "$port" 30000 4 "$ctl" "$ctl")
+	for _ in 1 2 3 4 5 6 7 8; do args+=("$big"); done
+	# /proc/PID/cmdline is all snitch-trace can read for it: it was not traced at exec
+	"$NETGEN" "${args[@]}" >"$D/app.out" 3>&- &
+	pid=$!
+	start_pipeline
+	wait "$pid"
+	stop_pipeline
+	# JSON escapes each \001 six-fold: 2 MB lines unless the command line is cut
+	run -0 awk 'length($0) > max { max = length($0) } END { print max }' "$D/trace.jsonl"
+	((output < 65536)) || fail "longest event: $output bytes"
+	! grep -h "longer than the limit" "$D"/*.err || fail "a stage dropped a line"
+	run -0 sqlite3 "$D/snitch.db" "SELECT DISTINCT length(CAST(p.cmdline AS BLOB)), instr(p.cmdline, '$NETGEN tcp-slow 127.0.0.1 $port 30000 4 ') FROM connections c
+		JOIN processes p ON p.id = c.exe_id WHERE c.rport = $port AND c.sent > 0"
+	assert_output "1023|1"
+}
