@@ -68,17 +68,17 @@ check_mixed() { # STAGE KIND N
 }
 
 # 10 malformed lines and the truncated last line
-@test "snitch-hash skips and counts truncated, NUL, invalid UTF-8 and deeply nested lines; the valid lines come out unchanged" {
+@test "snitch-hash skips and counts truncated, NUL-laden, deeply nested and non-object lines; the valid lines come out unchanged" {
 	check_mixed hash "" 11
 }
 
-@test "snitch-vt skips and counts truncated, NUL, invalid UTF-8 and deeply nested lines; the valid lines come out unchanged" {
+@test "snitch-vt skips and counts truncated, NUL-laden, deeply nested and non-object lines; the valid lines come out unchanged" {
 	start_stub
 	check_mixed vt "" 11
 	grep -q 'GET /api/v3/files/abab' "$BATS_TEST_TMPDIR/stub.log" || fail "the valid hash was never looked up"
 }
 
-@test "snitch-notify skips and counts truncated, NUL, invalid UTF-8 and deeply nested lines; the valid lines come out unchanged" {
+@test "snitch-notify skips and counts truncated, NUL-laden, deeply nested and non-object lines; the valid lines come out unchanged" {
 	check_mixed notify "" 11
 	# the new programs of the valid lines still notify
 	grep -a '^{"type":"notice"' "$BATS_TEST_TMPDIR/notify.mixed.out" | jq -e -s 'any(.[]; .body | test("/usr/bin/curl"))'
