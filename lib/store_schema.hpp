@@ -11,7 +11,8 @@ namespace snitch {
 enum class Dialect { sqlite, postgresql };
 
 // The schema version written by this binary (PRAGMA user_version in SQLite,
-// snitch_meta.schema_version in PostgreSQL). Version 3 adds the rollup.
+// snitch_meta.schema_version in PostgreSQL). Version 3 adds the rollup,
+// version 4 the (exe_id, last_time) and (domain, last_time) indexes.
 int store_schema_version(Dialect d);
 
 // The rollup: per UTC day, per screen dimension and key, the sums of the

@@ -236,22 +236,35 @@ assert_rollup_matches() {
 	assert_rollup_matches
 }
 
-@test "a version 2 database gets its rollup built once, when it is opened" {
+# What versions 3 and 4 added, undone (SQLite and PostgreSQL alike).
+BEFORE_4="DROP INDEX connections_exe_time; DROP INDEX connections_domain_time;
+	CREATE INDEX connections_exe ON connections (exe_id); CREATE INDEX connections_domain ON connections (domain);"
+BEFORE_3="$BEFORE_4 DROP TABLE rollup;"
+
+connection_indexes() { # SQL-RUNNER
+	"$1" "SELECT indexname FROM pg_indexes WHERE tablename = 'connections' ORDER BY 1" 2>/dev/null ||
+		"$1" "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'connections' ORDER BY 1"
+}
+
+@test "a version 2 database gets its rollup built once, when it is opened, and the (column, time) indexes" {
 	flows 1 50 | store --db "$DB" -w 0 -q
-	sql "DROP TABLE rollup; DROP TABLE rollup_state; PRAGMA user_version = 2"
+	local want; want=$(connection_indexes sql)
+	sql "$BEFORE_3 DROP TABLE rollup_state; PRAGMA user_version = 2"
 	run -0 --separate-stderr store --db "$DB" --init-schema
-	assert_equal "$(sql "PRAGMA user_version")" 3
+	assert_equal "$(sql "PRAGMA user_version")" 4
 	assert_equal "$(sql "SELECT count(*) FROM rollup WHERE dim = 5")" 50
 	assert_rollup_matches
+	assert_equal "$(connection_indexes sql)" "$want"
+	[[ "$want" == *connections_exe_time*connections_domain_time* || "$want" == *connections_domain_time*connections_exe_time* ]]
 }
 
 @test "a version 1 database is migrated with its rows; a newer schema is refused" {
 	run -0 --separate-stderr store --db "$DB" <<<"$(flow 1)"
 	# make it what version 1 was: no verdicts table, errors without "lost"
-	sql "DROP TABLE verdicts; DROP TABLE rollup; DROP TABLE rollup_state; ALTER TABLE errors DROP COLUMN lost; PRAGMA user_version = 1;
+	sql "$BEFORE_3 DROP TABLE verdicts; DROP TABLE rollup_state; ALTER TABLE errors DROP COLUMN lost; PRAGMA user_version = 1;
 	     INSERT INTO errors VALUES ('old-host', 5.0, 'snitch-trace', 'from version 1')"
 	run -0 --separate-stderr store --db "$DB" --retention-days 0 <<<'{"type":"error","time":6,"source":"x","message":"new","lost":3}'
-	assert_equal "$(sql "PRAGMA user_version")" 3
+	assert_equal "$(sql "PRAGMA user_version")" 4
 	assert_equal "$(sql "SELECT host, message, lost FROM errors ORDER BY time")" "$(printf 'old-host|from version 1|0\n%s|new|3' "$(hostname)")"
 	assert_equal "$(sql "SELECT count(*) FROM connections")" 1
 	sql "PRAGMA user_version = 99"
@@ -269,7 +282,7 @@ assert_rollup_matches() {
 	assert_equal "$(pg_sql "SELECT host, exe, parent_exe, raddr, rport, sent FROM connection_log ORDER BY rport")" \
 		"$(printf 'web1|/usr/bin/wget|/bin/bash|10.4.4.4|80|100\nweb1|/usr/bin/curl|/bin/bash|10.1.2.3|443|100')"
 	assert_equal "$(pg_sql "SELECT count(*) FROM verdicts") $(pg_sql "SELECT count(*) FROM errors")" "1 1"
-	assert_equal "$(pg_sql "SELECT value FROM snitch_meta WHERE key = 'schema_version'")" 3
+	assert_equal "$(pg_sql "SELECT value FROM snitch_meta WHERE key = 'schema_version'")" 4
 	assert_pg_rollup_matches
 	run -1 --separate-stderr pg_sql_as "$PG_HOST_ROLE" "UPDATE connections SET sent = 0"
 	[[ "$stderr" == *"permission denied"* ]]
@@ -307,12 +320,14 @@ assert_pg_rollup_matches() {
 	assert_pg_rollup_matches
 	assert_equal "$(pg_sql "SELECT host, MAX(seq) > 0 FROM rollup_marks GROUP BY host ORDER BY host")" "$(printf 'web1|t\nweb2|t')"
 	# back to version 2, then migrated by the owner: the rows are rolled up once
-	pg_sql "ALTER TABLE connections DROP COLUMN seq; DROP TABLE rollup; DROP TABLE rollup_marks;
+	local want; want=$(connection_indexes pg_sql)
+	pg_sql "$BEFORE_3 ALTER TABLE connections DROP COLUMN seq; DROP TABLE rollup_marks;
 		UPDATE snitch_meta SET value = '2' WHERE key = 'schema_version'"
 	run -1 --separate-stderr store --db "$PG_URI" --host-id web3 -q --queue-dir "$BATS_TEST_TMPDIR/q3" <<<"$(flow 5 ssh)"
 	[[ "$stderr" == *"--init-schema"* ]]
 	run -0 --separate-stderr store --db "$PG_OWNER_URI" --init-schema
 	pg_sql "GRANT SELECT, INSERT ON ALL TABLES IN SCHEMA public TO $PG_HOST_ROLE"
+	assert_equal "$(connection_indexes pg_sql)" "$want"
 	assert_pg_rollup_matches
 	# web3's queued row, written and rolled up by its next run
 	run -0 --separate-stderr store --db "$PG_URI" --host-id web3 -q --queue-dir "$BATS_TEST_TMPDIR/q3" </dev/null
