@@ -21,6 +21,7 @@
 # can share a machine. Needs root.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=bench/lib.sh
 source bench/lib.sh
 
 TRIALS=3 SMALL=0 CHECK=0 TOOLS="snitch-trace nethogs tcplife bpftrace" ONLY=
@@ -338,17 +339,18 @@ for ((t = 1; t <= TRIALS; t++)); do
 done
 
 # The modal verdict of COLUMN (4 detection, 5 bandwidth) per tool and scenario;
-# ties go to the worse. Output: tool id verdict median-error measured reference.
+# ties go to the worse. Output: tool id verdict error measured reference, the
+# figures of the last trial that had the modal verdict.
 modal() { # COLUMN
 	sort -t$'\t' -k1,1 -k2,2 -k3,3n "$OUT/verdicts.tsv" | awk -F'\t' -v c="$1" '
 		function rank(v) { return v == "PASS" ? 0 : v == "PARTIAL" ? 1 : 2 }
 		function flush(  v, best, bc) {
 			if (key == "") return
 			for (v in cnt) if (best == "" || cnt[v] > bc || (cnt[v] == bc && rank(v) > rank(best))) { best = v; bc = cnt[v] }
-			print key "\t" best "\t" err "\t" m "\t" ref
-			delete cnt
+			print key "\t" best "\t" fig[best]
+			delete cnt; delete fig
 		}
-		{ k = $1 "\t" $2; if (k != key) { flush(); key = k } cnt[$c]++; err = $6; m = $7; ref = $8 }
+		{ k = $1 "\t" $2; if (k != key) { flush(); key = k } cnt[$c]++; fig[$c] = $6 "\t" $7 "\t" $8 }
 		END { flush() }'
 }
 modal 4 >"$OUT/detection.tsv"
@@ -383,7 +385,8 @@ grid() { # FILE TITLE
 	done
 	row="| **PASS** |"
 	for tool in $TOOLS; do
-		total=$(awk -F'\t' -v t="$tool" '$1 == t && $3 != "N/A" { n++; if ($3 == "PASS") p++ } END { printf "%d/%d", p, n }' "$1")
+		total=$(awk -F'\t' -v t="$tool" '$1 == t && $3 != "N/A" { n++; if ($3 == "PASS") p++; if ($3 == "ERROR") e++ }
+			END { if (e) print "did not run"; else printf "%d/%d", p, n }' "$1")
 		row+=" **$total** |"
 	done
 	echo "$row"
@@ -436,7 +439,7 @@ notes() {
 	echo
 	grid "$OUT/detection.tsv"
 	echo
-	echo "### Bandwidth (error of the last trial)"
+	echo "### Bandwidth (error: the last trial with the modal verdict)"
 	echo
 	grid "$OUT/bandwidth.tsv"
 	echo

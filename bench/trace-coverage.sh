@@ -7,6 +7,7 @@
 # needs root.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=bench/lib.sh
 source bench/lib.sh
 SNITCH_TRACE=${SNITCH_TRACE:-.output/bin/snitch-trace} NETGEN=.output/tests/netgen
 OUT=.output/bench/coverage
