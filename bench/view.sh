@@ -47,8 +47,8 @@ if [ "$rows" != "$N" ]; then
 	t0=$(date +%s.%N); build_db; t1=$(date +%s.%N)
 	echo "built $DB ($N rows) in $(echo "$t0 $t1" | awk '{ printf "%.1f", $2 - $1 }') s" >&2
 fi
-# Rows written behind the store's back (or a version 2 database): the store
-# rolls them up when it opens the database.
+# Rows written behind the store's back, or an older schema: the store
+# migrates and rolls the rows up when it opens the database.
 PAST=$(sqlite3 "$DB" 'SELECT count(*) FROM connections WHERE rowid > (SELECT hwm FROM rollup_state)' 2>/dev/null || echo "$N, version 2")
 t0=$(date +%s.%N)
 .output/bin/snitch-store --init-schema --config "$NOCONF" --db "$DB" --retention-days 0
@@ -96,7 +96,7 @@ sqlite3 "$DB" 'SELECT count(*) FROM connections' >/dev/null  # warm the page cac
 	echo "commit $(git rev-parse --short HEAD), kernel $(uname -r), $(nproc) CPUs, SQLite $(sqlite3 --version | cut -d' ' -f1)"
 	echo
 	echo "Seconds; in parentheses relative to the bare SQL aggregate of the same screen (sqlite3 shell, same WHERE)."
-	echo "snitch-store brought the rollup up to date (rows past its mark: $PAST) in $ROLLUP_TIME s;"
+	echo "snitch-store opened it (migrating an older schema if need be, rolling up the rows past the mark: $PAST) in $ROLLUP_TIME s;"
 	echo "it holds $(sqlite3 "$DB" 'SELECT count(*) FROM rollup WHERE dim = 1') rows for the Executables screen."
 	echo
 	echo "| Executables screen, range | bare SQL aggregate | snitch-view --print | TUI first screen |"
