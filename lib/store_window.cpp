@@ -68,14 +68,24 @@ template <class T> void get_num(std::string_view k, value& v, T& out, uint64_t m
 	out = static_cast<T>(u);
 }
 
-// The identity fields of a process (top level, parent or grandparent).
-bool read_identity_field(std::string_view k, value& v, std::string_view& comm, std::string_view& exe,
-			 std::string_view& cmdline, std::string_view& sha256)
+// A key given twice is ambiguous (stages may read either value): refused.
+void once(std::string_view k, uint32_t& seen, unsigned bit)
 {
-	std::string_view* dst = k == "comm" ? &comm : k == "exe" ? &exe : k == "cmdline" ? &cmdline : k == "sha256" ? &sha256 : nullptr;
-	if (!dst)
+	if (seen & (1u << bit))
+		bad_field(k, "appears twice");
+	seen |= 1u << bit;
+}
+
+// The identity fields of a process (top level, parent or grandparent): bits 0-3 of `seen`.
+bool read_identity_field(std::string_view k, value& v, std::string_view& comm, std::string_view& exe,
+			 std::string_view& cmdline, std::string_view& sha256, uint32_t& seen)
+{
+	unsigned bit = k == "comm" ? 0 : k == "exe" ? 1 : k == "cmdline" ? 2 : k == "sha256" ? 3 : 4;
+	if (bit == 4)
 		return false;
-	get_str(k, v, *dst);
+	once(k, seen, bit);
+	std::string_view* dst[] = {&comm, &exe, &cmdline, &sha256};
+	get_str(k, v, *dst[bit]);
 	return true;
 }
 
@@ -86,12 +96,13 @@ void read_nested_identity(std::string_view what, value& v, std::string_view& com
 	if (v.get_object().get(o))
 		bad_field(what, "is not an object");
 	present = true;
+	uint32_t seen = 0;
 	for (auto fr : o) {
 		simdjson::ondemand::field f;
 		if (std::move(fr).get(f))
 			throw std::runtime_error("bad nested object");
 		std::string_view k = key_of(f);
-		read_identity_field(k, f.value(), comm, exe, cmdline, sha256);
+		read_identity_field(k, f.value(), comm, exe, cmdline, sha256, seen);
 	}
 }
 
@@ -125,6 +136,7 @@ std::string_view EventWindow::type_of(std::string_view line)
 
 void EventWindow::read_fields(simdjson::ondemand::object& obj, Fields& f)
 {
+	uint32_t seen = 0;  // bits 0-3: identity fields, then one per key below
 	for (auto fr : obj) {
 		simdjson::ondemand::field field;
 		if (std::move(fr).get(field))
@@ -132,42 +144,45 @@ void EventWindow::read_fields(simdjson::ondemand::object& obj, Fields& f)
 		std::string_view k = key_of(field);
 		value v = field.value();
 		Identity& s = f.self;
-		if (k.empty() || read_identity_field(k, v, s.comm, s.exe, s.cmdline, s.sha256))
+		if (k.empty() || read_identity_field(k, v, s.comm, s.exe, s.cmdline, s.sha256, seen))
 			continue;
+		auto first = [&](unsigned bit) { once(k, seen, bit); };
 		switch (k[0]) {
-		case 't': if (k == "type") get_str(k, v, f.type); else if (k == "time") get_num(k, v, f.time); break;
+		case 't': if (k == "type") { first(4); get_str(k, v, f.type); } else if (k == "time") { first(5); get_num(k, v, f.time); } break;
 		case 's':
-			if (k == "start") { get_num(k, v, f.start); f.has_start = true; }
-			else if (k == "sent") get_num(k, v, f.sent);
-			else if (k == "source") get_str(k, v, f.source);
+			if (k == "start") { first(24); get_num(k, v, f.start); f.has_start = true; }
+			else if (k == "sent") { first(6); get_num(k, v, f.sent); }
+			else if (k == "source") { first(7); get_str(k, v, f.source); }
 			break;
 		case 'r':
-			if (k == "recv") get_num(k, v, f.recv);
-			else if (k == "raddr") get_str(k, v, f.raddr);
-			else if (k == "rport") get_num(k, v, f.rport, 65535);
+			if (k == "recv") { first(8); get_num(k, v, f.recv); }
+			else if (k == "raddr") { first(9); get_str(k, v, f.raddr); }
+			else if (k == "rport") { first(10); get_num(k, v, f.rport, 65535); }
 			break;
 		case 'l':
-			if (k == "laddr") get_str(k, v, f.laddr);
-			else if (k == "lport") get_num(k, v, f.lport, 65535);
-			else if (k == "lost") get_num(k, v, f.lost);
+			if (k == "laddr") { first(11); get_str(k, v, f.laddr); }
+			else if (k == "lport") { first(12); get_num(k, v, f.lport, 65535); }
+			else if (k == "lost") { first(13); get_num(k, v, f.lost); }
 			break;
 		case 'p':
-			if (k == "pid") get_num(k, v, f.pid, UINT32_MAX);
-			else if (k == "proto") get_str(k, v, f.proto);
-			else if (k == "parent") read_nested_identity(k, v, f.parent.comm, f.parent.exe, f.parent.cmdline, f.parent.sha256, f.parent.present);
+			if (k == "pid") { first(14); get_num(k, v, f.pid, UINT32_MAX); }
+			else if (k == "proto") { first(15); get_str(k, v, f.proto); }
+			else if (k == "parent") { first(16); read_nested_identity(k, v, f.parent.comm, f.parent.exe, f.parent.cmdline, f.parent.sha256, f.parent.present); }
 			break;
 		case 'g':
-			if (k == "grandparent")
+			if (k == "grandparent") {
+				first(25);
 				read_nested_identity(k, v, f.grandparent.comm, f.grandparent.exe, f.grandparent.cmdline,
 						     f.grandparent.sha256, f.grandparent.present);
+			}
 			break;
-		case 'u': if (k == "uid") get_num(k, v, f.uid, UINT32_MAX); break;
-		case 'n': if (k == "netns") get_num(k, v, f.netns); break;
-		case 'c': if (k == "cgroup") get_str_or_num(k, v, f.cgroup); break;
-		case 'f': if (k == "family") get_str(k, v, f.family); break;
-		case 'd': if (k == "domain") get_str(k, v, f.domain); break;
-		case 'e': if (k == "events") get_num(k, v, f.events); break;
-		case 'm': if (k == "message") get_str(k, v, f.message); break;
+		case 'u': if (k == "uid") { first(17); get_num(k, v, f.uid, UINT32_MAX); } break;
+		case 'n': if (k == "netns") { first(18); get_num(k, v, f.netns); } break;
+		case 'c': if (k == "cgroup") { first(19); get_str_or_num(k, v, f.cgroup); } break;
+		case 'f': if (k == "family") { first(20); get_str(k, v, f.family); } break;
+		case 'd': if (k == "domain") { first(21); get_str(k, v, f.domain); } break;
+		case 'e': if (k == "events") { first(22); get_num(k, v, f.events); } break;
+		case 'm': if (k == "message") { first(23); get_str(k, v, f.message); } break;
 		default: break;
 		}
 	}

@@ -7,9 +7,8 @@ Usage: hostile_lines.py KIND [TIME]
   malformed  lines that are not a JSON object with a string "type": every
              stage must report and skip each one
   odd        objects (no "type" first) of known types whose known fields have the wrong type,
-             are out of range or hold invalid UTF-8: snitch-store must skip
-             each one; the others pass them on unchanged or skip them
-  dup        duplicate keys (valid JSON, ambiguous)
+             are out of range, hold invalid UTF-8 or appear twice: snitch-store
+             must skip each one; the others pass them on or skip them
   mixed      valid lines with a malformed one after each, ending in a
              truncated line without a newline; mixed-odd: the odd ones too
   between    the valid lines of mixed alone; between-odd: of mixed-odd
@@ -78,11 +77,9 @@ def odd():
         b'{"time":1,"type":"vt","sha256":{"x":1}}',
         b'{"time":null,"type":"error","source":1,"message":["x"]}',
         b'{"type":"exec","time":1e308,"pid":1.5e10}',
+        b'{"type":"flow","time":1,"pid":1,"sent":1,"sent":2,"sha256":"a","sha256":"b"}',
+        b'{"type":"flow","time":1,"parent":{"pid":1,"exe":"/a","exe":"/b"}}',
     ]
-
-
-def dup():
-    return [b'{"type":"flow","time":1,"pid":1,"sent":1,"sent":2,"sha256":"a","sha256":"b"}']
 
 
 def between(t, bad):
@@ -109,7 +106,7 @@ def main():
     if kind.startswith("between"):
         lines = between(t, bad)
     else:
-        lines = {"valid": lambda: valid(t), "malformed": malformed, "odd": odd, "dup": dup}[kind]()
+        lines = {"valid": lambda: valid(t), "malformed": malformed, "odd": odd}[kind]()
     sys.stdout.buffer.write(b"".join(line + b"\n" for line in lines))
 
 
