@@ -129,10 +129,10 @@ huge_line() {
 	printf '"}\n'
 }
 
-@test "a 100 MB line: every stage reports it and goes on, and its memory stays far below the line's size" {
+@test "a 100 MB line: every stage reports it and goes on, and its memory grows far less than the line's size" {
 	start_stub
 	hostile valid
-	local s pid peak d=$BATS_TEST_TMPDIR
+	local s pid base peak d=$BATS_TEST_TMPDIR
 	for s in hash vt notify store; do
 		rm -f "$d/in.fifo"
 		mkfifo "$d/in.fifo"
@@ -142,16 +142,18 @@ huge_line() {
 		BG_PIDS+=("$pid")
 		exec 5>"$d/in.fifo"
 		head -1 "$d/valid.jsonl" >&5
+		wait_for_line "$d/$s.out" '"future_field"' 60
+		base=$(peak_rss "$pid")
 		huge_line >&5
 		tail -n +2 "$d/valid.jsonl" >&5
 		# the last valid line out means the huge one was read past
-		wait_for_line "$d/$s.out" '"future_field"' 60
 		wait_for_line "$d/$s.out" '"type":"from_the_future"' 60
 		peak=$(peak_rss "$pid")
 		exec 5>&-
 		wait "$pid" || fail "$s exited $?"
-		echo "# $s: peak RSS ${peak} kB after a 100 MB line" >&3
-		((peak < 64 * 1024)) || fail "$s: peak RSS $peak kB for a 100 MB line"
+		echo "# $s: peak RSS ${base} kB before a 100 MB line, ${peak} kB after" >&3
+		# growth, not the total: a sanitizer build starts higher
+		((peak - base < 32 * 1024)) || fail "$s: peak RSS grew from $base to $peak kB for a 100 MB line"
 		grep -q "snitch-$s: input line 2 skipped: line longer than the limit" "$d/$s.err" || fail "$s: $(cat "$d/$s.err")"
 		assert_equal "$(malformed_lost "$d/$s.out")" 1
 		assert_equal "$(passed_on "$d/$s.out" | wc -l)" "$(wc -l <"$d/valid.jsonl")"
@@ -161,7 +163,7 @@ huge_line() {
 @test "snitch-view --live counts malformed and 100 MB lines as unreadable and shows the valid flows" {
 	require_tmux
 	TMUX_SOCK="hostile-live-$$-$BATS_SUITE_TEST_NUMBER"
-	local fifo="$BATS_TEST_TMPDIR/live" pid peak
+	local fifo="$BATS_TEST_TMPDIR/live" pid base peak
 	mkfifo "$fifo"
 	hostile malformed
 	hostile odd
@@ -169,15 +171,17 @@ huge_line() {
 		"env TZ=UTC LANG=C.UTF-8 snitch-view --live --rate-window 3600 <$fifo; echo view-exited=\$?; sleep 60" 3>&-
 	exec 5>"$fifo"
 	cat "$BATS_TEST_TMPDIR/malformed.jsonl" "$BATS_TEST_TMPDIR/odd.jsonl" >&5
+	wait_tmux_screen "32 lines, 13 unreadable" 60
+	pid=$(pgrep -P "$(tmux -L "$TMUX_SOCK" display -p -t view '#{pane_pid}')" -x snitch-view)
+	base=$(peak_rss "$pid")
 	huge_line >&5
 	printf '{"type":"flow","time":%s,"pid":4242,"comm":"curl","exe":"/usr/bin/curl","sent":300000,"recv":700000,"events":2}\n' "$T" >&5
 	# 10 malformed + 22 odd + 1 huge + 1 valid: the odd that are not JSON
 	# nlohmann reads (1e400, a lone surrogate, invalid UTF-8) are unreadable too
 	wait_tmux_screen "34 lines, 14 unreadable" 60
-	pid=$(pgrep -P "$(tmux -L "$TMUX_SOCK" display -p -t view '#{pane_pid}')" -x snitch-view)
 	peak=$(peak_rss "$pid")
-	echo "# snitch-view --live: peak RSS ${peak} kB after a 100 MB line" >&3
-	((peak < 64 * 1024)) || fail "snitch-view --live: peak RSS $peak kB for a 100 MB line"
+	echo "# snitch-view --live: peak RSS ${base} kB before a 100 MB line, ${peak} kB after" >&3
+	((peak - base < 32 * 1024)) || fail "snitch-view --live: peak RSS grew from $base to $peak kB for a 100 MB line"
 	tmux_screen | grep -F /usr/bin/curl | grep -q '293.0 KiB  683.6 KiB' || fail "$(tmux_screen)"
 	# no raw control character reached the terminal
 	tmux_screen -e >"$BATS_TEST_TMPDIR/screen"
