@@ -78,6 +78,11 @@ stored_hex() { # COLUMN EXE
 	start_pipeline
 	bash -c 'exec -a "$0" "$@"' "$arg0" "$exe" "${args[@]}" >"$D/app.out"
 	assert_equal "$(cat "$D/app.out")" "sent=300 recv=0"
+	# a name set with prctl(PR_SET_NAME) after exec: OSC title, markup, an invalid byte, a newline
+	local pname=$'\e]0;x\a<i>\xff\n'
+	/usr/bin/python3 -c 'import ctypes, socket, sys
+ctypes.CDLL(None).prctl(15, sys.argv[1].encode("utf-8", "surrogateescape"), 0, 0, 0)
+socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(b"x" * 100, ("127.0.0.1", 19))' "$pname"
 	# a deleted executable
 	local gone="$D/$dir/deleted me"
 	cp "$NETGEN" "$gone"
@@ -105,6 +110,8 @@ stored_hex() { # COLUMN EXE
 	# SQL in the data stayed data: the tables exist and hold the traffic
 	assert_equal "$(sqlite3 "$D/snitch.db" "SELECT sum(c.sent) FROM connections c JOIN processes p ON p.id = c.exe_id
 		WHERE hex(p.exe) = '$(printf %s "$want_exe" | hex)' AND c.rport = 9")" 300
+	assert_equal "$(sqlite3 "$D/snitch.db" "SELECT DISTINCT hex(p.name) FROM connections c JOIN processes p ON p.id = c.exe_id
+		WHERE c.rport = 19")" "$(printf %s "${pname//$'\xff'/$FFFD}" | hex)"
 	# the deleted executable was hashed while it ran
 	local gone_sha
 	gone_sha=$(sha256sum "$NETGEN" | cut -c1-64)
@@ -129,6 +136,7 @@ stored_hex() { # COLUMN EXE
 	# the process names screen, and the detail panel of its first row
 	tmux -L "$TMUX_SOCK" send-keys -t view Right
 	wait_tmux_screen 'ev\e[2J\e]0;t\x07<b>'
+	wait_tmux_screen '\e]0;x\x07<i>'"$FFFD"'\n'
 	tmux -L "$TMUX_SOCK" send-keys -t view d
 	wait_tmux_screen 'Detail: '
 	tmux_screen -e >"$D/screen.txt"
