@@ -22,6 +22,7 @@ setup() {
 teardown() {
 	tmux -L "$TMUX_SOCK" kill-server 2>/dev/null || true
 	kill_background
+	pg_stop_all
 }
 
 FFFD=$'\xef\xbf\xbd'
@@ -170,4 +171,36 @@ socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(b"x" * 100, ("127.0.0.1"
 	run -0 sqlite3 "$D/snitch.db" "SELECT DISTINCT length(CAST(p.cmdline AS BLOB)), instr(p.cmdline, '$NETGEN tcp-slow 127.0.0.1 $port 30000 4 ') FROM connections c
 		JOIN processes p ON p.id = c.exe_id WHERE c.rport = $port AND c.sent > 0"
 	assert_output "1023|1"
+}
+
+@test "hostile text is stored verbatim by SQLite and PostgreSQL alike and escaped when shown from either" {
+	pg_start
+	pg_store_schema
+	echo '{}' >"$D/none.json"
+	# every text field with quotes, SQL, placeholders, backslashes, escapes,
+	# C1, bidi and markup; the same event stream goes to both databases
+	local evil=$'\'; DROP TABLE connections; -- " $1 ? :x @x \\\\ \\x00 %s \e[2J\e]52;c;SGVsbG8=\a\r\n\t\xc2\x9b\xe2\x80\xae<b>&amp;</b> 日本'
+	jq -cn --arg e "$evil" --argjson t "$(date +%s)" '
+		{type: "flow", time: $t, pid: 7, uid: 0, comm: $e[0:15], exe: ("/tmp/" + $e), cmdline: ($e + " " + $e),
+		 parent: {pid: 1, comm: "p", exe: ("/p/" + $e), cmdline: $e}, family: "ipv4", proto: "udp",
+		 raddr: "10.0.0.1", rport: 53, domain: ($e + ".example"), cgroup: ("/" + $e), sent: 1, recv: 2, events: 1, sha256: $e},
+		{type: "error", time: $t, source: $e, message: $e}' >"$D/in.jsonl"
+	snitch-store --config "$D/none.json" --db "$D/snitch.db" -q <"$D/in.jsonl"
+	snitch-store --config "$D/none.json" --db "$PG_URI" --queue-dir "$D/q" -q <"$D/in.jsonl"
+	local want
+	want=$(jq -r '[.exe, .comm, .cmdline, .domain, .cgroup, .sha256, .parent.exe] | map(@base64) | join(" ")' <(head -1 "$D/in.jsonl"))
+	# base64 of the bytes each database holds: no SQL or escape was interpreted
+	assert_equal "$(sqlite3 -json "$D/snitch.db" "SELECT exe, name, cmdline, domain, cgroup, sha256, parent_exe FROM connection_log" |
+		jq -r '.[0] | [.exe, .name, .cmdline, .domain, .cgroup, .sha256, .parent_exe] | map(@base64) | join(" ")')" "$want"
+	assert_equal "$(pg_sql "SELECT json_build_array(exe, name, cmdline, domain, cgroup, sha256, parent_exe) FROM connection_log" |
+		jq -r 'map(@base64) | join(" ")')" "$want"
+	assert_equal "$(pg_sql "SELECT json_build_array(source, message) FROM errors" | jq -r 'map(@base64) | join(" ")')" \
+		"$(jq -r 'select(.type == "error") | [.source, .message] | map(@base64) | join(" ")' "$D/in.jsonl")"
+	# and both are shown escaped
+	local db
+	for db in "$D/snitch.db" "$PG_URI"; do
+		snitch-view --config "$D/none.json" --db "$db" --print --screen cmdline >"$D/shown.txt"
+		assert_no_raw_controls "$D/shown.txt"
+		grep -qF '\e[2J\e]52;c;SGVsbG8=\x07\r\n\t\x9b\u202e<b>&amp;</b> 日本' "$D/shown.txt" || fail "$db: $(cat "$D/shown.txt")"
+	done
 }
