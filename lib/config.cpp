@@ -47,13 +47,18 @@ std::string config_dir()
 
 Config load_config(const std::string& path)
 {
-	Config c;
 	std::ifstream f(path);
 	if (!f)
-		return c;
+		return Config{};
 	std::stringstream text;
 	text << f.rdbuf();
-	Json j = Json::parse(text.str(), nullptr, false);
+	return parse_config(text.str(), path);
+}
+
+Config parse_config(std::string_view text, const std::string& path)
+{
+	Config c;
+	Json j = Json::parse(text, nullptr, false);
 	if (j.is_discarded() || !j.is_object())
 		throw std::runtime_error(path + ": not a JSON object");
 	read_key(j, "DB retention (days)", c.db_retention_days, &Json::is_number, "a number");

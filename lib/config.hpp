@@ -1,5 +1,6 @@
 #pragma once
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace snitch {
@@ -27,6 +28,8 @@ std::string config_dir();
 // Reads `path` (a missing file gives the defaults). Throws std::runtime_error
 // naming the key and the reason on a malformed file or a value of the wrong type.
 Config load_config(const std::string& path);
+// The same for the text of a config.json; `path` names it in errors.
+Config parse_config(std::string_view text, const std::string& path);
 
 // The JSON text of the defaults, as written on first start.
 std::string default_config_json();
