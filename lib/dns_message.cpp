@@ -45,7 +45,7 @@ private:
 std::string Reader::name()
 {
 	std::string out;
-	size_t at = pos_, resume = 0;
+	size_t at = pos_, resume = 0, wire = 0;
 	int jumps = 0;
 	while (ok_) {
 		if (at >= len_)
@@ -63,7 +63,10 @@ std::string Reader::name()
 			pos_ = resume ? resume : at + 1;
 			return out;
 		}
-		if (n > 63 || at + 1 + n > len_)
+		// RFC 1035 3.1: 255 octets at most. Pointers could otherwise build one
+		// name of megabytes from a single 64 KiB answer.
+		wire += 1 + n;
+		if (n > 63 || at + 1 + n > len_ || wire + 1 > 255)
 			return ok_ = false, out;
 		if (!out.empty())
 			out += '.';
