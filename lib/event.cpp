@@ -17,6 +17,9 @@ std::string dump_line(const Json& j)
 
 Json parse_event(std::string_view line)
 {
+	// nlohmann ends its input at a NUL byte: "{...}\0junk" would pass as "{...}".
+	if (line.find('\0') != std::string_view::npos)
+		throw std::runtime_error("not valid JSON: a NUL byte");
 	Json j = Json::parse(line, nullptr, false);
 	if (j.is_discarded())
 		throw std::runtime_error("not valid JSON");

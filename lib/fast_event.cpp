@@ -1,4 +1,5 @@
 #include "fast_event.hpp"
+#include <cstring>
 #include <stdexcept>
 
 namespace snitch {
@@ -7,6 +8,13 @@ simdjson::ondemand::object& FastEventParser::parse(std::string_view line)
 {
 	while (!line.empty() && (line.back() == ' ' || line.back() == '\t' || line.back() == '\r'))
 		line.remove_suffix(1);
+	// On demand, simdjson reads no further than the fields asked for: bytes after
+	// the closing brace (or a NUL ending the object early for nlohmann
+	// downstream) would pass unseen into the spliced output.
+	if (line.empty() || line.back() != '}')
+		throw std::runtime_error("not a JSON object: no closing brace at the end");
+	if (std::memchr(line.data(), '\0', line.size()))
+		throw std::runtime_error("not valid JSON: a NUL byte");
 	len_ = line.size();
 	if (buf_.size() < len_ + simdjson::SIMDJSON_PADDING)
 		buf_.resize(len_ + simdjson::SIMDJSON_PADDING);
