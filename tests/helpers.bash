@@ -4,8 +4,10 @@ bats_load_library bats-support
 bats_load_library bats-assert
 
 SNITCH_ROOT=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
-export PATH="$SNITCH_ROOT/.output/bin:$SNITCH_ROOT/.output/tests:$PATH"
-NETGEN="$SNITCH_ROOT/.output/tests/netgen"
+# The build under test: .output, or TEST_BUILD_DIR (relative to the tree), e.g. .output-asan.
+BUILD_DIR=$(cd "$SNITCH_ROOT" && cd "${TEST_BUILD_DIR:-.output}" && pwd)
+export PATH="$BUILD_DIR/bin:$BUILD_DIR/tests:$PATH"
+NETGEN="$BUILD_DIR/tests/netgen"
 
 # Each test gets its own HOME and XDG dirs; nothing leaks between tests.
 isolate_home() {

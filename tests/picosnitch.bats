@@ -7,7 +7,9 @@ setup() {
 	isolate_home
 	BG_PIDS=()
 	export PICOSNITCH_DIR="$BATS_TEST_TMPDIR/pico dir"
+	# A build of its own (TEST_BUILD_DIR) has a link to the wrapper next to its stages.
 	PS="$SNITCH_ROOT/tools/picosnitch"
+	[[ -z ${TEST_BUILD_DIR:-} ]] || PS="$BUILD_DIR/bin/picosnitch"
 	DB="$PICOSNITCH_DIR/snitch.db"
 	LOG="$PICOSNITCH_DIR/error.log"
 }
@@ -216,7 +218,7 @@ wait_count() { # PATTERN N [SECONDS]
 	local units="$BATS_TEST_TMPDIR/units"
 	PICOSNITCH_UNIT_DIR=$units run -0 "$PS" systemd
 	assert_output --partial "systemctl daemon-reload && sudo systemctl enable --now picosnitch.service"
-	run -0 grep -x "ExecStart=$SNITCH_ROOT/tools/picosnitch run --no-restart" "$units/picosnitch.service"
+	run -0 grep -x "ExecStart=$PS run --no-restart" "$units/picosnitch.service"
 	run -0 grep -x "Environment=PICOSNITCH_DIR=$PICOSNITCH_DIR" "$units/picosnitch.service"
 	[[ -f "$PICOSNITCH_DIR/config.json" ]] || fail "no config.json written"
 }
@@ -248,7 +250,7 @@ wait_count() { # PATTERN N [SECONDS]
 
 @test "make install and uninstall honour DESTDIR and PREFIX" {
 	local dest="$BATS_TEST_TMPDIR/dest"
-	run -0 make -C "$SNITCH_ROOT" --no-print-directory install DESTDIR="$dest" PREFIX=/opt/ps
+	run -0 make -C "$SNITCH_ROOT" --no-print-directory install OUTPUT="${TEST_BUILD_DIR:-.output}" DESTDIR="$dest" PREFIX=/opt/ps
 	local f
 	for f in bin/picosnitch bin/snitch-trace bin/snitch-store share/man/man1/picosnitch.1 \
 		share/man/man5/picosnitch-config.5 share/man/man7/snitch-events.7 \

@@ -23,7 +23,7 @@ teardown() {
 
 @test "snitch-trace without root says what is missing and exits 1" {
 	require_root "dropping to an unprivileged user"
-	run -1 --separate-stderr setpriv --reuid=65534 --regid=65534 --clear-groups "$SNITCH_ROOT/.output/bin/snitch-trace"
+	run -1 --separate-stderr setpriv --reuid=65534 --regid=65534 --clear-groups "$BUILD_DIR/bin/snitch-trace"
 	assert_equal "$output" ""
 	[[ "$stderr" == *"needs root"* ]]
 }

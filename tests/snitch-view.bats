@@ -41,7 +41,7 @@ print_row() { # KEY ARGS...
 start_view() { # ARGS...
 	require_tmux
 	tmux -L "$TMUX_SOCK" new-session -d -x 100 -y 30 -s view \
-		"env TZ=UTC LANG=C.UTF-8 LC_ALL=C.UTF-8 $SNITCH_ROOT/.output/bin/snitch-view --config $CONF $*; echo view-exited=\$?; sleep 60" 3>&-
+		"env TZ=UTC LANG=C.UTF-8 LC_ALL=C.UTF-8 $BUILD_DIR/bin/snitch-view --config $CONF $*; echo view-exited=\$?; sleep 60" 3>&-
 	wait_screen "? help"
 }
 
@@ -394,7 +394,7 @@ last seen: 2026-11-18 11:07:10"
 	local fifo="$BATS_TEST_TMPDIR/live" now
 	mkfifo "$fifo"
 	tmux -L "$TMUX_SOCK" new-session -d -x 100 -y 30 -s view \
-		"env TZ=UTC LANG=C.UTF-8 $SNITCH_ROOT/.output/bin/snitch-view --live --rate-window 3600 <$fifo; echo view-exited=\$?; sleep 60" 3>&-
+		"env TZ=UTC LANG=C.UTF-8 $BUILD_DIR/bin/snitch-view --live --rate-window 3600 <$fifo; echo view-exited=\$?; sleep 60" 3>&-
 	exec 5>"$fifo"
 	now=$(date +%s)
 	printf '{"type":"flow","time":%s,"pid":4242,"comm":"curl","exe":"/usr/bin/curl","sent":300000,"recv":700000,"events":2}\n' "$now" >&5
