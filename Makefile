@@ -51,7 +51,8 @@ Q := @
 msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
-.PHONY: all deps deps-if-missing run check bench install uninstall clean vmlinux
+.PHONY: all deps deps-if-missing run check bench install uninstall clean vmlinux \
+	sanitize check-sanitize fuzz fuzz-build
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -111,6 +112,49 @@ check: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)sh tests/run
 
+# The same suite against an AddressSanitizer + UndefinedBehaviorSanitizer
+# build of its own; every report (also LeakSanitizer's, also from a stage in
+# the background) fails the run (tests/run, SANITIZER_LOG_DIR).
+ASAN_OUTPUT ?= .output-asan
+SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+
+sanitize: deps
+	$(Q)$(MAKE) --no-print-directory OUTPUT=$(ASAN_OUTPUT) CXXFLAGS="-O1 -g $(SAN_FLAGS)" \
+		LDFLAGS="$(SAN_FLAGS)" all $(ASAN_OUTPUT)/bin/picosnitch $(ASAN_OUTPUT)/systemd
+
+check-sanitize: sanitize
+	$(Q)TEST_BUILD_DIR=$(ASAN_OUTPUT) SANITIZER_LOG_DIR=$(ASAN_OUTPUT)/sanitizer-logs sh tests/run
+
+# The wrapper finds its stages next to itself, its unit template in ../systemd.
+$(OUTPUT)/bin/picosnitch: | $(OUTPUT)/bin
+	$(Q)ln -sfn ../../tools/picosnitch $@
+$(OUTPUT)/systemd: | $(OUTPUT)
+	$(Q)ln -sfn ../systemd $@
+
+# libFuzzer targets (fuzz/*.cpp) built with clang into a directory of their
+# own; `make fuzz` runs each for FUZZ_SECONDS (CI: 60).
+FUZZ_OUTPUT  ?= .output-fuzz
+FUZZ_SECONDS ?= $(if $(CI),60,10)
+FUZZ_CXX     ?= clang++-14
+FUZZ_FLAGS   := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+FUZZ_TARGETS := $(patsubst fuzz/%.cpp,$(OUTPUT)/fuzz/%,$(wildcard fuzz/*.cpp))
+FUZZ_LDLIBS  := -lsimdjson -lsqlite3 -lpq -lcrypto -lcurl -lsystemd -lncursesw
+
+fuzz-build: $(FUZZ_TARGETS)
+-include $(wildcard $(OUTPUT)/fuzz/*.d)
+
+$(OUTPUT)/fuzz:
+	$(Q)mkdir -p $@
+
+$(OUTPUT)/fuzz/%: fuzz/%.cpp fuzz/fuzz_input.hpp $(LIBSNITCH) | $(OUTPUT)/fuzz
+	$(call msg,FUZZ,$@)
+	$(Q)$(CXX) $(CXXFLAGS) -fsanitize=fuzzer $< $(LIBSNITCH) $(FUZZ_LDLIBS) -o $@
+
+fuzz: deps
+	$(Q)$(MAKE) --no-print-directory OUTPUT=$(FUZZ_OUTPUT) CXX=$(FUZZ_CXX) \
+		CXXFLAGS="-O1 -g -fsanitize=fuzzer-no-link $(FUZZ_FLAGS)" fuzz-build
+	$(Q)sh fuzz/run $(FUZZ_OUTPUT) $(FUZZ_SECONDS)
+
 bench: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)sh bench/run.sh
@@ -144,4 +188,4 @@ vmlinux:
 	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > bpf/vmlinux.h
 
 clean:
-	rm -rf $(OUTPUT)
+	rm -rf $(OUTPUT) $(ASAN_OUTPUT) $(FUZZ_OUTPUT)
