@@ -30,15 +30,12 @@ void check_notices(snitch::fuzz::CapturedOutput& out, std::string_view input)
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
 {
 	using namespace snitch;
-	static const std::string dir = [] {
-		auto d = std::filesystem::path("/dev/shm") / ("snitch-fuzz-notify-" + std::to_string(::getpid()));
-		std::filesystem::create_directories(d);
-		return d.string();
-	}();
+	// summary.json on tmpfs (its fsync costs nothing there), gone after each input.
+	const auto dir = std::filesystem::path("/dev/shm") / ("snitch-fuzz-notify-" + std::to_string(::getpid()));
+	std::filesystem::create_directories(dir);
 	std::string_view text = fuzz::as_text(data, size);
 	NotifyServiceOptions o;
-	o.summary_path = dir + "/summary.json";
-	std::filesystem::remove(o.summary_path);
+	o.summary_path = (dir / "summary.json").string();
 	o.print = true;
 	NotifyService service(o);
 	fuzz::CapturedOutput out;
@@ -52,5 +49,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
 	check_notices(out, text);
 	service.on_finish(out.writer());
 	Summary::load(o.summary_path);
+	std::filesystem::remove_all(dir);
 	return 0;
 }
