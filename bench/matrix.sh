@@ -216,7 +216,8 @@ run_scenario() { # ID DIR
 # namespace of its own (unshare and sh exec it: $! is its pid).
 TRACEFS=(unshare -m sh -c 'mountpoint -q /sys/kernel/tracing || mount -t tracefs tracefs /sys/kernel/tracing; exec "$@"' sh)
 
-# Starts TOOL writing to DIR/TOOL.out; waits for its "ready" sign. On failure
+# Starts TOOL writing to DIR/TOOL.out (line-buffered: its first line is the
+# sign that it is ready); waits for that sign. On failure
 # writes DIR/TOOL.err with the reason and returns 1.
 start_tool() { # TOOL DIR
 	local tool=$1 dir=$2 ready pid
@@ -227,7 +228,7 @@ start_tool() { # TOOL DIR
 		while IFS= read -r l; do printf '%s\t%s\n' "$EPOCHREALTIME" "$l"; done <"$dir/nethogs.fifo" >"$dir/$tool.out" 3>&- &
 		stdbuf -oL nethogs -t -C -v 2 -d 1 "$HOST_VETH" lo >"$dir/nethogs.fifo" 2>"$dir/$tool.log" 3>&- &
 		ready=Refreshing ;;
-	tcplife) "${TRACEFS[@]}" tcplife -w >"$dir/$tool.out" 2>"$dir/$tool.log" 3>&- & ready=PID ;;
+	tcplife) "${TRACEFS[@]}" stdbuf -oL tcplife -w >"$dir/$tool.out" 2>"$dir/$tool.log" 3>&- & ready=PID ;;
 	bpftrace) BPFTRACE_STRLEN=200 BPFTRACE_MAP_KEYS_MAX=65536 "${TRACEFS[@]}" bpftrace bench/matrix-peer.bt >"$dir/$tool.out" 2>"$dir/$tool.log" 3>&- &
 		ready=Attaching ;;
 	esac
@@ -240,7 +241,9 @@ start_tool() { # TOOL DIR
 		kill -0 "$pid" 2>/dev/null || break
 		sleep 0.1
 	done
-	{ grep -v RLIMIT_MEMLOCK "$dir/$tool.log" | tail -3; echo "(did not start within 60 s or exited)"; } |
+	local why="exited"
+	kill -0 "$pid" 2>/dev/null && why="no sign of being ready within 60 s"
+	{ grep -v RLIMIT_MEMLOCK "$dir/$tool.log" | tail -3; echo "($why)"; } |
 		tr '\n' ' ' >"$dir/$tool.err"
 	kill "$pid" 2>/dev/null || true
 	return 1
@@ -403,9 +406,13 @@ tool_scope() {
 }
 
 notes() {
-	local tool id det bw dv bv de
+	local tool id det dv bv de m ref f trial
 	for tool in $TOOLS; do
-		[[ -f "$OUT/t1/$tool.err" ]] && echo "- **$tool could not start**: $(cat "$OUT/t1/$tool.err")"
+		for f in "$OUT"/t*/"$tool.err"; do
+			[[ -f "$f" ]] || continue
+			trial=${f%/*}
+			echo "- **$tool could not start** (trial ${trial##*/t}): $(cat "$f")"
+		done
 		for id in "${SCENARIOS[@]}"; do
 			IFS=$'\t' read -r _ _ dv _ _ _ < <(awk -F'\t' -v t="$tool" -v i="$id" '$1 == t && $2 == i' "$OUT/detection.tsv")
 			IFS=$'\t' read -r _ _ bv de m ref < <(awk -F'\t' -v t="$tool" -v i="$id" '$1 == t && $2 == i' "$OUT/bandwidth.tsv")

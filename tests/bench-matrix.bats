@@ -41,6 +41,6 @@ setup() {
 		--tools "snitch-trace tcplife" --scenarios "s01 s04" --check
 	assert_success
 	assert_line "| s01 TCP bulk download | PASS | ERROR |"
-	assert_line --partial "**tcplife could not start**: tcplife: failed to attach BPF object: -2"
+	assert_line --partial "**tcplife could not start** (trial 1): tcplife: failed to attach BPF object: -2 (exited)"
 	refute_line --partial "tcplife, s01"
 }
