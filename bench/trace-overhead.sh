@@ -4,6 +4,9 @@
 # that each ratio compares runs taken moments apart on the same machine.
 # Prints a Markdown section; needs root.
 set -euo pipefail
+# A workload runs inside $(...): a failed client must stop the script, not
+# leave it waiting on its server.
+shopt -s inherit_errexit
 cd "$(dirname "$0")/.."
 BIN=.output/bin TESTS=.output/tests
 OUT=.output/bench/trace
@@ -23,7 +26,7 @@ w_connect() {
 	local srv=$!
 	until grep -q listening "$OUT/server.out" 2>/dev/null; do sleep 0.02; done
 	local t0; t0=$(now)
-	$TESTS/netgen tcp-client 127.0.0.1 7401 0 "$CONNECTS" >/dev/null
+	$TESTS/netgen tcp-client 127.0.0.1 7401 0 "$CONNECTS" >/dev/null || { kill "$srv"; return 1; }
 	local t1; t1=$(now)
 	wait "$srv"
 	echo "$t1 - $t0" | bc -l
@@ -34,7 +37,7 @@ w_flood() {
 	local srv=$!
 	until grep -q listening "$OUT/sink.out" 2>/dev/null; do sleep 0.02; done
 	local t0; t0=$(now)
-	$TESTS/netgen udp-send 127.0.0.1 7402 64 "$DATAGRAMS" connected >/dev/null
+	$TESTS/netgen udp-send 127.0.0.1 7402 64 "$DATAGRAMS" connected >/dev/null || { kill "$srv"; return 1; }
 	local t1; t1=$(now)
 	wait "$srv"
 	# udp-send waits 0.5 s for replies after sending: not part of the send rate
@@ -46,7 +49,7 @@ w_bulk() {
 	local srv=$!
 	until grep -q listening "$OUT/bulk.out" 2>/dev/null; do sleep 0.02; done
 	local t0; t0=$(now)
-	$TESTS/netgen tcp-client 127.0.0.1 7403 "$BULK" >/dev/null
+	$TESTS/netgen tcp-client 127.0.0.1 7403 "$BULK" >/dev/null || { kill "$srv"; return 1; }
 	local t1; t1=$(now)
 	wait "$srv"
 	echo "$t1 - $t0" | bc -l
