@@ -152,17 +152,18 @@ void VtWorker::work()
 			return;
 		double due = item ? std::max(item->next_try, next_request_) : INFINITY;
 		if (due > epoch_now())
-			wait_until(due);
+			wait_until(due, done);
 		else
 			process(*item);
 	}
 }
 
-bool VtWorker::wait_until(double when)
+bool VtWorker::wait_until(double when, bool done_seen)
 {
 	std::unique_lock lock(mu_);
-	bool done = input_done_;
-	auto woken = [&] { return stop_ || !inbox_.empty() || input_done_ != done; };
+	// Compared with what the caller saw, not with input_done_ now: an end of
+	// input between the two would otherwise be slept through, forever.
+	auto woken = [&] { return stop_ || !inbox_.empty() || input_done_ != done_seen; };
 	if (std::isinf(when)) {
 		cv_.wait(lock, woken);
 		return false;

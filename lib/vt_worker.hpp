@@ -54,7 +54,9 @@ public:
 private:
 	void run() noexcept;
 	void work();
-	bool wait_until(double when);  // false when woken by new input or stop
+	// False when woken by new input, stop, or end of input not yet seen
+	// (`done_seen`: what the caller last read of input_done_).
+	bool wait_until(double when, bool done_seen);
 	void process(VtQueueItem& item);
 	void lookup(VtQueueItem& item, double now);
 	void upload(VtQueueItem& item, double now);
