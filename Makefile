@@ -1,4 +1,5 @@
-# picosnitch toolkit: `make` builds, `sudo make run` runs the pipeline, `sudo make check` tests.
+# picosnitch toolkit: `make` builds, `sudo make run` runs the pipeline, `sudo make check` runs
+# every test (what CI runs), `sudo make test` only the bats suite, once.
 OUTPUT    ?= .output
 CXX       ?= g++
 CLANG     ?= clang
@@ -51,7 +52,7 @@ Q := @
 msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
-.PHONY: all deps deps-if-missing run check bench install uninstall clean vmlinux \
+.PHONY: all deps deps-if-missing run check test bench install uninstall clean vmlinux \
 	sanitize check-sanitize fuzz fuzz-build
 .DELETE_ON_ERROR:
 .SECONDARY:
@@ -108,7 +109,11 @@ run: deps
 	$(Q)mkdir -p $(dir $(DB))
 	PICOSNITCH_DB="$(DB)" sh tools/picosnitch run
 
+# The suite, then the suite under sanitizers, then fuzzing (tests/check-all).
 check: deps
+	$(Q)sh tests/check-all
+
+test: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)sh tests/run
 
