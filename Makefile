@@ -42,7 +42,7 @@ DEPS := clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev g++ make pkg-config 
 	libpq-dev postgresql libcurl4-openssl-dev libncurses-dev libsystemd-dev dbus \
 	bats bats-assert bats-support jq tmux iproute2 iputils-ping python3 procps util-linux \
 	socat man-db groff-base shellcheck zsh fish python3-dbus python3-gi strace dnsmasq-base nftables openssl bc \
-	nethogs libbpf-tools bpftrace libclang-rt-14-dev
+	nethogs libbpf-tools bpftrace libclang-rt-14-dev qemu-system-x86 busybox-static kmod
 
 ifeq ($(V),1)
 Q :=
