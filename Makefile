@@ -35,6 +35,15 @@ LDLIBS_snitch-store  := -lsqlite3 -lpq -lsimdjson
 LDLIBS_snitch-view   := -lncursesw -lsqlite3 -lpq
 LDLIBS_snitch-notify := -lsystemd
 LDLIBS_snitch-vt     := -lcurl -lsqlite3 -lcrypto -lsimdjson
+LDLIBS_snitch-web    := -lcpp-httplib -lsqlite3 -lpq -lncursesw -pthread
+# Debian's cpp-httplib is a shared library: its users compile with its flags.
+HTTPLIB_CFLAGS := $(shell pkg-config --cflags cpp-httplib 2>/dev/null)
+$(OUTPUT)/lib/web_server.o: override CXXFLAGS += $(HTTPLIB_CFLAGS)
+
+# snitch-web's page: web/ and Debian's Chart.js, beside bin/ as installed.
+CHARTJS   ?= /usr/share/javascript/chart.js/chart.min.js
+WEB_DIR   := $(OUTPUT)/share/picosnitch/web
+WEB_OUT   := $(patsubst web/%,$(WEB_DIR)/%,$(wildcard web/*)) $(WEB_DIR)/chart.js
 
 # Debian 12 packages for building, running and testing everything.
 DEPS := clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev g++ make pkg-config \
@@ -43,6 +52,8 @@ DEPS := clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev g++ make pkg-config 
 	bats bats-assert bats-support jq tmux iproute2 iputils-ping python3 procps util-linux \
 	socat man-db groff-base shellcheck zsh fish python3-dbus python3-gi strace dnsmasq-base nftables openssl bc \
 	nethogs libbpf-tools bpftrace libclang-rt-14-dev qemu-system-x86 busybox-static kmod
+# snitch-web: its HTTP library, Chart.js, and a browser for its tests
+DEPS += libcpp-httplib-dev libjs-chart.js chromium fonts-dejavu-core
 
 ifeq ($(V),1)
 Q :=
@@ -59,7 +70,14 @@ endif
 
 TEST_BINS := $(patsubst tests/%.cpp,$(OUTPUT)/tests/%,$(wildcard tests/*.cpp))
 
-all: $(BINS) $(TEST_BINS)
+all: $(BINS) $(TEST_BINS) $(WEB_OUT)
+
+$(WEB_DIR):
+	$(Q)mkdir -p $@
+$(WEB_DIR)/%: web/% | $(WEB_DIR)
+	$(Q)cp $< $@
+$(WEB_DIR)/chart.js: $(CHARTJS) | $(WEB_DIR)
+	$(Q)cp $< $@
 
 $(OUTPUT) $(OUTPUT)/lib $(OUTPUT)/bin $(OUTPUT)/tools $(OUTPUT)/tests:
 	$(Q)mkdir -p $@
@@ -168,8 +186,9 @@ install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man5 \
 		$(DESTDIR)$(PREFIX)/share/man/man7 $(DESTDIR)$(PREFIX)/share/bash-completion/completions \
 		$(DESTDIR)$(PREFIX)/share/zsh/vendor-completions $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d \
-		$(DESTDIR)$(PREFIX)/lib/systemd/system
+		$(DESTDIR)$(PREFIX)/lib/systemd/system $(DESTDIR)$(PREFIX)/share/picosnitch/web
 	install -m 0755 $(BINS) tools/picosnitch $(DESTDIR)$(PREFIX)/bin/
+	install -m 0644 $(WEB_OUT) $(DESTDIR)$(PREFIX)/share/picosnitch/web/
 	install -m 0644 $(wildcard man/*.1) $(DESTDIR)$(PREFIX)/share/man/man1/
 	$(if $(wildcard man/*.5),install -m 0644 $(wildcard man/*.5) $(DESTDIR)$(PREFIX)/share/man/man5/)
 	$(if $(wildcard man/*.7),install -m 0644 $(wildcard man/*.7) $(DESTDIR)$(PREFIX)/share/man/man7/)
@@ -188,6 +207,7 @@ uninstall:
 		$(patsubst completions/%,$(DESTDIR)$(PREFIX)/share/zsh/vendor-completions/%,$(wildcard completions/_*)) \
 		$(patsubst completions/%,$(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/%,$(wildcard completions/*.fish)) \
 		$(DESTDIR)$(PREFIX)/lib/systemd/system/picosnitch.service
+	rm -rf $(DESTDIR)$(PREFIX)/share/picosnitch/web
 
 vmlinux:
 	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > bpf/vmlinux.h

@@ -103,8 +103,9 @@ void draw_live(LiveTable& t, const LiveOptions& o, bool ended, int& selected)
 	refresh();
 }
 
-// Reads what stdin has; false once it has ended.
-bool read_input(LineReader& in, LiveTable& t)
+} // namespace
+
+bool read_live_input(LineReader& in, LiveTable& t)
 {
 	in.fill();
 	std::string_view line;
@@ -120,8 +121,6 @@ bool read_input(LineReader& in, LiveTable& t)
 	return !in.eof();
 }
 
-} // namespace
-
 int run_live(const LiveOptions& o)
 {
 	Terminal term;
@@ -136,7 +135,7 @@ int run_live(const LiveOptions& o)
 		if (n < 0 && errno != EINTR)
 			throw std::system_error(errno, std::generic_category(), "poll");
 		if (open && n > 0 && (fds[1].revents & (POLLIN | POLLHUP | POLLERR)))
-			open = read_input(in, table);
+			open = read_live_input(in, table);
 		for (int k = term.key(0); k != ERR; k = term.key(0)) {
 			if (k == 'q' || k == 27)
 				return 0;

@@ -49,6 +49,10 @@ private:
 	uint64_t lines_ = 0, bad_ = 0;
 };
 
+class LineReader;
+// Reads what the input has into the table (one read); false once it has ended.
+bool read_live_input(LineReader& in, LiveTable& t);
+
 int run_live(const LiveOptions& o);
 
 } // namespace snitch

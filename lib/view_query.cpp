@@ -280,12 +280,8 @@ std::string raw_sql(Dialect d, const Query& q, std::vector<SqlParam>& params)
 std::string rollup_sql(Dialect d, const Query& q, RollupDim dim, double lo, double hi, std::vector<SqlParam>& params)
 {
 	std::string key = dim == RollupDim::exe || dim == RollupDim::parent ? "r.id" : "r.value";
-	std::string days = "r.dim = " + std::to_string(static_cast<int>(dim)), tail = "c.rowid > (SELECT hwm FROM rollup_state)";
-	std::string tail_from = "connections c";
-	if (d == Dialect::postgresql) {
-		tail = "c.seq > k.m";
-		tail_from = "connections c JOIN (SELECT host, MAX(seq) AS m FROM rollup_marks GROUP BY host) k ON k.host = c.host";
-	}
+	std::string days = "r.dim = " + std::to_string(static_cast<int>(dim));
+	auto [tail_from, tail] = rollup_tail(d);
 	if (q.from > 0) {
 		days += " AND r.bucket >= CAST(? AS DOUBLE PRECISION)";
 		tail += " AND +c.last_time >= ?";
@@ -314,6 +310,17 @@ std::string rollup_sql(Dialect d, const Query& q, RollupDim dim, double lo, doub
 	}
 	return sql;
 }
+
+} // namespace
+
+RollupTail rollup_tail(Dialect d)
+{
+	if (d == Dialect::postgresql)
+		return {"connections c JOIN (SELECT host, MAX(seq) AS m FROM rollup_marks GROUP BY host) k ON k.host = c.host", "c.seq > k.m"};
+	return {"connections c", "c.rowid > (SELECT hwm FROM rollup_state)"};
+}
+
+namespace {
 
 uint64_t to_u64(const std::string& s)
 {

@@ -71,6 +71,13 @@ std::unique_ptr<ViewDb> open_view_db(const std::string& where);
 std::string screen_sql(Dialect d, const Query& q, std::vector<SqlParam>& params, bool rollup = false);
 std::vector<Row> fetch_rows(ViewDb& db, const Query& q);
 
+// The connections rows the rollup does not cover yet: a FROM clause naming
+// connections c, and the condition on c that picks them.
+struct RollupTail {
+	std::string from, where;
+};
+RollupTail rollup_tail(Dialect d);
+
 // The detail panel of one executable path.
 struct ExeDetail {
 	std::string exe;

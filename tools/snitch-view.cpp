@@ -1,6 +1,6 @@
 // snitch-view: browse snitch-store's connection log in a terminal, or print a screen.
 #include "cli.hpp"
-#include "config.hpp"
+#include "view_args.hpp"
 #include "event.hpp"
 #include "view_live.hpp"
 #include "view_print.hpp"
@@ -37,57 +37,13 @@ void make_options(CLI::App& app, Options& o)
 	app.add_option("--rate-window", o.live_window, "--live: seconds the rates average over")->check(CLI::PositiveNumber)->capture_default_str();
 }
 
-snitch::ScreenKind screen_or_throw(const std::string& id)
-{
-	auto k = snitch::screen_by_id(id);
-	if (!k)
-		throw CLI::ValidationError("--screen", "unknown screen '" + id + "'");
-	return *k;
-}
-
 snitch::ViewState initial_state(const Options& o)
 {
-	snitch::ViewState s;
-	s.screen = screen_or_throw(o.screen);
-	for (const auto& f : o.filters) {
-		auto eq = f.find('=');
-		if (eq == std::string::npos)
-			throw CLI::ValidationError("--filter", "expected SCREEN=VALUE, got '" + f + "'");
-		s.filters.push_back({screen_or_throw(f.substr(0, eq)), f.substr(eq + 1)});
-	}
-	double span = 0;
 	try {
-		span = snitch::parse_range(o.range);
-	} catch (const std::invalid_argument& e) {
-		throw CLI::ValidationError("--range", e.what());
+		return snitch::view_state_from({o.screen, o.range, o.sort, o.search, o.filters, o.period});
+	} catch (const snitch::ViewArgError& e) {
+		throw CLI::ValidationError(e.option, e.what());
 	}
-	const auto& ranges = snitch::time_ranges();
-	s.range = ranges.size();
-	for (size_t i = 0; i < ranges.size(); ++i)
-		if (ranges[i].second == span)
-			s.range = i;
-	if (s.range == ranges.size())
-		throw CLI::ValidationError("--range", "use one of the t/T ranges: all, 1m, 3m, 5m, 10m, 15m, 30m, 1h, 3h, 6h, 12h, 1d, 3d, 7d, 30d, 365d");
-	auto sort = snitch::sort_by_name(o.sort);
-	if (!sort)
-		throw CLI::ValidationError("--sort", "unknown sort '" + o.sort + "'");
-	s.sort = *sort;
-	s.period = o.period;
-	s.search = o.search;
-	if (s.screen == snitch::ScreenKind::exe)
-		s.secondary = snitch::ScreenKind::domain;
-	else
-		s.secondary = snitch::ScreenKind::exe;
-	return s;
-}
-
-std::string database(const Options& o)
-{
-	if (!o.db.empty())
-		return o.db;
-	std::string dir = snitch::config_dir();
-	auto c = snitch::load_config(o.config.empty() ? dir + "/config.json" : o.config);
-	return c.database.empty() ? dir + "/snitch.db" : c.database;
 }
 
 int print(snitch::ViewDb& db, const snitch::ViewState& s, const Options& o)
@@ -109,7 +65,7 @@ int run(const Options& o)
 	if (o.live)
 		return snitch::run_live(snitch::LiveOptions{o.live_window});
 	auto s = initial_state(o);
-	auto db = snitch::open_view_db(database(o));
+	auto db = snitch::open_view_db(snitch::view_database(o.db, o.config));
 	if (o.print)
 		return print(*db, s, o);
 	snitch::run_browser(*db, s, o.now);
