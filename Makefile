@@ -53,7 +53,7 @@ DEPS := clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev g++ make pkg-config 
 	socat man-db groff-base shellcheck zsh fish python3-dbus python3-gi strace dnsmasq-base nftables openssl bc \
 	nethogs libbpf-tools bpftrace libclang-rt-14-dev qemu-system-x86 busybox-static kmod
 # snitch-web: its HTTP library, Chart.js, and a browser for its tests
-DEPS += libcpp-httplib-dev libjs-chart.js chromium fonts-dejavu-core
+DEPS += libcpp-httplib-dev libjs-chart.js chromium fonts-dejavu-core python3-pil
 
 ifeq ($(V),1)
 Q :=
