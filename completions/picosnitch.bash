@@ -12,7 +12,7 @@ _picosnitch() {
 	done
 	case $cmd in
 	'')
-		COMPREPLY=($(compgen -W "start stop restart status run view systemd version help" -- "$cur"))
+		COMPREPLY=($(compgen -W "start stop restart status run view web systemd version help" -- "$cur"))
 		;;
 	run)
 		COMPREPLY=($(compgen -W "--no-restart" -- "$cur"))
@@ -23,6 +23,13 @@ _picosnitch() {
 			_snitch_view
 		else
 			COMPREPLY=($(compgen -W "--config --db --print --screen --range --period --filter --sort --search --limit --detail --now --live --rate-window --help --version" -- "$cur"))
+		fi
+		;;
+	web)
+		if declare -F _snitch_web >/dev/null; then
+			_snitch_web
+		else
+			COMPREPLY=($(compgen -W "--config --db --listen --port --token-file --assets --now --live --rate-window --help --version" -- "$cur"))
 		fi
 		;;
 	*)
