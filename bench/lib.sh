@@ -1,6 +1,20 @@
 # Shell functions shared by the bench scripts that send real traffic
-# (bench/trace-coverage.sh, bench/matrix.sh) and by the bats suites that build
-# a container (tests/snitch-trace-coverage.bats). Sourced by bash; needs root.
+# (bench/trace-coverage.sh, bench/matrix.sh, bench/trace-overhead.sh) and by the
+# bats suites (tests/helpers.bash). Sourced by bash; needs root.
+
+# How tests and bench start snitch-trace: $SNITCH_TRACE (else the one on PATH)
+# with ARGS, and with --hooks $SNITCH_TRACE_HOOKS when that is set and ARGS
+# force no set of their own (the VM lab runs each suite once per hook set).
+# Sets the array TRACE_CMD; run it as "${TRACE_CMD[@]}" (then $! is its pid).
+lib_trace_command() { # ARGS...
+	TRACE_CMD=("${SNITCH_TRACE:-snitch-trace}")
+	local a forced=0
+	for a in "$@"; do [[ $a == --hooks || $a == --hooks=* ]] && forced=1; done
+	if [[ -n "${SNITCH_TRACE_HOOKS:-}" && $forced -eq 0 ]]; then
+		TRACE_CMD+=(--hooks "$SNITCH_TRACE_HOOKS")
+	fi
+	TRACE_CMD+=("$@")
+}
 
 # A peer host: network namespace $1 behind the veth pair $2 (host side) and
 # $3 (peer side); $4 picks the subnets 10.253.$4.0/24 and fd00:5e:$4::/64.

@@ -16,7 +16,8 @@
 #   --small  CI size: smaller byte counts, shorter drip
 #   --check  exit 1 unless snitch-trace is PASS/PASS on every applicable scenario
 # Prints a Markdown section; work files in $MATRIX_OUT (.output/bench/matrix).
-# snitch-trace is $SNITCH_TRACE, else the one on PATH, else .output/bin's.
+# snitch-trace is $SNITCH_TRACE, else the one on PATH, else .output/bin's;
+# $SNITCH_TRACE_HOOKS forces its hook set (bench/lib.sh, lib_trace_command).
 # $MATRIX_NET (240) picks the subnets and the loopback port, so that two runs
 # can share a machine. Needs root.
 set -euo pipefail
@@ -222,7 +223,7 @@ TRACEFS=(unshare -m sh -c 'mountpoint -q /sys/kernel/tracing || mount -t tracefs
 start_tool() { # TOOL DIR
 	local tool=$1 dir=$2 ready pid
 	case $tool in
-	snitch-trace) "$SNITCH_TRACE" >"$dir/$tool.out" 2>"$dir/$tool.log" 3>&- & ready=ready ;;
+	snitch-trace) lib_trace_command; "${TRACE_CMD[@]}" >"$dir/$tool.out" 2>"$dir/$tool.log" 3>&- & ready=ready ;;
 	nethogs) # its refreshes are stamped with the time they arrive
 		rm -f "$dir/nethogs.fifo" && mkfifo "$dir/nethogs.fifo"
 		while IFS= read -r l; do printf '%s\t%s\n' "$EPOCHREALTIME" "$l"; done <"$dir/nethogs.fifo" >"$dir/$tool.out" 3>&- &
@@ -398,7 +399,7 @@ grid() { # FILE TITLE
 # Why each tool misses what it misses: what its method can see.
 tool_scope() {
 	case $1 in
-	snitch-trace) echo "socket layer (tp_btf hooks, TCP socket iterator), attributed by socket owner" ;;
+	snitch-trace) echo "socket layer (${SNITCH_TRACE_HOOKS:-tp_btf} hooks, TCP socket iterator), attributed by socket owner" ;;
 	nethogs) echo "pcap on the host veth and lo, TCP and UDP only (-C), processes found through /proc/net by socket inode; reference: wire bytes" ;;
 	tcplife) echo "TCP only, one line per connection at close (inet_sock_set_state tracepoint, tcp_sock byte counters), process by comm; only client-side lines (remote port = the scenario's server port) are counted" ;;
 	bpftrace) echo "bench/matrix-peer.bt: sock:sock_send_length/sock_recv_length tracepoints per pid, exe from sched_process_exec, forked children under the process that last called exec" ;;

@@ -39,7 +39,8 @@ run_case() { # NAME ARGS...: netgen from its own path; its report kept per case
 	CASES+=("$name")
 }
 
-"$SNITCH_TRACE" >"$OUT/events.jsonl" 2>"$OUT/trace.err" 3>&- &
+lib_trace_command
+"${TRACE_CMD[@]}" >"$OUT/events.jsonl" 2>"$OUT/trace.err" 3>&- &
 TRACE_PID=$!
 until grep -q ready "$OUT/trace.err" 2>/dev/null; do sleep 0.05; done
 

@@ -8,7 +8,10 @@ set -euo pipefail
 # leave it waiting on its server.
 shopt -s inherit_errexit
 cd "$(dirname "$0")/.."
+# shellcheck source=bench/lib.sh
+source bench/lib.sh
 BIN=.output/bin TESTS=.output/tests
+SNITCH_TRACE=${SNITCH_TRACE:-$BIN/snitch-trace}
 OUT=.output/bench/trace
 mkdir -p "$OUT"
 PAIRS=${PAIRS:-3}
@@ -57,7 +60,8 @@ w_bulk() {
 
 TRACE_PID=
 start_trace() {
-	$BIN/snitch-trace >"$OUT/events.jsonl" 2>"$OUT/trace.err" 3>&- &
+	lib_trace_command
+	"${TRACE_CMD[@]}" >"$OUT/events.jsonl" 2>"$OUT/trace.err" 3>&- &
 	TRACE_PID=$!
 	until grep -q ready "$OUT/trace.err" 2>/dev/null; do sleep 0.05; done
 }

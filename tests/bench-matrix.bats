@@ -8,7 +8,7 @@ setup() {
 	require_ebpf
 	command -v nft >/dev/null || skip_or_fail "nft is not installed (Debian package nftables)"
 	MATRIX_OUT="$BATS_TEST_TMPDIR/matrix"
-	export MATRIX_OUT NETGEN SNITCH_TRACE=$(command -v snitch-trace)
+	export MATRIX_OUT NETGEN
 	export MATRIX_NET=$(( (BATS_SUITE_TEST_NUMBER % 10) + 241 ))
 }
 

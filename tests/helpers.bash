@@ -8,6 +8,10 @@ SNITCH_ROOT=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
 BUILD_DIR=$(cd "$SNITCH_ROOT" && cd "${TEST_BUILD_DIR:-.output}" && pwd)
 export PATH="$BUILD_DIR/bin:$BUILD_DIR/tests:$PATH"
 NETGEN="$BUILD_DIR/tests/netgen"
+# snitch-trace starts through bench/lib.sh (lib_trace_command): SNITCH_TRACE_HOOKS forces a hook set.
+export SNITCH_TRACE="$BUILD_DIR/bin/snitch-trace"
+# shellcheck source=bench/lib.sh
+source "$SNITCH_ROOT/bench/lib.sh"
 
 # Each test gets its own HOME and XDG dirs; nothing leaks between tests.
 isolate_home() {
@@ -107,7 +111,8 @@ wait_for_line() { # FILE PATTERN [SECONDS]
 start_trace() {
 	require_ebpf
 	TRACE_OUT="$BATS_TEST_TMPDIR/trace.jsonl" TRACE_ERR="$BATS_TEST_TMPDIR/trace.err"
-	snitch-trace "$@" >"$TRACE_OUT" 2>"$TRACE_ERR" 3>&- &
+	lib_trace_command "$@"
+	"${TRACE_CMD[@]}" >"$TRACE_OUT" 2>"$TRACE_ERR" 3>&- &
 	TRACE_PID=$!
 	BG_PIDS+=("$TRACE_PID")
 	wait_for_line "$TRACE_ERR" ready 30
