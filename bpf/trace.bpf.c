@@ -178,6 +178,26 @@ static __always_inline void make_key(struct flow_key *key, struct sock *sk, cons
 	}
 }
 
+/* Bytes snitch-trace's own start-up check moved, by direction and protocol
+ * (enum check_counter): the check compares them with what its calls returned. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, CHECK_COUNTERS);
+	__type(key, __u32);
+	__type(value, __u64);
+} check SEC(".maps");
+
+static __always_inline void count_check(struct sock *sk, int ret, bool is_send, const bool core)
+{
+	__u16 proto = RD(core, sk, sk_protocol);
+	if (proto != IPPROTO_TCP && proto != IPPROTO_UDP)
+		return;
+	__u32 i = (is_send ? CHECK_TCP_SENT : CHECK_TCP_RECV) + (proto == IPPROTO_UDP ? 1 : 0);
+	__u64 *c = bpf_map_lookup_elem(&check, &i);
+	if (c)
+		__sync_fetch_and_add(c, ret);
+}
+
 /* The per-event path: one lookup and three adds; everything else waits for the interval. */
 static __always_inline int count_bytes(struct sock *sk, int ret, bool is_send, const bool core)
 {
@@ -187,8 +207,10 @@ static __always_inline int count_bytes(struct sock *sk, int ret, bool is_send, c
 	if (ret <= 0 || !sk || !is_traced(sk, core))
 		return 0;
 	make_key(&key, sk, core);
-	if (self_tgid && key.tgid == self_tgid)
+	if (self_tgid && key.tgid == self_tgid) {
+		count_check(sk, ret, is_send, core);
 		return 0;
+	}
 	v = bpf_map_lookup_elem(&flows, &key);
 	if (!v) {
 		v = create_flow(&key, sk, ret, core);
@@ -220,19 +242,60 @@ int BPF_PROG(recv_length_btf, struct sock *sk, int ret, int flags)
 	return count_bytes(sk, ret, false, false);
 }
 
-/* Hook set "fentry": sock_sendmsg/sock_recvmsg return values (kernels with trampolines). */
-SEC("fexit/sock_sendmsg")
-int BPF_PROG(sendmsg_fexit, struct socket *sock, struct msghdr *msg, int ret)
+/* Hook sets "fentry" and "kprobe" probe the proto_ops functions that every
+ * send and receive of a traced family ends in: they are called through
+ * sock->ops, so no kernel build can inline them into the syscalls, as it can
+ * sock_sendmsg. Each call is counted once: sock_sendmsg and its callers are
+ * not probed. */
+
+/* struct proto before Linux 6.5, which dropped sendpage. */
+struct proto___sendpage {
+	int (*sendpage)(struct sock *sk, struct page *page, int offset, size_t size, int flags);
+} __attribute__((preserve_access_index));
+
+/* inet_sendpage (sendfile and splice to a socket, Linux < 6.5) falls back to
+ * sock_no_sendpage and so to inet_sendmsg, counted there, when the protocol
+ * has no sendpage of its own (raw, ping). */
+static __always_inline bool sendpage_is_own(struct sock *sk)
 {
-	return count_bytes(sock->sk, ret, true, false);
+	struct proto___sendpage *prot = (void *)BPF_CORE_READ(sk, __sk_common.skc_prot);
+	if (!bpf_core_field_exists(prot->sendpage))
+		return false;
+	return BPF_CORE_READ(prot, sendpage) != NULL;
 }
 
-SEC("fexit/sock_recvmsg")
-int BPF_PROG(recvmsg_fexit, struct socket *sock, struct msghdr *msg, int flags, int ret)
+#define SEND_FEXIT(func)                                                             \
+	SEC("fexit/" #func)                                                          \
+	int BPF_PROG(func##_fexit, struct socket *sock, struct msghdr *msg, size_t size, int ret) \
+	{                                                                            \
+		return count_bytes(sock->sk, ret, true, false);                      \
+	}
+#define RECV_FEXIT(func)                                                             \
+	SEC("fexit/" #func)                                                          \
+	int BPF_PROG(func##_fexit, struct socket *sock, struct msghdr *msg, size_t size, int flags, int ret) \
+	{                                                                            \
+		if (flags & MSG_PEEK)                                                \
+			return 0;                                                    \
+		return count_bytes(sock->sk, ret, false, false);                     \
+	}
+
+SEND_FEXIT(inet_sendmsg)
+SEND_FEXIT(inet6_sendmsg)
+SEND_FEXIT(packet_sendmsg)
+SEND_FEXIT(packet_sendmsg_spkt)
+RECV_FEXIT(inet_recvmsg)
+RECV_FEXIT(inet6_recvmsg)
+RECV_FEXIT(sock_common_recvmsg) /* raw and ping sockets of IPv6 */
+RECV_FEXIT(packet_recvmsg)
+
+SEC("fexit/inet_sendpage")
+int BPF_PROG(inet_sendpage_fexit, struct socket *sock, struct page *page, int offset, size_t size, int flags,
+	     long ret)
 {
-	if (flags & MSG_PEEK)
+	struct sock *sk = sock->sk;
+	if (!sk || !sendpage_is_own(sk))
 		return 0;
-	return count_bytes(sock->sk, ret, false, false);
+	return count_bytes(sk, ret, true, false);
 }
 
 #define RCV_SHUTDOWN 1
@@ -248,9 +311,9 @@ static __always_inline __u64 tcp_read_bytes(const struct tcp_sock *tp)
 	return n;
 }
 
-/* Hook set "kprobe": sock_sendmsg/sock_recvmsg entry stashes the socket per
- * task, the return probe counts (kernels with kprobes but neither trampolines
- * nor the sock_*_length tracepoints, e.g. some distribution kernels < 6.3). */
+/* Hook set "kprobe": the entry probe keeps the socket per task, the return
+ * probe counts (kernels with kprobes but no trampolines). User space attaches
+ * each program to every function of the list that this kernel has. */
 struct io_arg {
 	struct sock *sk;
 	int flags;
@@ -264,11 +327,11 @@ struct {
 	__type(value, struct io_arg);
 } io_args SEC(".maps");
 
-static __always_inline int stash_sock(struct socket *sock, int flags)
+static __always_inline int stash_sock(struct sock *sk, int flags)
 {
 	__u64 id = bpf_get_current_pid_tgid();
 	struct io_arg a = {};
-	a.sk = BPF_CORE_READ(sock, sk);
+	a.sk = sk;
 	a.flags = flags;
 	bpf_map_update_elem(&io_args, &id, &a, BPF_ANY);
 	return 0;
@@ -288,26 +351,37 @@ static __always_inline int count_stashed(int ret, bool is_send)
 	return count_bytes(sk, ret, is_send, true);
 }
 
-SEC("kprobe/sock_sendmsg")
-int BPF_KPROBE(sendmsg_kprobe, struct socket *sock)
+SEC("kprobe")
+int BPF_KPROBE(send_kprobe, struct socket *sock)
 {
-	return stash_sock(sock, 0);
+	return stash_sock(BPF_CORE_READ(sock, sk), 0);
 }
 
-SEC("kretprobe/sock_sendmsg")
-int BPF_KRETPROBE(sendmsg_kretprobe, int ret)
+/* A sendpage that falls back to sendmsg is counted by the nested sendmsg
+ * probes, which also consume the stash: nothing is kept here. */
+SEC("kprobe")
+int BPF_KPROBE(sendpage_kprobe, struct socket *sock)
+{
+	struct sock *sk = BPF_CORE_READ(sock, sk);
+	if (sk && sendpage_is_own(sk))
+		stash_sock(sk, 0);
+	return 0;
+}
+
+SEC("kretprobe")
+int BPF_KRETPROBE(send_kretprobe, long ret)
 {
 	return count_stashed(ret, true);
 }
 
-SEC("kprobe/sock_recvmsg")
-int BPF_KPROBE(recvmsg_kprobe, struct socket *sock, struct msghdr *msg, int flags)
+SEC("kprobe")
+int BPF_KPROBE(recv_kprobe, struct socket *sock, struct msghdr *msg, size_t size, int flags)
 {
-	return stash_sock(sock, flags);
+	return stash_sock(BPF_CORE_READ(sock, sk), flags);
 }
 
-SEC("kretprobe/sock_recvmsg")
-int BPF_KRETPROBE(recvmsg_kretprobe, int ret)
+SEC("kretprobe")
+int BPF_KRETPROBE(recv_kretprobe, int ret)
 {
 	return count_stashed(ret, false);
 }
@@ -378,7 +452,12 @@ int open_sockets(struct bpf_iter__task_file *ctx)
 	if (!sk || !is_traced(sk, false) || sk->__sk_common.skc_state == TCP_LISTEN)
 		return 0;
 	__builtin_memset(&key, 0, sizeof(key));
-	key.cookie = bpf_get_socket_cookie(sk);
+	/* read, not made: newer verifiers give no helper this socket pointer.
+	 * iter/tcp has given every TCP socket of the netns its cookie by now;
+	 * a socket without one is reported once it moves a byte. */
+	key.cookie = sk->__sk_common.skc_cookie.counter;
+	if (!key.cookie)
+		return 0;
 	key.tgid = task->tgid;
 	if (!bpf_map_lookup_elem(&flows, &key))
 		create_flow_of(&key, sk, 0, false, task);

@@ -25,6 +25,15 @@ enum lost_counter {
 	LOST_COUNTERS = 3,
 };
 
+/* Index of the `check` map: bytes of snitch-trace's own start-up check. */
+enum check_counter {
+	CHECK_TCP_SENT = 0,
+	CHECK_UDP_SENT = 1,
+	CHECK_TCP_RECV = 2,
+	CHECK_UDP_RECV = 3,
+	CHECK_COUNTERS = 4,
+};
+
 /* One socket as used by one process; an unconnected datagram socket also per peer. */
 struct flow_key {
 	__u64 cookie;

@@ -1,9 +1,12 @@
 #include "trace_loader.hpp"
+#include "trace_check.hpp"
 #include "trace_records.hpp"
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <system_error>
@@ -16,16 +19,56 @@ void TraceSkelFree::operator()(trace_bpf* skel) const noexcept
 	trace_bpf__destroy(skel);
 }
 
+namespace {
+
+// The functions every send and receive of a traced family ends in, called
+// through sock->ops (no build can inline them), and inet_sendpage, which
+// sendfile and splice to a socket reach instead on Linux < 6.5.
+constexpr const char* send_functions[] = {"inet_sendmsg", "inet6_sendmsg", "packet_sendmsg", "packet_sendmsg_spkt"};
+constexpr const char* recv_functions[] = {"inet_recvmsg", "inet6_recvmsg", "sock_common_recvmsg", "packet_recvmsg"};
+
+// The program on function f is f_fexit (bpf/trace.bpf.c).
+std::vector<Hook> fexit_hooks()
+{
+	std::vector<Hook> hooks;
+	for (std::string f : send_functions)
+		hooks.push_back({"fexit", f + "_fexit", f});
+	hooks.push_back({"fexit", "inet_sendpage_fexit", "inet_sendpage"});
+	for (std::string f : recv_functions)
+		hooks.push_back({"fexit", f + "_fexit", f});
+	return hooks;
+}
+
+void add_probe_pair(std::vector<Hook>& hooks, const char* entry, const char* ret, const char* target)
+{
+	hooks.push_back({"kprobe", entry, target});
+	hooks.push_back({"kretprobe", ret, target});
+}
+
+std::vector<Hook> kprobe_hooks()
+{
+	std::vector<Hook> hooks;
+	for (const char* f : send_functions)
+		add_probe_pair(hooks, "send_kprobe", "send_kretprobe", f);
+	add_probe_pair(hooks, "sendpage_kprobe", "send_kretprobe", "inet_sendpage");
+	for (const char* f : recv_functions)
+		add_probe_pair(hooks, "recv_kprobe", "recv_kretprobe", f);
+	return hooks;
+}
+
+} // namespace
+
 const std::vector<HookSet>& hook_sets()
 {
-	// Most accurate and cheapest first: fexit sees sock_sendmsg/sock_recvmsg
+	// Most accurate and cheapest first: fexit sees the proto_ops functions'
 	// return values on any kernel with trampolines; the tracepoints are as
 	// exact (Linux >= 6.3); a kprobe/kretprobe pair costs two probes per call.
 	static const std::vector<HookSet> sets = {
-		{"fentry", {"sendmsg_fexit", "recvmsg_fexit"}, "BPF trampolines (fexit on sock_sendmsg/sock_recvmsg)"},
-		{"tp_btf", {"send_length_btf", "recv_length_btf"}, "tracepoints sock_send_length/sock_recv_length (Linux >= 6.3)"},
-		{"kprobe", {"sendmsg_kprobe", "sendmsg_kretprobe", "recvmsg_kprobe", "recvmsg_kretprobe"},
-		 "kprobes (CONFIG_KPROBES) on sock_sendmsg/sock_recvmsg"},
+		{"fentry", fexit_hooks(), "BPF trampolines (fexit on inet_sendmsg, inet_recvmsg and the like)"},
+		{"tp_btf",
+		 {{"tp_btf", "send_length_btf", "sock_send_length"}, {"tp_btf", "recv_length_btf", "sock_recv_length"}},
+		 "tracepoints sock_send_length/sock_recv_length (Linux >= 6.3)"},
+		{"kprobe", kprobe_hooks(), "kprobes (CONFIG_KPROBES) on inet_sendmsg, inet_recvmsg and the like"},
 	};
 	return sets;
 }
@@ -42,19 +85,49 @@ std::string cgroup2_mount()
 
 namespace {
 
-bool in_set(const HookSet& set, const char* prog)
-{
-	for (const char* p : set.progs)
-		if (!strcmp(prog, p))
+using BtfPtr = std::unique_ptr<btf, CFree<btf__free>>;
+
+// Whether the running kernel has a function, by its BTF: vmlinux's, then
+// that of each loaded module. A function some build inlined everywhere, or
+// renamed, has no entry.
+class KernelFunctions {
+public:
+	bool has(const std::string& name)
+	{
+		if (!loaded_)
+			load();
+		if (vmlinux_ && btf__find_by_name_kind(vmlinux_.get(), name.c_str(), BTF_KIND_FUNC) > 0)
 			return true;
-	return false;
-}
+		for (const auto& m : modules_)
+			if (btf__find_by_name_kind(m.get(), name.c_str(), BTF_KIND_FUNC) > 0)
+				return true;
+		return false;
+	}
+
+private:
+	void load()
+	{
+		loaded_ = true;
+		vmlinux_.reset(btf__load_vmlinux_btf());
+		if (!vmlinux_)
+			return;
+		std::error_code ec;
+		for (const auto& e : std::filesystem::directory_iterator("/sys/kernel/btf", ec))
+			if (e.path().filename() != "vmlinux")
+				if (BtfPtr m{btf__parse_split(e.path().c_str(), vmlinux_.get())})
+					modules_.push_back(std::move(m));
+	}
+	bool loaded_ = false;
+	BtfPtr vmlinux_;
+	std::vector<BtfPtr> modules_;
+};
 
 bool is_byte_hook(const char* prog)
 {
 	for (const auto& s : hook_sets())
-		if (in_set(s, prog))
-			return true;
+		for (const auto& h : s.hooks)
+			if (h.prog == prog)
+				return true;
 	return false;
 }
 
@@ -68,7 +141,39 @@ bool is_iter_prog(bpf_program* p)
 	return !strncmp(bpf_program__section_name(p), "iter/", 5);
 }
 
-TraceSkel open_with(const HookSet& set, const TraceOptions& opts)
+bool skipped(const Hook& h, const TraceOptions& opts)
+{
+	for (const auto& s : opts.skip_hooks)
+		if (s == h.target || s == h.name())
+			return true;
+	return false;
+}
+
+// The hooks of a set that this kernel can take; notes those left out.
+std::vector<Hook> usable_hooks(const HookSet& set, const TraceOptions& opts, KernelFunctions& kernel,
+			       std::vector<std::string>& notes)
+{
+	std::vector<Hook> use;
+	for (const auto& h : set.hooks) {
+		if (skipped(h, opts))
+			notes.push_back(std::string("hook set ") + set.name + ": " + h.name() + " left out (--skip-hook)");
+		else if (h.kind != "tp_btf" && !kernel.has(h.target))
+			notes.push_back(std::string("hook set ") + set.name + ": " + h.name() + " left out (no such function here)");
+		else
+			use.push_back(h);
+	}
+	return use;
+}
+
+bool uses_prog(const std::vector<Hook>& hooks, const char* prog)
+{
+	for (const auto& h : hooks)
+		if (h.prog == prog)
+			return true;
+	return false;
+}
+
+TraceSkel open_with(const std::vector<Hook>& hooks, const TraceOptions& opts)
 {
 	TraceSkel skel(trace_bpf__open());
 	if (!skel)
@@ -82,16 +187,29 @@ TraceSkel open_with(const HookSet& set, const TraceOptions& opts)
 	bpf_object__for_each_program(p, skel->obj) {
 		const char* name = bpf_program__name(p);
 		if (is_byte_hook(name))
-			bpf_program__set_autoload(p, in_set(set, name));
+			bpf_program__set_autoload(p, uses_prog(hooks, name));
 	}
 	return skel;
 }
 
-void attach_tracing(LoadedTrace& t)
+BpfLink attach_hook(bpf_object* obj, const Hook& h)
+{
+	bpf_program* p = bpf_object__find_program_by_name(obj, h.prog.c_str());
+	if (!p)
+		throw std::logic_error("no BPF program " + h.prog);
+	BpfLink link(h.kind == "kprobe" || h.kind == "kretprobe"
+			     ? bpf_program__attach_kprobe(p, h.kind == "kretprobe", h.target.c_str())
+			     : bpf_program__attach(p));
+	if (!link)
+		throw std::system_error(errno, std::generic_category(), "attach " + h.name());
+	return link;
+}
+
+void attach_tracing(LoadedTrace& t, const std::vector<Hook>& hooks)
 {
 	bpf_program* p;
 	bpf_object__for_each_program(p, t.skel->obj) {
-		if (!bpf_program__autoload(p) || is_cgroup_prog(p) || is_iter_prog(p))
+		if (!bpf_program__autoload(p) || is_cgroup_prog(p) || is_iter_prog(p) || is_byte_hook(bpf_program__name(p)))
 			continue;
 		BpfLink link(bpf_program__attach(p));
 		if (!link)
@@ -99,6 +217,8 @@ void attach_tracing(LoadedTrace& t)
 				std::string("attach ") + bpf_program__name(p));
 		t.links.push_back(std::move(link));
 	}
+	for (const auto& h : hooks)
+		t.links.push_back(attach_hook(t.skel->obj, h));
 }
 
 // Optional: without them unconnected datagram peers read as 0.0.0.0 and closed
@@ -130,21 +250,30 @@ void attach_cgroup(LoadedTrace& t)
 	t.cgroup_hooks = true;
 }
 
-
-// Loads and attaches one set; "" on success, else why not.
-std::string try_set(LoadedTrace& t, const HookSet& set, const TraceOptions& opts)
+// Loads and attaches one set, then checks its counts; "" on success, else why not.
+std::string try_set(LoadedTrace& t, const HookSet& set, const TraceOptions& opts, KernelFunctions& kernel)
 {
-	TraceSkel skel = open_with(set, opts);
+	std::vector<Hook> hooks = usable_hooks(set, opts, kernel, t.notes);
+	if (hooks.empty())
+		return "none of its functions is in this kernel";
+	TraceSkel skel = open_with(hooks, opts);
 	int err = trace_bpf__load(skel.get());
 	if (err)
 		return strerror(-err);
 	t.skel = std::move(skel);
+	std::string why;
 	try {
-		attach_tracing(t);
+		attach_tracing(t, hooks);
+		why = check_hook_counts(bpf_map__fd(t.skel->maps.check));
+		if (!why.empty())
+			why = "miscounts: " + why;
 	} catch (const std::system_error& e) {
+		why = e.what();
+	}
+	if (!why.empty()) {
 		t.links.clear();
 		t.skel.reset();
-		return e.what();
+		return why;
 	}
 	t.hooks = set.name;
 	return "";
@@ -155,13 +284,14 @@ std::string try_set(LoadedTrace& t, const HookSet& set, const TraceOptions& opts
 LoadedTrace load_trace(const TraceOptions& opts)
 {
 	LoadedTrace t;
+	KernelFunctions kernel;
 	std::string failures;
 	bool known = opts.hooks.empty();
 	for (const auto& set : hook_sets()) {
 		if (!opts.hooks.empty() && opts.hooks != set.name)
 			continue;
 		known = true;
-		std::string why = try_set(t, set, opts);
+		std::string why = try_set(t, set, opts, kernel);
 		if (why.empty())
 			break;
 		why = std::string(set.name) + " (" + set.needs + "): " + why;
@@ -171,7 +301,7 @@ LoadedTrace load_trace(const TraceOptions& opts)
 	if (!known)
 		throw std::invalid_argument("unknown hook set '" + opts.hooks + "'");
 	if (!t.skel)
-		throw std::runtime_error((opts.hooks.empty() ? "no hook set loads on this kernel: "
+		throw std::runtime_error((opts.hooks.empty() ? "no hook set loads and counts exactly on this kernel: "
 							     : "the forced hook set does not work here: ") + failures);
 	attach_cgroup(t);
 	t.tcp_iter.reset(bpf_program__attach_iter(t.skel->progs.tcp_counters, nullptr));

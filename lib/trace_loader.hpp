@@ -16,11 +16,21 @@ struct TraceSkelFree {
 using TraceSkel = std::unique_ptr<trace_bpf, TraceSkelFree>;
 using BpfLink = std::unique_ptr<bpf_link, CFree<bpf_link__destroy>>;
 
+// One program attached to one kernel function or tracepoint.
+struct Hook {
+	std::string kind;   // fexit, tp_btf, kprobe or kretprobe
+	std::string prog;   // in bpf/trace.bpf.c
+	std::string target; // kernel function or tracepoint
+	std::string name() const { return kind + "/" + target; }
+};
+
 // One way of counting socket bytes; the table in trace_loader.cpp lists them
-// from most to least accurate.
+// from most to least accurate. A hook on a function this kernel does not
+// have is left out; the start-up check then says whether the rest count
+// every byte.
 struct HookSet {
 	const char* name;
-	std::vector<const char*> progs; // the byte-counting programs of this set
+	std::vector<Hook> hooks;
 	const char* needs; // what the kernel must offer, for messages
 };
 
@@ -31,6 +41,7 @@ struct TraceOptions {
 	uint32_t ringbuf_bytes = 0;  // 0: the object's default
 	uint32_t flow_entries = 0;   // 0: the object's default
 	bool verbose = false;
+	std::vector<std::string> skip_hooks; // hooks left out, by name or target (as if inlined)
 };
 
 struct LoadedTrace {
@@ -49,12 +60,14 @@ TcpReadCounts read_tcp_counts(const LoadedTrace& t);
 
 // Makes every socket already open in any process a flow of its owner (the
 // iter/task_file program), so that connections older than snitch-trace are
-// reported at the first interval.
+// reported at the first interval. Sockets are known by their cookies, which
+// read_tcp_counts gives every TCP socket: call it first.
 void scan_open_sockets(const LoadedTrace& t);
 
 // Tries each hook set in turn (or only opts.hooks), probing by loading and
-// attaching, not by guessing; keeps the first that works. Throws with what
-// each set lacked when none does.
+// attaching, not by guessing, then by moving bytes over loopback and checking
+// that the set counted them exactly (check_hook_counts); keeps the first set
+// that passes. Throws with what each set lacked or miscounted when none does.
 LoadedTrace load_trace(const TraceOptions& opts);
 
 // The cgroup v2 mount point from /proc/mounts, or "" when there is none.

@@ -24,6 +24,9 @@ void make_options(CLI::App& app, Options& o)
 		names.emplace_back(s.name);
 	app.add_option("--hooks", o.trace.hooks, "Force one hook set; default: the best that loads")
 		->check(CLI::IsMember(names));
+	app.add_option("--skip-hook", o.trace.skip_hooks,
+		       "Leave out a hook (e.g. fexit/inet_sendmsg, or a function in every set), as a kernel that inlined it would")
+		->type_name("HOOK");
 	app.add_option("--ringbuf-bytes", o.trace.ringbuf_bytes, "Ring buffer size for process records (power of 2)");
 	app.add_option("--flow-entries", o.trace.flow_entries, "Flow map capacity");
 	app.add_flag("-v,--verbose", o.verbose, "Say which hooks were tried and why they failed");
