@@ -364,21 +364,3 @@ time.sleep(30)' "$PEER_IP4" >"$BATS_TEST_TMPDIR/app.out" 3>&- &
 	(( seen + missed >= 500 ))
 	check_bytes sent
 }
-
-@test "hook probing: the best set that loads is chosen and said; a forced set that cannot work here fails clearly" {
-	start_trace -v
-	run cat "$TRACE_ERR"
-	assert_output --partial "hook set fentry (BPF trampolines"
-	assert_output --regexp "hooks tp_btf \+ cgroup, ready"
-	stop_trace
-	run -1 --separate-stderr snitch-trace --hooks fentry
-	[[ "$stderr" == *"the forced hook set does not work here: fentry"*"Operation not permitted"* ]]
-	run -1 --separate-stderr snitch-trace --hooks kprobe
-	[[ "$stderr" == *"forced hook set does not work here: kprobe (kprobes"*"attach sendmsg_kprobe"* ]]
-	run -2 --separate-stderr snitch-trace --hooks no-such-set
-	[[ "$stderr" == *"--hooks"* ]]
-	start_trace --hooks tp_btf
-	app "forced tp_btf" udp-send 127.0.0.1 9 500 100 connected
-	stop_trace
-	check_bytes sent
-}

@@ -13,6 +13,43 @@ teardown() {
 	stop_peer
 }
 
+HOOK_SETS=(fentry tp_btf kprobe) # the order snitch-trace tries them in
+
+# Starts snitch-trace ARGS, waits until it is ready or has exited, stops it.
+# Its stderr in $PROBE_ERR, its exit status in $PROBE_STATUS, the set it
+# chose in $PROBE_HOOKS ("" when it exited).
+probe_trace() { # ARGS...
+	require_ebpf
+	PROBE_ERR="$BATS_TEST_TMPDIR/probe.err"
+	"$BUILD_DIR/bin/snitch-trace" "$@" >"$BATS_TEST_TMPDIR/probe.out" 2>"$PROBE_ERR" 3>&- &
+	local pid=$! i
+	for ((i = 0; i < 600; i++)); do
+		grep -q ready "$PROBE_ERR" && break
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.05
+	done
+	kill -TERM "$pid" 2>/dev/null || true
+	PROBE_STATUS=0
+	wait "$pid" || PROBE_STATUS=$?
+	PROBE_HOOKS=$(sed -n 's/^snitch-trace: hooks \([a-z_]*\).*ready$/\1/p' "$PROBE_ERR")
+}
+
+# The set snitch-trace picks by itself on this kernel.
+best_hooks() {
+	probe_trace
+	[[ -n "$PROBE_HOOKS" ]] || fail "snitch-trace did not start: $(cat "$PROBE_ERR")"
+	echo "$PROBE_HOOKS"
+}
+
+# The hook that counts a set's sent bytes of IPv4 (the self-check's TCP and UDP).
+send_hook() { # SET
+	case $1 in
+	fentry) echo fexit/inet_sendmsg ;;
+	tp_btf) echo tp_btf/sock_send_length ;;
+	kprobe) echo kretprobe/inet_sendmsg ;;
+	esac
+}
+
 @test "snitch-trace --help and --version exit 0, a bad option exits 2" {
 	run -0 snitch-trace --help
 	assert_output --partial "--interval"
@@ -210,4 +247,105 @@ for _ in range(3000): s.sendto(b"\x12\x34\x81\x80" + bytes(60), r.getsockname())
 	stop_trace
 	run jq -s '[.[] | select(.type == "error" and (.message | test("ring buffer"))) | .lost] | add' "$TRACE_OUT"
 	(( output > 0 ))
+}
+
+@test "hook probing: the first set that loads and counts exactly is chosen and said; a forced set that cannot work here fails clearly" {
+	probe_trace -v
+	local best=$PROBE_HOOKS s
+	[[ -n "$best" ]] || fail "snitch-trace did not start: $(cat "$PROBE_ERR")"
+	cp "$PROBE_ERR" "$BATS_TEST_TMPDIR/best.err"
+	for s in "${HOOK_SETS[@]}"; do
+		[[ $s == "$best" ]] && break
+		# each set tried before says why it was not taken, and fails so when forced
+		run grep -F "snitch-trace: hook set $s (" "$BATS_TEST_TMPDIR/best.err"
+		assert_success
+		local why=${output##*): }
+		probe_trace --hooks "$s"
+		assert_equal "$PROBE_STATUS" 1
+		run cat "$PROBE_ERR"
+		assert_output --partial "the forced hook set does not work here: $s ("
+		assert_output --partial "$why"
+	done
+	run -2 --separate-stderr snitch-trace --hooks no-such-set
+	[[ "$stderr" == *"--hooks"* ]]
+	start_trace --hooks "$best"
+	app "forced $best" udp-send 127.0.0.1 9 500 100 connected
+	stop_trace
+	check_bytes sent
+}
+
+@test "the start-up check: with the send hooks of every set left out, no set counts right; it says by how much and exits 1" {
+	probe_trace -v --skip-hook inet_sendmsg --skip-hook inet6_sendmsg --skip-hook sock_send_length
+	assert_equal "$PROBE_STATUS" 1
+	assert_equal "$PROBE_HOOKS" ""
+	run cat "$PROBE_ERR"
+	refute_output --partial ready
+	assert_output --partial "no hook set loads and counts exactly on this kernel"
+	# the sets that load here were measured, and each missed sent bytes, no other
+	[[ "$output" =~ miscounts:\ TCP\ sent\ ([0-9]+)\ of\ ([0-9]+)\ bytes,\ UDP\ sent\ ([0-9]+)\ of\ ([0-9]+)\ bytes(\;|$) ]] ||
+		fail "no miscount measured: $output"
+	(( BASH_REMATCH[1] < BASH_REMATCH[2] && BASH_REMATCH[3] < BASH_REMATCH[4] ))
+	[[ ! -s "$BATS_TEST_TMPDIR/probe.out" ]]
+}
+
+@test "the start-up check: a set that misses bytes is left for the next one that counts exactly, or refused when none does" {
+	local best next= s after=0
+	best=$(best_hooks)
+	for s in "${HOOK_SETS[@]}"; do
+		if ((after)) && [[ -z "$next" ]]; then
+			probe_trace --hooks "$s"
+			[[ -n "$PROBE_HOOKS" ]] && next=$s
+		fi
+		[[ $s == "$best" ]] && after=1
+	done
+	probe_trace -v --skip-hook "$(send_hook "$best")"
+	run cat "$PROBE_ERR"
+	assert_output --regexp "hook set $best \(.*\): miscounts: TCP sent [0-9]+ of [0-9]+ bytes, UDP sent [0-9]+ of [0-9]+ bytes"
+	if [[ -z "$next" ]]; then
+		assert_equal "$PROBE_STATUS" 1
+		assert_output --partial "no hook set loads and counts exactly on this kernel"
+		return
+	fi
+	assert_equal "$PROBE_HOOKS" "$next"
+	# and the set it fell back to counts what programs move
+	start_trace --skip-hook "$(send_hook "$best")"
+	run cat "$TRACE_ERR"
+	assert_output --partial "hooks $next"
+	app "fallback" udp-send 127.0.0.1 9 700 200 connected
+	stop_trace
+	check_bytes sent
+}
+
+@test "the start-up check: a forced set that miscounts is refused with the count it got wrong" {
+	local best
+	best=$(best_hooks)
+	local recv=fexit/inet_recvmsg
+	[[ $best == tp_btf ]] && recv=tp_btf/sock_recv_length
+	[[ $best == kprobe ]] && recv=kretprobe/inet_recvmsg
+	probe_trace --hooks "$best" --skip-hook "$recv"
+	assert_equal "$PROBE_STATUS" 1
+	run cat "$PROBE_ERR"
+	assert_output --regexp "the forced hook set does not work here: $best \(.*\): miscounts: TCP received [0-9]+ of [0-9]+ bytes, UDP received [0-9]+ of [0-9]+ bytes$"
+}
+
+@test "the start-up check passes while other loopback traffic runs, and its own traffic is never a flow" {
+	local server
+	server=$(own_path_copy "$NETGEN" "busy server")
+	serve_local "$BATS_TEST_TMPDIR/server.out" "$server" tcp-server 7013 0 1
+	APP=$(own_path_copy "$NETGEN" "busy client")
+	"$APP" tcp-slow 127.0.0.1 7013 $((4 << 20)) 4 >"$BATS_TEST_TMPDIR/app.out" 3>&- &
+	local busy=$!
+	BG_PIDS+=("$busy")
+	sleep 0.5
+	start_trace
+	local tpid=$TRACE_PID
+	wait "$busy"
+	stop_trace
+	run jq -s --arg pid "$tpid" '[.[] | select(.type == "flow" and .pid == ($pid | tonumber))] | length' "$TRACE_OUT"
+	assert_output 0
+	run jq -s '[.[] | select(.type == "flow" and (.comm == "snitch-trace" or (.exe // "" | endswith("/snitch-trace"))))] | length' "$TRACE_OUT"
+	assert_output 0
+	local got
+	got=$(flow_sum sent 'select(.exe == $exe)' --arg exe "$APP")
+	(( got > 0 ))
 }
