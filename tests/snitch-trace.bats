@@ -300,7 +300,7 @@ for _ in range(3000): s.sendto(b"\x12\x34\x81\x80" + bytes(60), r.getsockname())
 	done
 	probe_trace -v --skip-hook "$(send_hook "$best")"
 	run cat "$PROBE_ERR"
-	assert_output --regexp "hook set $best \(.*\): miscounts: TCP sent [0-9]+ of [0-9]+ bytes, UDP sent [0-9]+ of [0-9]+ bytes"
+	assert_output --regexp "$best \(.*\): miscounts: TCP sent [0-9]+ of [0-9]+ bytes, UDP sent [0-9]+ of [0-9]+ bytes"
 	if [[ -z "$next" ]]; then
 		assert_equal "$PROBE_STATUS" 1
 		assert_output --partial "no hook set loads and counts exactly on this kernel"
