@@ -205,6 +205,22 @@ BpfLink attach_hook(bpf_object* obj, const Hook& h)
 	return link;
 }
 
+// Calls in flight that a kretprobe follows at once; the kernel allows 4096.
+constexpr unsigned kretprobe_room = 1024;
+
+// By tracefs, which takes the room; false (and a note) when it cannot.
+bool attach_kretprobe(LoadedTrace& t, const Hook& h)
+{
+	try {
+		t.kretprobes.push_back(std::make_unique<TracefsKretprobe>(
+			bpf_object__find_program_by_name(t.skel->obj, h.prog.c_str()), h.target, kretprobe_room));
+		return true;
+	} catch (const std::system_error& e) {
+		t.notes.push_back(h.name() + ": " + e.what() + "; it follows the kernel's default number of calls at once");
+		return false;
+	}
+}
+
 void attach_tracing(LoadedTrace& t, const std::vector<Hook>& hooks)
 {
 	bpf_program* p;
@@ -218,7 +234,8 @@ void attach_tracing(LoadedTrace& t, const std::vector<Hook>& hooks)
 		t.links.push_back(std::move(link));
 	}
 	for (const auto& h : hooks)
-		t.links.push_back(attach_hook(t.skel->obj, h));
+		if (h.kind != "kretprobe" || !attach_kretprobe(t, h))
+			t.links.push_back(attach_hook(t.skel->obj, h));
 }
 
 // Optional: without them unconnected datagram peers read as 0.0.0.0 and closed
@@ -272,6 +289,7 @@ std::string try_set(LoadedTrace& t, const HookSet& set, const TraceOptions& opts
 	}
 	if (!why.empty()) {
 		t.links.clear();
+		t.kretprobes.clear();
 		t.skel.reset();
 		return why;
 	}

@@ -1,5 +1,6 @@
 #pragma once
 #include "c_handle.hpp"
+#include "trace_kretprobe.hpp"
 #include "trace.skel.h"
 #include <bpf/libbpf.h>
 #include <memory>
@@ -48,6 +49,7 @@ struct LoadedTrace {
 	TraceSkel skel;
 	std::string hooks;               // the set in use
 	std::vector<BpfLink> links;
+	std::vector<std::unique_ptr<TracefsKretprobe>> kretprobes;
 	std::vector<std::string> notes;  // what was tried and failed, for -v
 	bool cgroup_hooks = false;       // unconnected-peer and release tracking
 	BpfLink tcp_iter;                // iter/tcp: TCP's own read counts, for splice
