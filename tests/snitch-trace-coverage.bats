@@ -364,3 +364,33 @@ time.sleep(30)' "$PEER_IP4" >"$BATS_TEST_TMPDIR/app.out" 3>&- &
 	(( seen + missed >= 500 ))
 	check_bytes sent
 }
+
+@test "40 threads blocked in a receive at once: every datagram each gets is counted" {
+	start_trace
+	APP=$(own_path_copy /usr/bin/python3 "many waiters")
+	"$APP" - >"$BATS_TEST_TMPDIR/app.out" <<'PY'
+import socket, threading, time
+socks = [socket.socket(socket.AF_INET, socket.SOCK_DGRAM) for _ in range(40)]
+for s in socks:
+    s.bind(("127.0.0.1", 0))
+got = []
+def wait(s):
+    got.append(sum(len(s.recv(2000)) for _ in range(5)))
+threads = [threading.Thread(target=wait, args=(s,)) for s in socks]
+for t in threads:
+    t.start()
+time.sleep(1)  # every thread is inside recv now
+tx = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+sent = 0
+for _ in range(5):
+    for s in socks:
+        sent += tx.sendto(b"w" * 1000, s.getsockname())
+for t in threads:
+    t.join()
+print(f"sent={sent} recv={sum(got)}")
+PY
+	stop_trace
+	check_bytes sent
+	check_bytes recv
+	(( $(netgen_field "$BATS_TEST_TMPDIR/app.out" recv) == 200000 ))
+}
