@@ -64,7 +64,7 @@ msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
 .PHONY: all deps deps-if-missing run check test bench install uninstall clean vmlinux \
-	sanitize check-sanitize fuzz fuzz-build
+	sanitize check-sanitize fuzz fuzz-build check-kernels
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -134,6 +134,13 @@ check: deps
 test: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)sh tests/run
+
+# The VM lab: each kernel of tests/lab/kernels (Debian 12's own) under QEMU on
+# this machine's root, the snitch-trace suites and the short matrix in it once
+# per hook set that kernel must load (tests/lab/check-kernels).
+check-kernels: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)tests/lab/check-kernels
 
 # The same suite against an AddressSanitizer + UndefinedBehaviorSanitizer
 # build of its own; every report (also LeakSanitizer's, also from a stage in
