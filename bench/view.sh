@@ -4,6 +4,9 @@
 # SQL aggregate of the same screen run by the sqlite3 shell, in the same run.
 # Ranges of two days or more read snitch-store's daily rollup, which the
 # store brings up to date when it opens the database (timed here once).
+# snitch-web's API is timed the same way: /api/rows (the same screen) and
+# /api/series (the overview's first chart), each a curl against a running
+# snitch-web.
 # Usage: sh bench/view.sh [ROWS] [RUNS]   (defaults 10000000 3)
 set -eu
 cd "$(dirname "$0")/.."
@@ -11,7 +14,7 @@ N=${1:-10000000}
 RUNS=${2:-3}
 OUT=.output/bench
 mkdir -p "$OUT"
-make --no-print-directory .output/bin/snitch-store .output/bin/snitch-view >/dev/null
+make --no-print-directory .output/bin/snitch-store .output/bin/snitch-view .output/bin/snitch-web all >/dev/null
 VIEW=.output/bin/snitch-view
 DB="$OUT/view-$N.db"
 NOCONF="$OUT/no-such-config.json"
@@ -75,18 +78,36 @@ tui() { # RANGE
 	tmux -L "$TMUX_SOCK" wait-for view-done
 }
 
+# snitch-web on a free port for the whole run (stopped on exit).
+WEB_OUT="$OUT/view-web.url"
+.output/bin/snitch-web --db "$DB" --config "$NOCONF" --listen 127.0.0.1 --port 0 --now "$NOW" \
+	--token-file "$OUT/view-web.token" >"$WEB_OUT" 2>&1 </dev/null &
+WEB_PID=$!
+trap 'kill $WEB_PID 2>/dev/null' EXIT
+i=0
+until grep -q '^http://' "$WEB_OUT" 2>/dev/null; do
+	i=$((i + 1)); [ "$i" -lt 100 ] || { cat "$WEB_OUT" >&2; exit 1; }; sleep 0.1
+done
+WEB_BASE=$(sed -n '1s|/?token=.*||p' "$WEB_OUT")
+web_api() { # NAME QUERY
+	curl -sf -H "Authorization: Bearer $(cat "$OUT/view-web.token")" "$WEB_BASE/api/$1?$2"
+}
+
 run_case() { # LABEL RANGE FROM
-	: >"$OUT/view-bare.times"; : >"$OUT/view-print.times"; : >"$OUT/view-tui.times"
+	for f in bare print tui rows series; do : >"$OUT/view-$f.times"; done
 	i=0
 	while [ "$i" -lt "$RUNS" ]; do
 		timed bare_sql "$3" >>"$OUT/view-bare.times"
 		timed "$VIEW" --db "$DB" --print --screen exe --range "$2" --now "$NOW" >>"$OUT/view-print.times"
 		timed tui "$2" >>"$OUT/view-tui.times"
+		timed web_api rows "screen=exe&range=$2" >>"$OUT/view-rows.times"
+		timed web_api series "range=$2" >>"$OUT/view-series.times"
 		i=$((i + 1))
 	done
 	b=$(median <"$OUT/view-bare.times"); p=$(median <"$OUT/view-print.times"); t=$(median <"$OUT/view-tui.times")
-	awk -v l="$1" -v b="$b" -v p="$p" -v t="$t" \
-		'BEGIN { printf "| %s | %.3f | %.3f (%.2f) | %.3f (%.2f) |\n", l, b, p, p / b, t, t / b }'
+	r=$(median <"$OUT/view-rows.times"); s=$(median <"$OUT/view-series.times")
+	awk -v l="$1" -v b="$b" -v p="$p" -v t="$t" -v r="$r" -v s="$s" \
+		'BEGIN { printf "| %s | %.3f | %.3f (%.2f) | %.3f (%.2f) | %.3f (%.2f) | %.3f (%.2f) |\n", l, b, p, p / b, t, t / b, r, r / b, s, s / b }'
 }
 
 sqlite3 "$DB" 'SELECT count(*) FROM connections' >/dev/null  # warm the page cache
@@ -99,8 +120,10 @@ sqlite3 "$DB" 'SELECT count(*) FROM connections' >/dev/null  # warm the page cac
 	echo "snitch-store opened it (migrating an older schema if need be, rolling up the rows past the mark: $PAST) in $ROLLUP_TIME s;"
 	echo "it holds $(sqlite3 "$DB" 'SELECT count(*) FROM rollup WHERE dim = 1') rows for the Executables screen."
 	echo
-	echo "| Executables screen, range | bare SQL aggregate | snitch-view --print | TUI first screen |"
-	echo "| --- | --- | --- | --- |"
+	echo "snitch-web: /api/rows is the same screen; /api/series the overview's first chart (bytes over time, whole days from the rollup)."
+	echo
+	echo "| Executables screen, range | bare SQL aggregate | snitch-view --print | TUI first screen | web /api/rows | web /api/series |"
+	echo "| --- | --- | --- | --- | --- | --- |"
 	run_case "all (365 days)" all 0
 	run_case "1d" 1d $((NOW - 86400))
 	run_case "30d" 30d $((NOW - 2592000))

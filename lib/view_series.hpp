@@ -11,8 +11,8 @@ struct SeriesPoint {
 	uint64_t events = 0, sent = 0, recv = 0;
 };
 
-// The step for a range of `span` seconds: a round one giving at most about
-// 500 points; a whole number of days past 5 days or so.
+// The step for a range of `span` seconds: a round one giving at most 500
+// points; whole days (or weeks) past 8 days.
 int64_t series_step(double span);
 
 // `q.screen` does not matter. Steps of whole days on an unfiltered query

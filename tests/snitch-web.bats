@@ -54,12 +54,13 @@ require_chromium() {
 }
 
 # Headless chromium on PAGE (a path with #view...), a fresh profile each time;
-# the page's scripts run until idle or 10 s of virtual time.
+# the page's scripts run until idle or 10 s of virtual time; its console
+# (CSP violations among it) goes to chromium.err.
 browser() { # PAGE CHROMIUM-ARGS...
 	local page=$1; shift
 	chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run --disable-background-networking \
 		--disable-component-update --disable-sync --user-data-dir="$(mktemp -d "$BATS_TEST_TMPDIR/profile.XXXXXX")" \
-		--virtual-time-budget=10000 --window-size=1280,1000 "$@" "$BASE$page" 2>>"$BATS_TEST_TMPDIR/chromium.err" 3>&-
+		--enable-logging=stderr --v=0 --virtual-time-budget=10000 --window-size=1280,1000 "$@" "$BASE$page" 2>>"$BATS_TEST_TMPDIR/chromium.err" 3>&-
 }
 
 dom() { # PAGE -> the DOM after the page's scripts ran
@@ -215,6 +216,10 @@ print_rows() { # ARGS...
 	run -0 table_text "$BATS_TEST_TMPDIR/explore.html" explore-rows
 	assert_line --index 0 $'EVENTS\tSENT\tRECEIVED\tLAST_SEEN\tHost names'
 	grep -q '<canvas id="explore-chart"[^>]* data-drawn="[1-9]' "$BATS_TEST_TMPDIR/explore.html"
+	# the strict CSP holds: nothing of the page (Chart.js included) was refused
+	! grep -i 'Content Security Policy\|Refused to' "$BATS_TEST_TMPDIR/chromium.err" || fail "the page broke its CSP"
+	grep -q 'CONSOLE' "$BATS_TEST_TMPDIR/chromium.err" && fail "the page logged to its console: $(grep CONSOLE "$BATS_TEST_TMPDIR/chromium.err")"
+	true
 }
 
 @test "a chart is drawn: the canvas is there and the screenshot shows its lines" {
