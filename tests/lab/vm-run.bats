@@ -46,9 +46,9 @@ setup() {
 }
 
 @test "vm-run: a VM that does not finish in time is stopped: exit 125, the console's tail on stderr" {
-	run --separate-stderr "$VM_RUN" --timeout 30 -- sleep 600
+	run --separate-stderr "$VM_RUN" --timeout 60 -- sleep 600
 	assert_equal "$status" 125
-	[[ $stderr == *"did not finish within 30 s; the console's tail:"$'\n'"  | ["*"] "* ]]
+	[[ $stderr == *"did not finish within 60 s; the console's tail:"$'\n'"  | ["*"] "* ]]
 }
 
 @test "vm-run: bad usage and an unknown package fail with 125 and a reason, without booting" {
