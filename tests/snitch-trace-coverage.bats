@@ -99,7 +99,8 @@ restore_ping_sockets() {
 	start_peer
 	local pv
 	pv=$(ip netns exec "$PEER_NS" ip -o link show type veth | awk -F': ' '{print $2}' | cut -d@ -f1)
-	peer_serve "$BATS_TEST_TMPDIR/peer.out" "$NETGEN" packet-echo "$pv" 0x88b5 1500
+	# idle time the echo waits for: long enough for the second sender on a slow VM
+	peer_serve "$BATS_TEST_TMPDIR/peer.out" "$NETGEN" packet-echo "$pv" 0x88b5 6000
 	start_trace
 	app "packet raw" packet-send "$PEER_VETH" 0x88b5 600 300 raw
 	local raw=$APP
