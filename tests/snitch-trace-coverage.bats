@@ -130,10 +130,11 @@ srv = socket.socket(socket.AF_INET, socket.SOCK_STREAM, 132)
 srv.bind(("127.0.0.1", 0)); srv.listen(1)
 cli = socket.socket(socket.AF_INET, socket.SOCK_STREAM, 132)
 cli.connect(srv.getsockname()); conn, _ = srv.accept()
-sent = sum(cli.send(b"x" * 1000) for _ in range(200))
-got = 0
-while got < sent:
-    got += len(conn.recv(65536))
+sent = got = 0
+for _ in range(200):  # each read back before the next: 200 kB unread can fill SCTP's window
+    sent += cli.send(b"x" * 1000)
+    while got < sent:
+        got += len(conn.recv(65536))
 print(f"sent={sent} recv={got}")
 PY
 	stop_trace
