@@ -97,7 +97,9 @@ std::vector<SeriesPoint> fetch_series(ViewDb& db, const Query& q, int64_t step)
 
 std::pair<double, double> time_extent(ViewDb& db)
 {
-	auto r = db.query("SELECT MIN(last_time), MAX(last_time) FROM connections", {});
+	// Two subqueries: SQLite reads MIN and MAX from the time index only one
+	// at a time (both in one SELECT scanned all 10M rows of bench/view.sh: 9.6 s).
+	auto r = db.query("SELECT (SELECT MIN(last_time) FROM connections), (SELECT MAX(last_time) FROM connections)", {});
 	if (r.empty() || r[0].at(0).empty())
 		return {0, 0};
 	return {std::stod(r[0][0]), std::stod(r[0][1])};

@@ -156,10 +156,15 @@ function rowsTable(table, data, onClick, withDetail) {
 // ---------------------------------------------------------------- views
 
 async function overview(gen) {
+	// A range of days draws first from whole days (the rollup: fast on any
+	// log), then in finer steps.
+	const span = (meta.ranges.find((r) => r.id === state.range) || {}).seconds || 0;
 	const stack = state.chart === 'stack' ? { screen: 'exe', top: '5' } : {};
-	const series = await api('series', viewParams(stack));
-	if (gen !== generation) return;
-	drawChart('overview-chart', datasets(series), state.chart === 'stack');
+	if (span >= 2 * 86400 && span <= 8 * 86400 && state.chart !== 'stack') {
+		const days = await api('series', viewParams({ step: '86400' }));
+		if (gen !== generation) return;
+		drawChart('overview-chart', datasets(days), false);
+	}
 	const [exe, domain] = await Promise.all([api('rows', viewParams({ screen: 'exe', limit: '10' })),
 		api('rows', viewParams({ screen: 'domain', limit: '10' }))]);
 	if (gen !== generation) return;
@@ -175,6 +180,9 @@ async function overview(gen) {
 	$('kpi-domains').textContent = domain.count;
 	rowsTable($('top-exe'), exe, (r) => { state.view = 'explore'; state.filters = [['exe', r.key]]; state.screen = exe.drill; go(); });
 	rowsTable($('top-domain'), domain, (r) => { state.view = 'explore'; state.filters = [['domain', r.key]]; state.screen = domain.drill; go(); });
+	const series = await api('series', viewParams(stack));
+	if (gen !== generation) return;
+	drawChart('overview-chart', datasets(series), state.chart === 'stack');
 	status(exe.range_label);
 }
 
