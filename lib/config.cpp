@@ -1,26 +1,42 @@
 #include "config.hpp"
+#include "c_handle.hpp"
 #include "event.hpp"
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <system_error>
 #include <algorithm>
 #include <cstdlib>
-#include <fstream>
 #include <pwd.h>
-#include <sstream>
 #include <stdexcept>
 #include <unistd.h>
 
 namespace snitch {
 namespace {
 
-std::string home_of_invoking_user()
+std::string home_of_user()
 {
-	if (const char* sudo_user = std::getenv("SUDO_USER"); sudo_user && geteuid() == 0)
-		if (const passwd* pw = getpwnam(sudo_user))
-			return pw->pw_dir;
 	if (const char* home = std::getenv("HOME"); home && *home)
 		return home;
 	if (const passwd* pw = getpwuid(getuid()))
 		return pw->pw_dir;
 	return "/root";
+}
+
+// "/dev/fd/N" is a descriptor the caller opened for us (picosnitch(1) hands
+// unprivileged stages root's config that way): reopening it through /proc
+// would check the file's mode against our uid. A missing file gives -1.
+UniqueFd open_config(const std::string& path)
+{
+	if (path.rfind("/dev/fd/", 0) == 0 && path.size() > 8 && path.find_first_not_of("0123456789", 8) == std::string::npos) {
+		int fd = fcntl(std::stoi(path.substr(8)), F_DUPFD_CLOEXEC, 3);
+		if (fd < 0)
+			throw std::system_error(errno, std::generic_category(), path);
+		return UniqueFd(fd);
+	}
+	int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0 && errno != ENOENT)
+		throw std::system_error(errno, std::generic_category(), "open " + path);
+	return UniqueFd(fd);
 }
 
 template <class T> void read_key(const Json& j, const char* key, T& out, bool (Json::*is_type)() const noexcept, const char* type)
@@ -39,20 +55,43 @@ std::string config_dir()
 {
 	if (const char* dir = std::getenv("PICOSNITCH_DIR"); dir && *dir)
 		return dir;
-	bool sudo = std::getenv("SUDO_USER") && geteuid() == 0;
-	if (const char* xdg = std::getenv("XDG_CONFIG_HOME"); xdg && *xdg && !sudo)
+	if (geteuid() == 0)
+		return "/etc/picosnitch";
+	if (const char* xdg = std::getenv("XDG_CONFIG_HOME"); xdg && *xdg)
 		return std::string(xdg) + "/picosnitch";
-	return home_of_invoking_user() + "/.config/picosnitch";
+	return home_of_user() + "/.config/picosnitch";
+}
+
+std::string state_dir()
+{
+	if (const char* dir = std::getenv("PICOSNITCH_DIR"); dir && *dir)
+		return dir;
+	return geteuid() == 0 ? "/var/lib/picosnitch" : config_dir();
 }
 
 Config load_config(const std::string& path)
 {
-	std::ifstream f(path);
-	if (!f)
+	constexpr size_t max_size = 1 << 20;
+	UniqueFd fd = open_config(path);
+	if (!fd)
 		return Config{};
-	std::stringstream text;
-	text << f.rdbuf();
-	return parse_config(text.str(), path);
+	struct stat st;
+	if (fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode))
+		throw std::runtime_error(path + ": not a regular file");
+	std::string text;
+	char buf[65536];
+	for (off_t off = 0;;) {
+		ssize_t n = pread(fd.get(), buf, sizeof(buf), off);
+		if (n < 0)
+			throw std::system_error(errno, std::generic_category(), "read " + path);
+		if (n == 0)
+			break;
+		text.append(buf, static_cast<size_t>(n));
+		off += n;
+		if (text.size() > max_size)
+			throw std::runtime_error(path + ": larger than 1 MiB");
+	}
+	return parse_config(text, path);
 }
 
 Config parse_config(std::string_view text, const std::string& path)

@@ -21,11 +21,16 @@ struct Config {
 	std::string database;                     // "Database": SQLite path or postgresql:// URI ("" = dir/snitch.db)
 };
 
-// The picosnitch directory: $PICOSNITCH_DIR, else the invoking (sudo) user's
-// $XDG_CONFIG_HOME/picosnitch or ~/.config/picosnitch.
+// Where config.json is: $PICOSNITCH_DIR, else /etc/picosnitch as root, else
+// $XDG_CONFIG_HOME/picosnitch or ~/.config/picosnitch (never a sudo user's
+// home: root does not read or write there).
 std::string config_dir();
+// Where the stages keep their files: $PICOSNITCH_DIR, else /var/lib/picosnitch
+// as root, else config_dir().
+std::string state_dir();
 
-// Reads `path` (a missing file gives the defaults). Throws std::runtime_error
+// Reads `path` (a missing file gives the defaults; "/dev/fd/N" reads the open
+// descriptor N without reopening it; at most 1 MiB, a regular file). Throws std::runtime_error
 // naming the key and the reason on a malformed file or a value of the wrong type.
 Config load_config(const std::string& path);
 // The same for the text of a config.json; `path` names it in errors.

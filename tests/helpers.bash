@@ -18,6 +18,8 @@ isolate_home() {
 	export HOME="$BATS_TEST_TMPDIR/home"
 	export XDG_CONFIG_HOME="$HOME/.config" XDG_DATA_HOME="$HOME/.local/share" XDG_CACHE_HOME="$HOME/.cache"
 	mkdir -p "$XDG_CONFIG_HOME" "$XDG_DATA_HOME" "$XDG_CACHE_HOME"
+	# as root the stages default to /etc/picosnitch and /var/lib/picosnitch: keep tests out of them
+	export PICOSNITCH_DIR="$XDG_CONFIG_HOME/picosnitch"
 }
 
 # A missing capability skips on a developer machine but fails in CI, where

@@ -4,30 +4,14 @@
 
 setup() {
 	load helpers
+	load daemon_helpers
 	isolate_home
 	BG_PIDS=()
-	export PICOSNITCH_DIR="$BATS_TEST_TMPDIR/pico dir"
-	# A build of its own (TEST_BUILD_DIR) has a link to the wrapper next to its stages.
-	PS="$SNITCH_ROOT/tools/picosnitch"
-	[[ -z ${TEST_BUILD_DIR:-} ]] || PS="$BUILD_DIR/bin/picosnitch"
-	DB="$PICOSNITCH_DIR/snitch.db"
-	LOG="$PICOSNITCH_DIR/error.log"
+	daemon_root
 }
 
 teardown() {
-	kill_background
-	local pid
-	if pid=$(cat "$PICOSNITCH_DIR/picosnitch.pid" 2>/dev/null); then
-		"$PS" stop >/dev/null 2>&1 3>&- || true
-		kill -KILL -- "-$pid" 2>/dev/null || true
-	fi
-}
-
-start_daemon() {
-	require_ebpf
-	run -0 --separate-stderr "$PS" start 3>&-
-	DAEMON=$(cat "$PICOSNITCH_DIR/picosnitch.pid")
-	[[ $DAEMON =~ ^[0-9]+$ ]] || fail "no pid in the pidfile: $DAEMON"
+	stop_daemon_root
 }
 
 # Processes left in the daemon's session (it is the session and group leader).
@@ -74,18 +58,13 @@ wait_count() { # PATTERN N [SECONDS]
 	fail "fewer than $2 lines matching '$1' in error.log"
 }
 
-@test "the directory: PICOSNITCH_DIR, else XDG_CONFIG_HOME, else the sudo user's ~/.config" {
+@test "the layout: /etc/picosnitch, /var/lib/picosnitch, /var/log/picosnitch, /run/picosnitch under PICOSNITCH_ROOT" {
 	run -3 "$PS" status
-	assert_line "directory:    $PICOSNITCH_DIR"
-	unset PICOSNITCH_DIR
-	run -3 "$PS" status
-	assert_line "directory:    $XDG_CONFIG_HOME/picosnitch"
-	require_root
-	local home
-	home=$(getent passwd root | cut -d: -f6)
-	SUDO_USER=root run -3 "$PS" status
-	assert_line "directory:    $home/.config/picosnitch"
-	[[ ! -e "$XDG_CONFIG_HOME/picosnitch" ]] || fail "status created the directory"
+	assert_line "config:       $CONF"
+	assert_line "database:     $DB"
+	[[ ! -e $PS_ROOT/etc ]] || fail "status created a directory"
+	run -1 --separate-stderr env PICOSNITCH_ROOT=relative/path "$PS" status
+	[[ $stderr == *"must be an absolute path"* ]] || fail "stderr: $stderr"
 }
 
 @test "help, version, and an unknown command exits 2" {
@@ -109,10 +88,9 @@ wait_count() { # PATTERN N [SECONDS]
 
 @test "start creates config.json 0600 with the defaults; stop leaves nothing running" {
 	start_daemon
-	run -0 stat -c %a "$PICOSNITCH_DIR/config.json"
-	assert_output 600
-	run -0 jq -e '."DB retention (days)" == 365 and ."VT API key" == "" and ."Log ignore" == [] and has("Database")' \
-		"$PICOSNITCH_DIR/config.json"
+	run -0 stat -c '%a %U' "$CONF"
+	assert_output "600 root"
+	run -0 jq -e '."DB retention (days)" == 365 and ."VT API key" == "" and ."Log ignore" == [] and has("Database")' "$CONF"
 	# every stage of the standard pipeline is there, in one process group
 	local stage
 	for stage in snitch-trace snitch-hash snitch-vt snitch-notify snitch-store; do
@@ -123,7 +101,7 @@ wait_count() { # PATTERN N [SECONDS]
 	run -0 "$PS" stop
 	run -0 session_procs "$DAEMON"
 	assert_output ""
-	[[ ! -e "$PICOSNITCH_DIR/picosnitch.pid" ]] || fail "pidfile left behind"
+	[[ ! -e "$PIDFILE" ]] || fail "pidfile left behind"
 	run -3 "$PS" status
 	assert_line --partial "not running"
 	run -0 "$PS" stop
@@ -160,18 +138,18 @@ wait_count() { # PATTERN N [SECONDS]
 
 @test "a broken config.json names the key and nothing starts" {
 	require_root
-	mkdir -p "$PICOSNITCH_DIR"
-	printf '{"DB retention (days)": "a year", "Log ignore": [1]}\n' >"$PICOSNITCH_DIR/config.json"
+	mkdir -p "$(dirname "$CONF")"
+	printf '{"DB retention (days)": "a year", "Log ignore": [1]}\n' >"$CONF"
 	run -1 --separate-stderr "$PS" start 3>&-
 	[[ $stderr == *'config key "DB retention (days)": expected a number'* ]] || fail "stderr: $stderr"
 	[[ $stderr == *'config key "Log ignore": expected a list of strings'* ]] || fail "stderr: $stderr"
 	[[ $stderr == *"not starting"* ]] || fail "stderr: $stderr"
-	[[ ! -e "$PICOSNITCH_DIR/picosnitch.pid" ]] || fail "a pidfile was written"
-	run -1 pgrep -f -- "--config $PICOSNITCH_DIR/config.json"
-	printf '{"VT request limit (seconds)": -1}\n' >"$PICOSNITCH_DIR/config.json"
+	[[ ! -e "$PIDFILE" ]] || fail "a pidfile was written"
+	run -1 pgrep -f -- "--queue-dir $PS_ROOT/"
+	printf '{"VT request limit (seconds)": -1}\n' >"$CONF"
 	run -1 --separate-stderr "$PS" run --no-restart 3>&-
 	[[ $stderr == *'"VT request limit (seconds)": must not be negative'* ]] || fail "stderr: $stderr"
-	printf '{"Log commands": true,\n' >"$PICOSNITCH_DIR/config.json"
+	printf '{"Log commands": true,\n' >"$CONF"
 	run -1 --separate-stderr "$PS" start 3>&-
 	[[ $stderr == *"not valid JSON"* ]] || fail "stderr: $stderr"
 }
@@ -213,14 +191,15 @@ wait_count() { # PATTERN N [SECONDS]
 	done
 }
 
-@test "systemd writes the unit for this directory and enables nothing" {
+@test "systemd writes the unit for this layout and enables nothing" {
 	require_root
 	local units="$BATS_TEST_TMPDIR/units"
 	PICOSNITCH_UNIT_DIR=$units run -0 "$PS" systemd
 	assert_output --partial "systemctl daemon-reload && sudo systemctl enable --now picosnitch.service"
 	run -0 grep -x "ExecStart=$PS run --no-restart" "$units/picosnitch.service"
-	run -0 grep -x "Environment=PICOSNITCH_DIR=$PICOSNITCH_DIR" "$units/picosnitch.service"
-	[[ -f "$PICOSNITCH_DIR/config.json" ]] || fail "no config.json written"
+	run -0 grep -x "Environment=PICOSNITCH_ROOT=$PS_ROOT" "$units/picosnitch.service"
+	run -0 grep -x "ReadWritePaths=$PS_ROOT/var/lib/picosnitch $PS_ROOT/var/log/picosnitch" "$units/picosnitch.service"
+	[[ -f $CONF ]] || fail "no config.json written"
 }
 
 @test "view runs snitch-view, or says it is not installed" {

@@ -22,8 +22,8 @@ struct Options {
 
 void make_options(CLI::App& app, Options& o)
 {
-	app.add_option("-c,--config", o.config, "config.json to read (default: picosnitch dir/config.json)");
-	app.add_option("-d,--db", o.db, "SQLite file, or postgresql://... URI (default: config \"Database\", else picosnitch dir/snitch.db)");
+	app.add_option("-c,--config", o.config, "config.json to read (default: config dir/config.json)");
+	app.add_option("-d,--db", o.db, "SQLite file, or postgresql://... URI (default: config \"Database\", else state dir/snitch.db)");
 	app.add_option("-w,--window", o.window, "Merge events of one key over this many seconds (config \"DB write limit (seconds)\")")
 		->check(CLI::Range(0.0, 86400.0));
 	app.add_option("--retention-days", o.retention_days, "Delete SQLite rows older than this; 0 keeps all (config \"DB retention (days)\")")
@@ -33,7 +33,7 @@ void make_options(CLI::App& app, Options& o)
 	app.add_flag("--no-addresses", o.no_addresses, "Store no addresses or domains (config \"Log addresses\": false)");
 	app.add_flag("--no-commands", o.no_commands, "Store no command lines (config \"Log commands\": false)");
 	app.add_option("--ignore", o.ignore, "Also ignore connections matching this (name, port, IP/CIDR, .domain, sha256)");
-	app.add_option("--queue-dir", o.queue_dir, "PostgreSQL only: on-disk queue directory (default: picosnitch dir/pg-queue)");
+	app.add_option("--queue-dir", o.queue_dir, "PostgreSQL only: on-disk queue directory (default: state dir/pg-queue)");
 	app.add_option("--queue-bytes", o.queue_bytes, "PostgreSQL only: bound of the on-disk queue")->capture_default_str();
 	app.add_flag("--init-schema", o.init_schema, "Create or migrate the schema, then exit (PostgreSQL: run as the owner)");
 }
@@ -49,9 +49,9 @@ std::string hostname()
 // Command-line options override the config file.
 void apply_config(CLI::App& app, Options& o, snitch::Config& c)
 {
-	std::string dir = snitch::config_dir();
+	std::string dir = snitch::state_dir();
 	if (o.config.empty())
-		o.config = dir + "/config.json";
+		o.config = snitch::config_dir() + "/config.json";
 	c = snitch::load_config(o.config);
 	if (!app.count("--window"))
 		o.window = c.db_write_limit_seconds;

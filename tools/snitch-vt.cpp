@@ -20,7 +20,7 @@ struct Options {
 void make_options(CLI::App& app, Options& o)
 {
 	app.add_option("-c,--config", o.config, "picosnitch config.json (default: <config dir>/config.json)");
-	app.add_option("--cache", o.cache, "SQLite file of verdicts and queue (default: <config dir>/vt_cache.db)");
+	app.add_option("--cache", o.cache, "SQLite file of verdicts and queue (default: <state dir>/vt_cache.db)");
 	app.add_option("--api-url", o.api_url, "VirusTotal API base URL")->capture_default_str();
 	app.add_option("--cacert", o.cacert, "CA certificates to trust for the API instead of the system's (PEM file)")
 		->check(CLI::ExistingFile);
@@ -42,7 +42,7 @@ std::string api_key(const snitch::Config& cfg)
 
 std::string default_cache()
 {
-	std::filesystem::path dir = snitch::config_dir();
+	std::filesystem::path dir = snitch::state_dir();
 	std::filesystem::create_directories(dir);
 	return dir / "vt_cache.db";
 }
