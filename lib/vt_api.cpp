@@ -1,4 +1,5 @@
 #include "vt_api.hpp"
+#include <unistd.h>
 #include <stdexcept>
 
 namespace snitch {
@@ -62,7 +63,36 @@ HttpReply VtApi::get(const std::string& url)
 	return perform(url, nullptr);
 }
 
-HttpReply VtApi::post_file(const std::string& url, const std::string& path)
+namespace {
+
+// The upload's body comes from the descriptor that was hashed: nothing is
+// opened by name again between the check and the send.
+struct FdSource {
+	int fd;
+	curl_off_t off = 0;
+};
+
+size_t read_fd(char* buf, size_t size, size_t nitems, void* arg)
+{
+	auto* src = static_cast<FdSource*>(arg);
+	ssize_t n = ::pread(src->fd, buf, size * nitems, src->off);
+	if (n < 0)
+		return CURL_READFUNC_ABORT;
+	src->off += n;
+	return static_cast<size_t>(n);
+}
+
+int seek_fd(void* arg, curl_off_t offset, int origin)
+{
+	if (origin != SEEK_SET)
+		return CURL_SEEKFUNC_CANTSEEK;
+	static_cast<FdSource*>(arg)->off = offset;
+	return CURL_SEEKFUNC_OK;
+}
+
+} // namespace
+
+HttpReply VtApi::post_file(const std::string& url, int fd, long long size, const std::string& name)
 {
 	CurlMime form(curl_mime_init(curl_.get()));
 	if (!form)
@@ -70,11 +100,14 @@ HttpReply VtApi::post_file(const std::string& url, const std::string& path)
 	curl_mimepart* part = curl_mime_addpart(form.get());
 	if (!part)
 		throw std::runtime_error("curl_mime_addpart failed");
+	FdSource src{fd};
 	CURLcode rc = curl_mime_name(part, "file");
 	if (rc == CURLE_OK)
-		rc = curl_mime_filedata(part, path.c_str());
+		rc = curl_mime_filename(part, name.c_str());
+	if (rc == CURLE_OK)
+		rc = curl_mime_data_cb(part, size, read_fd, seek_fd, nullptr, &src);
 	if (rc != CURLE_OK)
-		return {0, "", "cannot read " + path + ": " + curl_easy_strerror(rc)};
+		return {0, "", "cannot send " + name + ": " + curl_easy_strerror(rc)};
 	return perform(url, form.get());
 }
 

@@ -38,7 +38,8 @@ public:
 	std::string url(const std::string& path) const { return base_ + "/api/v3" + path; }
 	HttpReply get(const std::string& url);
 	// multipart/form-data POST with the file as the "file" part.
-	HttpReply post_file(const std::string& url, const std::string& path);
+	// Sends `size` bytes of the open file `fd` (from offset 0) as the form field "file".
+	HttpReply post_file(const std::string& url, int fd, long long size, const std::string& name);
 
 private:
 	HttpReply perform(const std::string& url, curl_mime* form);

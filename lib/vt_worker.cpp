@@ -1,5 +1,6 @@
 #include "vt_worker.hpp"
 #include "event.hpp"
+#include "sha256_file.hpp"
 #include "vt_reply.hpp"
 #include <algorithm>
 #include <cerrno>
@@ -7,6 +8,8 @@
 #include <cmath>
 #include <csignal>
 #include <cstring>
+#include <fcntl.h>
+#include <filesystem>
 #include <iomanip>
 #include <pthread.h>
 #include <sstream>
@@ -212,14 +215,32 @@ void VtWorker::lookup(VtQueueItem& item, double now)
 	answer(item, "found", &counts, now);
 }
 
+namespace {
+
+// The executable, opened once: not through a link, not blocking on a FIFO,
+// and only a regular file; it is hashed and sent from this descriptor.
+UniqueFd open_upload(const std::string& path, struct stat& st)
+{
+	UniqueFd fd(::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC));
+	if (!fd)
+		throw std::system_error(errno, std::generic_category(), "open");
+	if (::fstat(fd.get(), &st) != 0)
+		throw std::system_error(errno, std::generic_category(), "fstat");
+	if (!S_ISREG(st.st_mode))
+		throw std::runtime_error("not a regular file");
+	return fd;
+}
+
+} // namespace
+
 void VtWorker::upload(VtQueueItem& item, double now)
 {
 	struct stat st;
 	std::string actual;
+	UniqueFd fd;
 	try {
-		if (::stat(item.exe.c_str(), &st) != 0)
-			throw std::system_error(errno, std::generic_category(), "stat");
-		actual = file_sha256(item.exe);
+		fd = open_upload(item.exe, st);
+		actual = to_string(Sha256File().hash_fd(fd.get()));
 	} catch (const std::exception& e) {
 		emit(dump_line(error_event("snitch-vt", "cannot upload " + item.exe + ": " + e.what())));
 		return answer(item, "unknown", nullptr, now);
@@ -241,7 +262,7 @@ void VtWorker::upload(VtQueueItem& item, double now)
 			return failed(item, std::string("unreadable reply: ") + e.what(), now);
 		}
 	}
-	HttpReply r = api_.post_file(target, item.exe);
+	HttpReply r = api_.post_file(target, fd.get(), st.st_size, std::filesystem::path(item.exe).filename());
 	if (stop_)
 		return;
 	if (!r.error.empty() || r.status != 200)

@@ -309,6 +309,36 @@ start_vt_on_fifo() {
 	[[ $(requests "POST") -eq 0 ]]
 }
 
+# attacks.bats table, point 4: the path is swapped for a link to a secret while
+# the upload URL is asked for (the round trip a 32 MiB+ upload leaves).
+@test "snitch-vt uploads what it hashed: a link swapped in before the upload is not followed" {
+	local exe secret sha secret_sha
+	exe="$BATS_TEST_TMPDIR/big tool"
+	secret="$BATS_TEST_TMPDIR/secret"
+	head -c $((33 << 20)) /dev/urandom >"$exe"
+	head -c $((33 << 20)) /dev/urandom >"$secret"
+	sha=$(sha256sum "$exe" | cut -c1-64)
+	secret_sha=$(sha256sum "$secret" | cut -c1-64)
+	start_stub --script "files/upload_url=hold"
+	flow_line "$sha" "$exe" >"$IN"
+	vt --upload <"$IN" >"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err" 3>&- &
+	BG_PIDS+=("$!")
+	wait_for_line "$STUB_LOG" "GET /api/v3/files/upload_url" 60
+	rm "$exe"
+	ln -s "$secret" "$exe"
+	touch "$BATS_TEST_TMPDIR/release"
+	wait "${BG_PIDS[-1]}"
+	[[ $(requests "^uploaded $((33 << 20)) $sha") -eq 1 ]] || fail "$(cat "$STUB_LOG")"
+	[[ $(requests "$secret_sha") -eq 0 ]] || fail "the secret was uploaded"
+	# a link in place before the first look is refused, not followed
+	rm -f "$CACHE" "$BATS_TEST_TMPDIR/release"
+	: >"$STUB_LOG"
+	start_stub
+	run_vt --upload
+	error_messages | grep -q "cannot upload $exe: open: Too many levels of symbolic links"
+	[[ $(requests "POST") -eq 0 ]]
+}
+
 @test "snitch-vt verifies TLS certificates: a self-signed API is refused" {
 	local sha
 	sha=$(fake_sha tls)
