@@ -45,15 +45,26 @@ std::string check_open(const UniqueFd& fd, int open_errno, const ExeRef& ref, bo
 			: subject + " is now another file " + now;
 }
 
+// A path the process chose (its exe as its own mount namespace names it) is
+// looked at through O_PATH first, which opens nothing: a device or FIFO there
+// never sees an open(2) from us. Only when it is the event's regular file is it
+// opened for reading, through that descriptor, so no swap can come between.
 UniqueFd open_checked(const std::string& path, const ExeRef& ref, bool via_proc, std::string& why)
 {
 	// O_NONBLOCK: a FIFO named by a crafted event must not block the stream.
-	UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK));
+	constexpr int read_flags = O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK;
+	UniqueFd fd(::open(path.c_str(), via_proc ? read_flags : O_PATH | O_NOFOLLOW | O_CLOEXEC));
 	int err = errno;
 	why = check_open(fd, err, ref, via_proc);
-	if (!why.empty())
-		fd.reset();
-	return fd;
+	if (!why.empty() || via_proc) {
+		if (!why.empty())
+			fd.reset();
+		return fd;
+	}
+	UniqueFd readable(::open(("/proc/self/fd/" + std::to_string(fd.get())).c_str(), read_flags));
+	if (!readable)
+		why = "cannot open " + path + ": " + std::strerror(errno);
+	return readable;
 }
 
 // Removes our mark from a file leaving the cache. A failure (the mark is

@@ -255,6 +255,28 @@ stop_hasher() {
 	jq -e -s '[.[] | select(.type == "flow") | .sha256_error | test("is not a regular file")] == [true, true]' <<<"$output"
 }
 
+# attacks.bats table, point 7: a process in a mount namespace of its own runs a
+# binary bind-mounted over a path that is a FIFO on the host (a stand-in for a
+# device such as /dev/watchdog, where an open(2) alone does harm). Once it has
+# exited, snitch-hash must look at that path without opening it: a writer
+# blocked in open(2) on the FIFO would wake up.
+@test "a path from another mount namespace is never opened when it is not the event's file" {
+	local fifo="$BATS_TEST_TMPDIR/watchdog" pid line
+	mkfifo "$fifo"
+	unshare -m --propagation private sh -c 'mount --bind /bin/sleep "$1" && exec "$1" 100' sh "$fifo" &
+	pid=$!
+	BG_PIDS+=("$pid")
+	for _ in $(seq 50); do [[ $(readlink "/proc/$pid/exe" 2>/dev/null) == "$fifo" ]] && break; sleep 0.1; done
+	line=$(flow_event "$pid" "$fifo" $(stat -L -c '%d %i' /bin/sleep))
+	kill "$pid"; wait "$pid" || true
+	sh -c 'exec 3>"$1"; echo opened >"$2"' sh "$fifo" "$BATS_TEST_TMPDIR/woken" &
+	BG_PIDS+=("$!")
+	hash_lines -- "$line" "$(flow_event 0 "$fifo" $(stat -c '%d %i' "$fifo"))"
+	jq -e -s '[.[] | select(.type == "flow") | .sha256_error] | (.[0] | test("is now another file")) and (.[1] | test("is not a regular file"))' <<<"$output"
+	sleep 0.5
+	[[ ! -e "$BATS_TEST_TMPDIR/woken" ]] || fail "snitch-hash opened the FIFO"
+}
+
 @test "a flow event without dev and ino gets sha256_error; its parent is still hashed" {
 	local parent_exe line
 	parent_exe=$(readlink /proc/$$/exe)
