@@ -1,4 +1,5 @@
 #include "store_pg.hpp"
+#include <cstdlib>
 #include "event.hpp"
 #include <algorithm>
 #include <charconv>
@@ -104,12 +105,56 @@ void insert_rows(PGconn* c, const std::string& head, int columns, const std::vec
 	}
 }
 
+bool loopback_host(std::string_view h)
+{
+	return h.empty() || h.front() == '/' || h.front() == '@' || h == "localhost" || h == "::1" ||
+	       h.rfind("127.", 0) == 0;
+}
+
 } // namespace
+
+bool pg_needs_verify_full(const std::string& uri)
+{
+	if (const char* env = std::getenv("PGSSLMODE"); env && *env)
+		return false;
+	char* err = nullptr;
+	std::unique_ptr<PQconninfoOption, CFree<PQconninfoFree>> opts(PQconninfoParse(uri.c_str(), &err));
+	if (!opts) {
+		std::string why = err ? err : "out of memory";
+		PQfreemem(err);
+		throw std::runtime_error("PostgreSQL URI: " + why);
+	}
+	std::string hosts;
+	for (PQconninfoOption* o = opts.get(); o->keyword; ++o) {
+		if (std::string_view(o->keyword) == "sslmode" && o->val && *o->val)
+			return false;
+		if (std::string_view(o->keyword) == "host" && o->val)
+			hosts = o->val;
+	}
+	if (hosts.empty())
+		if (const char* env = std::getenv("PGHOST"))
+			hosts = env;
+	for (size_t start = 0;;) {
+		size_t end = hosts.find(',', start);
+		if (!loopback_host(std::string_view(hosts).substr(start, end - start)))
+			return true;
+		if (end == std::string::npos)
+			return false;
+		start = end + 1;
+	}
+}
 
 PgConn pg_connect(const std::string& uri)
 {
-	const char* keys[] = {"dbname", "connect_timeout", "application_name", nullptr};
-	const char* values[] = {uri.c_str(), "5", "snitch-store", nullptr};
+	// libpq's default (prefer) accepts any server, or none: a host beyond
+	// loopback is verified against the system's CAs unless the URI says otherwise.
+	bool verify = pg_needs_verify_full(uri);
+	const char* keys[] = {"dbname", "connect_timeout", "application_name", "sslmode", "sslrootcert", nullptr};
+	const char* values[] = {uri.c_str(), "5", "snitch-store", "verify-full", "/etc/ssl/certs/ca-certificates.crt", nullptr};
+	if (!verify)
+		keys[3] = nullptr;
+	else if (uri.find("sslrootcert") != std::string::npos)
+		keys[4] = nullptr;
 	PgConn c(PQconnectdbParams(keys, values, 1));
 	if (!c)
 		throw std::runtime_error("PostgreSQL: out of memory");

@@ -10,8 +10,12 @@
 
 namespace snitch {
 
-// Connects (throws with PQerrorMessage on failure).
+// Connects (throws with PQerrorMessage on failure), with sslmode=verify-full
+// (system CAs unless the URI names sslrootcert) when pg_needs_verify_full.
 PgConn pg_connect(const std::string& uri);
+// True when neither the URI nor PGSSLMODE chooses an sslmode and a host is
+// not loopback (localhost, 127.0.0.0/8, ::1) or a Unix socket directory.
+bool pg_needs_verify_full(const std::string& uri);
 // Creates or migrates the schema to store_schema_version(Dialect::postgresql) (needs the owner's rights).
 void init_pg_schema(const std::string& uri);
 

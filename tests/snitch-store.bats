@@ -335,6 +335,18 @@ assert_pg_rollup_matches() {
 	assert_pg_rollup_matches
 }
 
+# attacks.bats table, point 5: libpq's default sslmode (prefer) talks to
+# whoever answers, in clear text when the answer has no TLS.
+@test "PostgreSQL: a host beyond loopback must prove itself (sslmode=verify-full unless the URI says otherwise)" {
+	pg_start
+	local far="postgresql://postgres@db.example:$PG_PORT/snitch?hostaddr=127.0.0.1"
+	run -1 --separate-stderr snitch-store --config "$BATS_TEST_TMPDIR/none.json" --db "$far" --init-schema
+	[[ $stderr == *SSL* ]] || fail "stderr: $stderr"
+	# the same server without TLS: fine on loopback, or when the URI chooses
+	run -0 --separate-stderr snitch-store --config "$BATS_TEST_TMPDIR/none.json" --db "$PG_OWNER_URI" --init-schema
+	run -0 --separate-stderr snitch-store --config "$BATS_TEST_TMPDIR/none.json" --db "$far&sslmode=disable" --init-schema
+}
+
 @test "PostgreSQL: without the schema, snitch-store says to run --init-schema and exits 1" {
 	pg_start
 	run -1 --separate-stderr store --db "$PG_OWNER_URI" --queue-dir "$BATS_TEST_TMPDIR/q" <<<"$(flow 1)"
