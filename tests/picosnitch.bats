@@ -19,31 +19,6 @@ session_procs() { # SID
 	pgrep -s "$1" || true
 }
 
-# A loopback TCP connection from a netgen copy at its own path (printed in $APP).
-connect() { # NAME PORT
-	local server
-	server=$(own_path_copy "$NETGEN" "$1 server")
-	serve_local "$BATS_TEST_TMPDIR/$1.server" "$server" tcp-server "$2" 4096
-	APP=$(own_path_copy "$NETGEN" "$1")
-	"$APP" tcp-client 127.0.0.1 "$2" 1000 >"$BATS_TEST_TMPDIR/$1.out"
-	wait_for_line "$BATS_TEST_TMPDIR/$1.server" "sent=" 30
-}
-
-in_db() { # EXE
-	local rows
-	rows=$(sqlite3 -readonly -json "$DB" "SELECT exe, rport, sent, recv FROM connection_log" 2>/dev/null) || return 1
-	[[ -n $rows ]] && jq -e --arg exe "$1" 'any(.[]; .exe == $exe and .recv >= 4096)' <<<"$rows" >/dev/null
-}
-
-wait_in_db() { # EXE [SECONDS]
-	local i
-	for ((i = 0; i < ${2:-30} * 4; i++)); do
-		in_db "$1" && return 0
-		sleep 0.25
-	done
-	fail "$1 never reached $DB"
-}
-
 count_lines() { # PATTERN
 	grep -c -- "$1" "$LOG" 2>/dev/null || true
 }
