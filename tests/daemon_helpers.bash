@@ -34,9 +34,9 @@ start_daemon() {
 	[[ $DAEMON =~ ^[0-9]+$ ]] || fail "no pid in the pidfile: $DAEMON"
 }
 
-# The pid of STAGE in the daemon's process group.
+# The pid of STAGE in the daemon's process group (the oldest: snitch-notify forks a D-Bus helper).
 stage_pid() { # STAGE
-	pgrep -g "$DAEMON" -x "$1"
+	pgrep -o -g "$DAEMON" -x "$1"
 }
 
 # A loopback TCP connection from a netgen copy at its own path (printed in $APP).
