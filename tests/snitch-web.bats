@@ -283,11 +283,12 @@ PY
 	diff <(table_text "$f" explore-rows | tail -n +2 | cut -f1-5) <(print_rows --screen exe)
 }
 
-@test "picosnitch web prints the URL with the token and serves the picosnitch directory's database" {
-	export PICOSNITCH_DIR="$BATS_TEST_TMPDIR/picosnitch"
-	mkdir -p "$PICOSNITCH_DIR"
-	echo '{}' >"$PICOSNITCH_DIR/config.json"
-	store_fixture "$PICOSNITCH_DIR/snitch.db"
+@test "picosnitch web prints the URL with the token and serves the daemon's database" {
+	# the daemon's log is in /var/lib/picosnitch (picosnitch(1) FILES), here under PICOSNITCH_ROOT
+	export PICOSNITCH_DIR="$BATS_TEST_TMPDIR/picosnitch" PICOSNITCH_ROOT="$BATS_TEST_TMPDIR/root"
+	local db="$PICOSNITCH_ROOT/var/lib/picosnitch/snitch.db"
+	mkdir -p "$PICOSNITCH_DIR" "$(dirname "$db")"
+	store_fixture "$db"
 	local out="$BATS_TEST_TMPDIR/web.out" ps="$SNITCH_ROOT/tools/picosnitch"
 	[[ -z ${TEST_BUILD_DIR:-} ]] || ps="$BUILD_DIR/bin/picosnitch"  # the wrapper beside that build's stages
 	"$ps" web --listen 127.0.0.1 --port 0 >"$out" 2>"$BATS_TEST_TMPDIR/web.err" </dev/null 3>&- &
@@ -296,5 +297,5 @@ PY
 	URL=$(head -1 "$out") BASE=${URL%%/\?*} TOKEN=$(cat "$PICOSNITCH_DIR/web-token")
 	[[ $URL == *"token=$TOKEN" ]] || fail "$URL does not carry the token of $PICOSNITCH_DIR/web-token"
 	assert_equal "$(api rows 'screen=exe' | jq -c '[.totals.events, .totals.sent]')" \
-		"$(sqlite3 "$PICOSNITCH_DIR/snitch.db" 'SELECT json_array(SUM(events), SUM(sent)) FROM connections')"
+		"$(sqlite3 "$db" 'SELECT json_array(SUM(events), SUM(sent)) FROM connections')"
 }
