@@ -5,6 +5,7 @@ CXX       ?= g++
 CLANG     ?= clang
 BPFTOOL   ?= bpftool
 PREFIX    ?= /usr/local
+UNITDIR   ?= $(PREFIX)/lib/systemd/system
 DB        ?= /var/lib/picosnitch/snitch.db
 ARCH      := $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/;s/ppc64le/powerpc/')
 VERSION   := $(shell cat VERSION)
@@ -15,6 +16,7 @@ CXXFLAGS  ?= -O2 -g
 override CXXFLAGS += -std=c++20 -Wall -Wextra $(WERROR) -MMD -MP -I$(OUTPUT) -Ilib -Ibpf \
 	-DSNITCH_VERSION='"$(VERSION)"'
 LDFLAGS   ?=
+CPPFLAGS  ?=
 
 # clang's own system dirs after ours, as libbpf-tools does (asm/ headers for -target bpf)
 CLANG_BPF_SYS_INCLUDES := $(shell $(CLANG) -v -E - </dev/null 2>&1 \
@@ -54,6 +56,8 @@ DEPS := clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev g++ make pkg-config 
 	nethogs libbpf-tools bpftrace libclang-rt-14-dev qemu-system-x86 busybox-static kmod
 # snitch-web: its HTTP library, Chart.js, and a browser for its tests
 DEPS += libcpp-httplib-dev libjs-chart.js chromium fonts-dejavu-core python3-pil
+# make deb and tests/package.bats
+DEPS += debhelper dpkg-dev lintian mmdebstrap
 
 ifeq ($(V),1)
 Q :=
@@ -63,14 +67,16 @@ Q := @
 msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
-.PHONY: all deps deps-if-missing run check test bench install uninstall clean vmlinux \
+.PHONY: all tools deb deps deps-if-missing run check test bench install uninstall clean vmlinux \
 	sanitize check-sanitize fuzz fuzz-build check-kernels
 .DELETE_ON_ERROR:
 .SECONDARY:
 
 TEST_BINS := $(patsubst tests/%.cpp,$(OUTPUT)/tests/%,$(wildcard tests/*.cpp))
 
-all: $(BINS) $(TEST_BINS) $(WEB_OUT)
+all: tools $(TEST_BINS)
+# What make install installs: the tools and snitch-web's page.
+tools: $(BINS) $(WEB_OUT)
 
 $(WEB_DIR):
 	$(Q)mkdir -p $@
@@ -92,7 +98,7 @@ $(OUTPUT)/%.skel.h: $(OUTPUT)/%.bpf.o
 
 $(OUTPUT)/lib/%.o: lib/%.cpp | $(OUTPUT)/lib $(SKELS)
 	$(call msg,CXX,$@)
-	$(Q)$(CXX) $(CXXFLAGS) -c $< -o $@
+	$(Q)$(CXX) $(CPPFLAGS) $(CXXFLAGS) -c $< -o $@
 
 $(LIBSNITCH): $(LIB_OBJ)
 	$(call msg,AR,$@)
@@ -100,7 +106,7 @@ $(LIBSNITCH): $(LIB_OBJ)
 
 $(OUTPUT)/tools/%.o: tools/%.cpp | $(OUTPUT)/tools $(SKELS)
 	$(call msg,CXX,$@)
-	$(Q)$(CXX) $(CXXFLAGS) -c $< -o $@
+	$(Q)$(CXX) $(CPPFLAGS) $(CXXFLAGS) -c $< -o $@
 
 $(OUTPUT)/bin/%: $(OUTPUT)/tools/%.o $(LIBSNITCH) | $(OUTPUT)/bin
 	$(call msg,LINK,$@)
@@ -189,11 +195,11 @@ bench: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)sh bench/run.sh
 
-install: all
+install: tools
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man5 \
 		$(DESTDIR)$(PREFIX)/share/man/man7 $(DESTDIR)$(PREFIX)/share/bash-completion/completions \
 		$(DESTDIR)$(PREFIX)/share/zsh/vendor-completions $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d \
-		$(DESTDIR)$(PREFIX)/lib/systemd/system $(DESTDIR)$(PREFIX)/share/picosnitch/web
+		$(DESTDIR)$(UNITDIR) $(DESTDIR)$(PREFIX)/share/picosnitch/web
 	install -m 0755 $(BINS) tools/picosnitch $(DESTDIR)$(PREFIX)/bin/
 	install -m 0644 $(WEB_OUT) $(DESTDIR)$(PREFIX)/share/picosnitch/web/
 	install -m 0644 $(wildcard man/*.1) $(DESTDIR)$(PREFIX)/share/man/man1/
@@ -203,7 +209,7 @@ install: all
 	$(if $(wildcard completions/_*),install -m 0644 $(wildcard completions/_*) $(DESTDIR)$(PREFIX)/share/zsh/vendor-completions/)
 	$(if $(wildcard completions/*.fish),install -m 0644 $(wildcard completions/*.fish) $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/)
 	sed 's|^ExecStart=/usr/local/bin/|ExecStart=$(PREFIX)/bin/|' systemd/picosnitch.service \
-		> $(DESTDIR)$(PREFIX)/lib/systemd/system/picosnitch.service
+		> $(DESTDIR)$(UNITDIR)/picosnitch.service
 
 uninstall:
 	rm -f $(TOOLS:%=$(DESTDIR)$(PREFIX)/bin/%) $(DESTDIR)$(PREFIX)/bin/picosnitch \
@@ -213,8 +219,29 @@ uninstall:
 		$(patsubst completions/%.bash,$(DESTDIR)$(PREFIX)/share/bash-completion/completions/%,$(wildcard completions/*.bash)) \
 		$(patsubst completions/%,$(DESTDIR)$(PREFIX)/share/zsh/vendor-completions/%,$(wildcard completions/_*)) \
 		$(patsubst completions/%,$(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/%,$(wildcard completions/*.fish)) \
-		$(DESTDIR)$(PREFIX)/lib/systemd/system/picosnitch.service
+		$(DESTDIR)$(UNITDIR)/picosnitch.service
 	rm -rf $(DESTDIR)$(PREFIX)/share/picosnitch/web
+
+# The Debian package (debian/): dpkg-buildpackage in a copy of what it is
+# built from (DEB_TREE) under $(OUTPUT)/deb, so that nothing is written beside
+# the checkout and the developer's build is left alone; rebuilt only when one
+# of those files changed.
+DEB_TREE    := Makefile VERSION bpf lib tools man completions systemd debian $(wildcard web)
+DEB_VERSION := $(shell dpkg-parsechangelog -l debian/changelog -S Version 2>/dev/null)
+DEB_ARCH    := $(shell dpkg --print-architecture 2>/dev/null)
+DEB         := $(OUTPUT)/deb/picosnitch_$(DEB_VERSION)_$(DEB_ARCH).deb
+# No -dbgsym package unless asked for (make deb DEB_BUILD_OPTIONS=): it takes
+# as long to pack as the tools take to link.
+DEB_BUILD_OPTIONS ?= noautodbgsym
+
+deb: $(DEB)
+$(DEB): $(shell find $(DEB_TREE) -type f)
+	$(call msg,DPKG,$@)
+	$(Q)rm -rf $(OUTPUT)/deb && mkdir -p $(OUTPUT)/deb/picosnitch
+	$(Q)tar -c $(DEB_TREE) | tar -x -C $(OUTPUT)/deb/picosnitch
+	$(Q)cd $(OUTPUT)/deb/picosnitch && DEB_BUILD_OPTIONS="parallel=2 $(DEB_BUILD_OPTIONS)" \
+		dpkg-buildpackage -b -us -uc >../build.log 2>&1 || { tail -n 40 ../build.log >&2; exit 1; }
+	$(Q)rm -rf $(OUTPUT)/deb/picosnitch
 
 vmlinux:
 	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > bpf/vmlinux.h
