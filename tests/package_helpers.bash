@@ -1,15 +1,10 @@
 # The Debian package in a throwaway Debian 12 root (tests/package.bats).
 # The package is built with Debian's flags (make deb), never a sanitizer's:
 # the sanitizer run of the suite tests the same .deb, which make then finds
-# up to date. Base roots (mmdebstrap) and the previous version's package are
-# kept in $PKG_CACHE between runs; each test gets an overlay on a base root.
+# up to date. Base roots (mmdebstrap) are kept in $PKG_CACHE between runs;
+# each test gets an overlay on a base root.
 PKG_CACHE=${PKG_CACHE:-/var/cache/picosnitch-test}
 DEBIAN_MIRROR=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
-# The last commit whose snitch-store wrote schema version 3: its package is
-# "the previous version" an upgrade starts from.
-PREV_COMMIT=ac94612b60038b198068d48628e525f4bbff6dea
-PREV_VERSION=0.1.0~schema3
-
 require_package_tools() {
 	require_root "a chroot with mounts (mmdebstrap, overlayfs)"
 	local t
@@ -25,24 +20,6 @@ build_deb() {
 	v=$(dpkg-parsechangelog -l "$SNITCH_ROOT/debian/changelog" -S Version)
 	a=$(dpkg --print-architecture)
 	printf '%s\n' "$SNITCH_ROOT/.output/deb/picosnitch_${v}_${a}.deb"
-}
-
-# The previous version: the tree at $PREV_COMMIT with today's debian/ and a
-# lower version, built once per machine. Prints the package's path.
-build_prev_deb() {
-	local key dir src
-	key=$(cat "$SNITCH_ROOT"/debian/* 2>/dev/null | sha256sum | cut -c1-12)
-	dir="$PKG_CACHE/prev-${PREV_COMMIT:0:12}-$key"
-	if [[ ! -f $dir/done ]]; then
-		rm -rf "$dir" && mkdir -p "$dir/picosnitch" || return 1
-		git -C "$SNITCH_ROOT" archive "$PREV_COMMIT" | tar -x -C "$dir/picosnitch" || return 1
-		cp -r "$SNITCH_ROOT/debian" "$dir/picosnitch/" || return 1
-		sed -i "1s/(.*)/($PREV_VERSION)/" "$dir/picosnitch/debian/changelog"
-		(cd "$dir/picosnitch" && DEB_BUILD_OPTIONS="parallel=2 noautodbgsym" \
-			dpkg-buildpackage -b -us -uc >../build.log 2>&1) || { tail -n 30 "$dir/build.log" >&2; return 1; }
-		rm -rf "$dir/picosnitch" && touch "$dir/done"
-	fi
-	ls "$dir"/picosnitch_"${PREV_VERSION}"_*.deb
 }
 
 # The names of the packages a .deb depends on and recommends.
@@ -82,9 +59,9 @@ make_root() { # DEB
 # Stops whatever runs from $ROOT and unmounts it.
 remove_root() {
 	[[ -n "${ROOT:-}" ]] || return 0
-	local pid
-	for pid in $(ls /proc | grep -E '^[0-9]+$'); do
-		[[ $(readlink "/proc/$pid/root" 2>/dev/null) == "$ROOT" ]] && kill -KILL "$pid" 2>/dev/null
+	local p
+	for p in /proc/[0-9]*; do
+		[[ $(readlink "$p/root" 2>/dev/null) == "$ROOT" ]] && kill -KILL "${p#/proc/}" 2>/dev/null
 	done
 	sleep 0.2
 	umount -R "$ROOT" 2>/dev/null || umount -lR "$ROOT"
@@ -97,6 +74,14 @@ in_root() {
 		DEBIAN_FRONTEND=noninteractive "$@"
 }
 
+# The installed wrapper with the unit's environment (its Environment= lines):
+# the daemon as the unit runs it, where systemd cannot run.
+wrapper_in_root() {
+	local unit=$ROOT/lib/systemd/system/picosnitch.service
+	# shellcheck disable=SC2046 # one NAME=VALUE word per line
+	in_root env $(sed -n 's/^Environment=//p' "$unit" 2>/dev/null) picosnitch "$@"
+}
+
 # apt-get install of a local .deb inside $ROOT.
 install_in_root() { # DEB
 	cp "$1" "$ROOT/tmp/" || return 1
@@ -105,19 +90,5 @@ install_in_root() { # DEB
 
 # The database the installed wrapper logs to (picosnitch status).
 root_db() {
-	in_root picosnitch status | sed -n 's/^database: *//p' | sed 's/ (.*//'
-}
-
-# A TCP connection from a program in $ROOT to a listener on loopback; sets PORT.
-connect_from_root() {
-	PORT=$((20000 + RANDOM % 20000))
-	socat -u "TCP-LISTEN:$PORT,bind=127.0.0.1,reuseaddr" - >/dev/null 2>&1 3>&- &
-	BG_PIDS+=("$!")
-	sleep 0.2
-	in_root bash -c "exec 3<>/dev/tcp/127.0.0.1/$PORT && printf 'hello from the package root' >&3 && sleep 1"
-}
-
-# Rows of the log in $ROOT for the connection to $PORT.
-logged_to_port() { # DB
-	in_root sqlite3 -readonly "$1" "SELECT count(*) FROM connection_log WHERE rport = $PORT"
+	wrapper_in_root status | sed -n 's/^database: *//p' | sed 's/ (.*//'
 }
