@@ -7,7 +7,9 @@
 # snitch-web's API is timed the same way: /api/rows (the same screen) and
 # /api/series (the overview's first chart), each a curl against a running
 # snitch-web.
-# Usage: sh bench/view.sh [ROWS] [RUNS]   (defaults 10000000 3)
+# With REF_VIEW=path/to/an/older/snitch-view, that binary's --print and TUI
+# are timed in the same runs, and the candidate's given relative to them.
+# Usage: [REF_VIEW=...] sh bench/view.sh [ROWS] [RUNS]   (defaults 10000000 3)
 set -eu
 cd "$(dirname "$0")/.."
 N=${1:-10000000}
@@ -71,9 +73,9 @@ bare_sql() { # FROM (0: all)
 # pane), then reads the q already waiting in the pty and exits. Includes
 # starting a tmux server (about 0.02 s here).
 TMUX_SOCK=snitch-view-bench-$$
-tui() { # RANGE
+tui() { # RANGE [BINARY]
 	tmux -L "$TMUX_SOCK" new-session -d -x 100 -y 30 \
-		"$PWD/$VIEW --db $PWD/$DB --range $1 --now $NOW; tmux -L $TMUX_SOCK wait-for -S view-done"
+		"$(realpath "${2:-$VIEW}") --db $PWD/$DB --range $1 --now $NOW; tmux -L $TMUX_SOCK wait-for -S view-done"
 	# the server is gone if the TUI already ended
 	tmux -L "$TMUX_SOCK" send-keys q 2>/dev/null || true
 	tmux -L "$TMUX_SOCK" wait-for view-done 2>/dev/null || true
@@ -103,7 +105,7 @@ first_chart() { # RANGE
 }
 
 run_case() { # LABEL RANGE FROM
-	for f in bare print tui rows series; do : >"$OUT/view-$f.times"; done
+	for f in bare print tui rows series refprint reftui; do : >"$OUT/view-$f.times"; done
 	i=0
 	while [ "$i" -lt "$RUNS" ]; do
 		timed bare_sql "$3" >>"$OUT/view-bare.times"
@@ -111,12 +113,21 @@ run_case() { # LABEL RANGE FROM
 		timed tui "$2" >>"$OUT/view-tui.times"
 		timed web_api rows "screen=exe&range=$2" >>"$OUT/view-rows.times"
 		timed web_api series "$(first_chart "$2")" >>"$OUT/view-series.times"
+		if [ -n "${REF_VIEW:-}" ]; then
+			timed "$REF_VIEW" --db "$DB" --print --screen exe --range "$2" --now "$NOW" >>"$OUT/view-refprint.times"
+			timed tui "$2" "$REF_VIEW" >>"$OUT/view-reftui.times"
+		fi
 		i=$((i + 1))
 	done
 	b=$(median <"$OUT/view-bare.times"); p=$(median <"$OUT/view-print.times"); t=$(median <"$OUT/view-tui.times")
 	r=$(median <"$OUT/view-rows.times"); s=$(median <"$OUT/view-series.times")
-	awk -v l="$1" -v b="$b" -v p="$p" -v t="$t" -v r="$r" -v s="$s" \
-		'BEGIN { printf "| %s | %.3f | %.3f (%.2f) | %.3f (%.2f) | %.3f (%.2f) | %.3f (%.2f) |\n", l, b, p, p / b, t, t / b, r, r / b, s, s / b }'
+	ref=""
+	if [ -n "${REF_VIEW:-}" ]; then
+		rp=$(median <"$OUT/view-refprint.times"); rt=$(median <"$OUT/view-reftui.times")
+		ref=$(awk -v p="$p" -v t="$t" -v rp="$rp" -v rt="$rt" 'BEGIN { printf " %.3f | %.3f | %.2f | %.2f |", rp, rt, p / rp, t / rt }')
+	fi
+	awk -v l="$1" -v b="$b" -v p="$p" -v t="$t" -v r="$r" -v s="$s" -v ref="$ref" \
+		'BEGIN { printf "| %s | %.3f | %.3f (%.2f) | %.3f (%.2f) | %.3f (%.2f) | %.3f (%.2f) |%s\n", l, b, p, p / b, t, t / b, r, r / b, s, s / b, ref }'
 }
 
 sqlite3 "$DB" 'SELECT count(*) FROM connections' >/dev/null  # warm the page cache
@@ -131,8 +142,15 @@ sqlite3 "$DB" 'SELECT count(*) FROM connections' >/dev/null  # warm the page cac
 	echo
 	echo "snitch-web: /api/rows is the same screen; /api/series the overview's first chart (bytes over time; for 7d and more whole days, from the rollup)."
 	echo
-	echo "| Executables screen, range | bare SQL aggregate | snitch-view --print | TUI first screen | web /api/rows | web /api/series |"
-	echo "| --- | --- | --- | --- | --- | --- |"
+	if [ -n "${REF_VIEW:-}" ]; then
+		echo "Reference: $REF_VIEW ($("$REF_VIEW" --version)), timed in the same runs."
+		echo
+		echo "| Executables screen, range | bare SQL aggregate | snitch-view --print | TUI first screen | web /api/rows | web /api/series | reference --print | reference TUI | --print / reference | TUI / reference |"
+		echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
+	else
+		echo "| Executables screen, range | bare SQL aggregate | snitch-view --print | TUI first screen | web /api/rows | web /api/series |"
+		echo "| --- | --- | --- | --- | --- | --- |"
+	fi
 	run_case "all (365 days)" all 0
 	run_case "1d" 1d $((NOW - 86400))
 	run_case "30d" 30d $((NOW - 2592000))

@@ -13,22 +13,26 @@ ScreenKind screen_arg(const std::string& id)
 
 namespace {
 
-size_t range_index(const std::string& range)
+double range_span(const std::string& range)
 {
-	double span = 0;
 	try {
-		span = parse_range(range);
+		return parse_range(range);
 	} catch (const std::invalid_argument& e) {
 		throw ViewArgError("--range", e.what());
 	}
-	const auto& ranges = time_ranges();
-	for (size_t i = 0; i < ranges.size(); ++i)
-		if (ranges[i].second == span)
-			return i;
-	std::string names;
-	for (const auto& r : ranges)
-		names += (names.empty() ? "" : ", ") + r.first;
-	throw ViewArgError("--range", "use one of the t/T ranges: " + names);
+}
+
+Filter filter_arg(const std::string& f)
+{
+	auto eq = f.find('=');
+	if (eq == std::string::npos)
+		throw ViewArgError("--filter", "expected SCREEN=VALUE, got '" + f + "'");
+	auto k = screen_arg(f.substr(0, eq));
+	try {
+		return {k, filter_value(k, f.substr(eq + 1))};
+	} catch (const std::invalid_argument& e) {
+		throw ViewArgError("--filter", e.what());
+	}
 }
 
 } // namespace
@@ -37,13 +41,9 @@ ViewState view_state_from(const ViewArgs& a)
 {
 	ViewState s;
 	s.screen = screen_arg(a.screen);
-	for (const auto& f : a.filters) {
-		auto eq = f.find('=');
-		if (eq == std::string::npos)
-			throw ViewArgError("--filter", "expected SCREEN=VALUE, got '" + f + "'");
-		s.filters.push_back({screen_arg(f.substr(0, eq)), f.substr(eq + 1)});
-	}
-	s.range = range_index(a.range);
+	for (const auto& f : a.filters)
+		s.filters.push_back(filter_arg(f));
+	s.span = range_span(a.range);
 	auto sort = sort_by_name(a.sort);
 	if (!sort)
 		throw ViewArgError("--sort", "unknown sort '" + a.sort + "'");

@@ -5,6 +5,7 @@
 #include "view_text.hpp"
 #include <algorithm>
 #include <poll.h>
+#include <unistd.h>
 
 namespace snitch {
 
@@ -79,17 +80,18 @@ std::string live_row(const LiveTable::Entry& e, int width)
 	std::string s = fit(std::to_string(e.pid), 7, true) + ' ' + fit(escape_text(e.comm), 15) + ' ' +
 			fit(rate(e.sent_rate), 12, true) + ' ' + fit(rate(e.recv_rate), 12, true) + ' ' +
 			fit(human_bytes(e.sent), 10, true) + ' ' + fit(human_bytes(e.recv), 10, true) + ' ';
-	return s + fit(escape_text(e.exe), std::max(8, width - display_width(s)));
+	return s + fit_middle(escape_text(e.exe), std::max(8, width - display_width(s)));
 }
 
-void draw_live(LiveTable& t, const LiveOptions& o, bool ended, int& selected)
+// `input`: "" while events come, else why none do.
+void draw_live(LiveTable& t, const LiveOptions& o, const std::string& input, int& selected)
 {
 	auto rows = t.snapshot(epoch_now());
 	selected = std::clamp(selected, 0, std::max(0, static_cast<int>(rows.size()) - 1));
 	erase();
 	std::string title = " snitch-view --live | " + std::to_string(rows.size()) + " processes | " + std::to_string(t.lines()) +
 			    " lines" + (t.bad_lines() ? ", " + std::to_string(t.bad_lines()) + " unreadable" : "") +
-			    " | rates over " + std::to_string(static_cast<int>(o.window)) + " s" + (ended ? " | input ended" : "");
+			    " | rates over " + std::to_string(static_cast<int>(o.window)) + " s" + (input.empty() ? "" : " | " + input);
 	put_line(0, 0, title, COLS, A_REVERSE);
 	std::string head = fit("PID", 7, true) + ' ' + fit("NAME", 15) + ' ' + fit("SENT/S", 12, true) + ' ' +
 			   fit("RECV/S", 12, true) + ' ' + fit("SENT", 10, true) + ' ' + fit("RECEIVED", 10, true) + " EXECUTABLE";
@@ -100,6 +102,8 @@ void draw_live(LiveTable& t, const LiveOptions& o, bool ended, int& selected)
 		put_line(2 + i, 0, live_row(rows[static_cast<size_t>(top + i)], COLS), COLS,
 			 top + i == selected ? A_REVERSE : A_NORMAL);
 	put_line(LINES - 1, 0, " q quit  up/down move", COLS, A_REVERSE);
+	// Other stages write to this terminal too (stderr): repaint it whole.
+	clearok(curscr, TRUE);
 	refresh();
 }
 
@@ -126,10 +130,15 @@ int run_live(const LiveOptions& o)
 	Terminal term;
 	LiveTable table(o.window);
 	LineReader in(0);
-	bool open = true;
+	// Keys come from a terminal on stdin: there are no events to read.
+	const bool tty = ::isatty(STDIN_FILENO);
+	bool open = !tty;
 	int selected = 0;
 	for (;;) {
-		draw_live(table, o, !open, selected);
+		draw_live(table, o,
+			  tty ? "no events: stdin is a terminal; pipe them in: sudo snitch-trace 2>>trace.log | snitch-view --live"
+			      : open ? "" : "input ended",
+			  selected);
 		pollfd fds[2] = {{term.input_fd(), POLLIN, 0}, {0, POLLIN, 0}};
 		int n = ::poll(fds, open ? 2 : 1, 500);
 		if (n < 0 && errno != EINTR)

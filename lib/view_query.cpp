@@ -3,8 +3,14 @@
 #include "db_handles.hpp"
 #include <algorithm>
 #include <cmath>
+#include <cerrno>
 #include <cstdio>
+#include <ctime>
+#include <pwd.h>
 #include <stdexcept>
+#include <sys/stat.h>
+#include <system_error>
+#include <unistd.h>
 
 namespace snitch {
 namespace {
@@ -29,24 +35,43 @@ class SqliteView : public ViewDb {
 public:
 	explicit SqliteView(const std::string& path)
 	{
+		if (::access(path.c_str(), R_OK) != 0) {
+			if (errno == ENOENT)
+				throw std::runtime_error(path + ": no database here: nothing has been logged yet (snitch-store creates it "
+							 "when it stores the first event: sudo picosnitch start; or give another with --db)");
+			throw std::system_error(errno, std::generic_category(), path);
+		}
 		sqlite3* raw = nullptr;
 		int rc = sqlite3_open_v2(sqlite_ro_uri(path).c_str(), &raw, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, nullptr);
 		db_.reset(raw);
 		if (rc != SQLITE_OK)
 			throw std::runtime_error(path + ": " + (db_ ? sqlite3_errmsg(db_.get()) : sqlite3_errstr(rc)));
-		check(sqlite3_busy_timeout(db_.get(), 10000), path);
-		query("PRAGMA cache_size = -65536", {});
-		query("PRAGMA mmap_size = 1073741824", {});
 		// Fail now, naming the file, if it is not a snitch-store database.
 		try {
+			check(sqlite3_busy_timeout(db_.get(), 10000), "busy_timeout");
+			query("PRAGMA cache_size = -65536", {});
+			query("PRAGMA mmap_size = 1073741824", {});
 			query("SELECT 1 FROM connections LIMIT 1", {});
+			rollup_ = !query("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'rollup_state'", {}).empty();
 		} catch (const std::exception& e) {
 			throw std::runtime_error(path + ": not a snitch-store database (" + e.what() + ")");
 		}
-		rollup_ = !query("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'rollup_state'", {}).empty();
 	}
 	Dialect dialect() const override { return Dialect::sqlite; }
 	bool has_rollup() const override { return rollup_; }
+	void begin_snapshot() override
+	{
+		end_snapshot();
+		query("BEGIN", {});
+		in_snapshot_ = true;
+		query("SELECT 1 FROM connections LIMIT 1", {});  // the read transaction starts here
+	}
+	void end_snapshot() override
+	{
+		if (in_snapshot_)
+			query("COMMIT", {});
+		in_snapshot_ = false;
+	}
 	SqlRows query(const std::string& sql, const std::vector<SqlParam>& params) override
 	{
 		sqlite3_stmt* raw = nullptr;
@@ -87,7 +112,7 @@ private:
 		}
 	}
 	Sqlite db_;
-	bool rollup_ = false;
+	bool rollup_ = false, in_snapshot_ = false;
 };
 
 // ? placeholders to $1, $2 ... (our SQL has no ? inside literals).
@@ -117,13 +142,27 @@ public:
 	}
 	Dialect dialect() const override { return Dialect::postgresql; }
 	bool has_rollup() const override { return rollup_; }
+	void begin_snapshot() override
+	{
+		end_snapshot();
+		query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", {});
+		in_snapshot_ = true;
+	}
+	void end_snapshot() override
+	{
+		if (in_snapshot_)
+			query("COMMIT", {});
+		in_snapshot_ = false;
+	}
 	SqlRows query(const std::string& sql, const std::vector<SqlParam>& params) override
 	{
 		std::vector<std::string> text;
 		for (const auto& p : params) {
 			if (auto* d = std::get_if<double>(&p)) {
+				// whole numbers without a fraction, so that a BIGINT parameter reads them
 				char buf[64];
-				std::snprintf(buf, sizeof(buf), "%.6f", *d);
+				bool whole = std::fabs(*d) < 1e15 && *d == std::trunc(*d);
+				std::snprintf(buf, sizeof(buf), whole ? "%.0f" : "%.6f", *d);
 				text.emplace_back(buf);
 			} else {
 				text.push_back(std::get<std::string>(p));
@@ -146,7 +185,7 @@ public:
 
 private:
 	PgConn conn_;
-	bool rollup_ = false;
+	bool rollup_ = false, in_snapshot_ = false;
 };
 
 bool is_process_screen(ScreenKind k)
@@ -210,13 +249,25 @@ bool prefer_time_index(Dialect d, const Query& q)
 	return d == Dialect::sqlite && q.span > 0 && q.span <= 30 * 86400;
 }
 
+bool is_numeric(ScreenKind k)
+{
+	return k == ScreenKind::rport || k == ScreenKind::uid || k == ScreenKind::time;
+}
+
+// Numeric keys are bound as numbers: SQLite compares a text parameter with
+// a computed number (the time bucket, or +c.rport) as unequal.
 std::string filter_condition(Dialect d, const Filter& f, bool time_index, std::vector<SqlParam>& params)
 {
 	time_index = time_index && !has_time_pair_index(f.kind);
 	std::string col = time_index ? "+c." : "c.";
 	if (f.kind == ScreenKind::parent && f.value.empty())
 		return "c.parent_id IS NULL";
-	params.emplace_back(f.value);
+	if (is_numeric(f.kind) && f.value.empty())
+		return group_expr(d, f.kind) + " IS NULL";
+	if (is_numeric(f.kind))
+		params.emplace_back(std::stod(f.value));
+	else
+		params.emplace_back(f.value);
 	if (is_process_screen(f.kind))
 		return col + "exe_id IN (SELECT id FROM processes WHERE " + process_column(f.kind) + " = ?)";
 	if (f.kind == ScreenKind::parent)
@@ -253,7 +304,7 @@ std::string raw_part(Dialect d, ScreenKind k, const std::string& where, const st
 	return "SELECT " + g + " AS g," + sums + "FROM " + from + " WHERE " + where + " GROUP BY " + no_index(d, group_expr(d, k));
 }
 
-std::string raw_sql(Dialect d, const Query& q, std::vector<SqlParam>& params)
+std::string where_sql(Dialect d, const Query& q, std::vector<SqlParam>& params)
 {
 	std::string where;
 	auto add = [&](const std::string& cond) { where += (where.empty() ? " WHERE " : " AND ") + cond; };
@@ -267,6 +318,12 @@ std::string raw_sql(Dialect d, const Query& q, std::vector<SqlParam>& params)
 	}
 	for (const auto& f : q.filters)
 		add(filter_condition(d, f, prefer_time_index(d, q), params));
+	return where;
+}
+
+std::string raw_sql(Dialect d, const Query& q, std::vector<SqlParam>& params)
+{
+	std::string where = where_sql(d, q, params);
 	// Aggregate connections by their own column first (an integer id for the
 	// process screens), then join the few groups to processes.
 	return "SELECT " + group_expr(d, q.screen) + " AS g," + sums + "FROM connections c" + where + " GROUP BY " +
@@ -348,7 +405,7 @@ std::string verdict_text(const std::string& event)
 
 } // namespace
 
-const std::vector<ScreenInfo>& all_screens()
+const std::vector<ScreenInfo>& every_screen()
 {
 	static const std::vector<ScreenInfo> s = {
 		{ScreenKind::exe, "exe", "Executables"},   {ScreenKind::name, "name", "Names"},
@@ -356,13 +413,25 @@ const std::vector<ScreenInfo>& all_screens()
 		{ScreenKind::domain, "domain", "Host names"}, {ScreenKind::raddr, "ip", "Host IPs"},
 		{ScreenKind::rport, "port", "Ports"},      {ScreenKind::uid, "user", "Users"},
 		{ScreenKind::time, "time", "Connection time"}, {ScreenKind::cmdline, "cmdline", "Commands"},
+		{ScreenKind::news, "new", "What's new"},   {ScreenKind::conns, "conn", "Connections"},
 	};
 	return s;
 }
 
+const std::vector<ScreenInfo>& all_screens()
+{
+	static const std::vector<ScreenInfo> s(every_screen().begin(), every_screen().end() - 2);
+	return s;
+}
+
+bool is_aggregate(ScreenKind k)
+{
+	return k != ScreenKind::news && k != ScreenKind::conns;
+}
+
 const ScreenInfo& screen_info(ScreenKind k)
 {
-	for (const auto& s : all_screens())
+	for (const auto& s : every_screen())
 		if (s.kind == k)
 			return s;
 	throw std::logic_error("unknown screen");
@@ -370,7 +439,7 @@ const ScreenInfo& screen_info(ScreenKind k)
 
 std::optional<ScreenKind> screen_by_id(std::string_view id)
 {
-	for (const auto& s : all_screens())
+	for (const auto& s : every_screen())
 		if (id == s.id)
 			return s.kind;
 	return std::nullopt;
@@ -476,22 +545,178 @@ const std::vector<std::pair<std::string, double>>& time_ranges()
 	return r;
 }
 
+namespace {
+
+double unit_seconds(char u)
+{
+	switch (u) {
+	case 's': return 1;
+	case 'm': return 60;
+	case 'h': return 3600;
+	case 'd': return 86400;
+	case 'w': return 604800;
+	default: return 0;
+	}
+}
+
+} // namespace
+
 double parse_range(const std::string& s)
 {
 	if (s == "all")
 		return 0;
-	size_t used = 0;
-	double n = 0;
-	try {
-		n = std::stod(s, &used);
-	} catch (const std::exception&) {
-		used = 0;
+	size_t digits = 0, dots = 0;
+	for (size_t i = 0; i + 1 < s.size(); ++i) {
+		digits += s[i] >= '0' && s[i] <= '9';
+		dots += s[i] == '.';
 	}
-	std::string unit = s.substr(used);
-	double mult = unit == "s" ? 1 : unit == "m" ? 60 : unit == "h" ? 3600 : unit == "d" ? 86400 : unit == "w" ? 604800 : 0;
-	if (used == 0 || mult == 0 || n <= 0)
-		throw std::invalid_argument("bad time range '" + s + "' (all, or a number with s, m, h, d or w)");
+	double mult = s.empty() ? 0 : unit_seconds(s.back());
+	bool shape = s.size() >= 2 && s.size() <= 16 && digits > 0 && digits + dots == s.size() - 1 && dots <= 1 && s[0] != '.';
+	double n = shape ? std::stod(s.substr(0, s.size() - 1)) : 0;
+	if (!shape || mult == 0 || n <= 0)
+		throw std::invalid_argument("bad time range '" + s + "' (all, or a number with s, m, h, d or w: 90s, 2h, 2w)");
 	return n * mult;
+}
+
+std::string range_text(double span)
+{
+	if (span <= 0)
+		return "all";
+	for (const auto& r : time_ranges())
+		if (r.second == span)
+			return r.first;
+	for (char u : {'w', 'd', 'h', 'm'}) {
+		double n = span / unit_seconds(u);
+		if (n >= 1 && n == std::trunc(n))
+			return std::to_string(static_cast<int64_t>(n)) + u;
+	}
+	char buf[32];
+	std::snprintf(buf, sizeof(buf), "%gs", span);
+	return buf;
+}
+
+namespace {
+
+bool all_digits(const std::string& s)
+{
+	return !s.empty() && s.size() <= 18 && std::all_of(s.begin(), s.end(), [](unsigned char c) { return c >= '0' && c <= '9'; });
+}
+
+// Local "YYYY-MM-DD HH:MM[:SS]" as epoch seconds.
+std::optional<double> parse_local_time(const std::string& s)
+{
+	for (const char* f : {"%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M"}) {
+		std::tm tm{};
+		const char* end = ::strptime(s.c_str(), f, &tm);
+		if (end && *end == '\0') {
+			tm.tm_isdst = -1;
+			std::time_t t = std::mktime(&tm);
+			if (t != static_cast<std::time_t>(-1))
+				return static_cast<double>(t);
+		}
+	}
+	return std::nullopt;
+}
+
+std::optional<uint64_t> user_uid(const std::string& name)
+{
+	struct passwd pw, *found = nullptr;
+	std::vector<char> buf(16384);
+	if (::getpwnam_r(name.c_str(), &pw, buf.data(), buf.size(), &found) != 0 || !found)
+		return std::nullopt;
+	return found->pw_uid;
+}
+
+} // namespace
+
+std::string filter_value(ScreenKind k, const std::string& text)
+{
+	std::string what = std::string(screen_info(k).id) + "=" + text;
+	if (!is_aggregate(k))
+		throw std::invalid_argument(what + ": this screen cannot be filtered on");
+	if (text.empty())
+		return text;
+	switch (k) {
+	case ScreenKind::rport:
+		if (!all_digits(text) || std::stoull(text) > 65535)
+			throw std::invalid_argument(what + ": not a port number (0-65535)");
+		return std::to_string(std::stoull(text));
+	case ScreenKind::uid:
+		if (all_digits(text))
+			return std::to_string(std::stoull(text));
+		if (auto uid = user_uid(text))
+			return std::to_string(*uid);
+		throw std::invalid_argument(what + ": no such user (give a uid or a user name)");
+	case ScreenKind::time: {
+		std::optional<double> t = all_digits(text) ? std::optional<double>(std::stod(text)) : parse_local_time(text);
+		if (!t)
+			throw std::invalid_argument(what + ": not a time (epoch seconds, or local YYYY-MM-DD HH:MM)");
+		return std::to_string(static_cast<int64_t>(std::floor(*t / 60) * 60));
+	}
+	default: return text;
+	}
+}
+
+std::vector<Sighting> fetch_sightings(ViewDb& db, const Query& q, size_t limit)
+{
+	std::vector<SqlParam> params;
+	auto having = [&](const std::string& t) {
+		std::string h;
+		if (q.from > 0) {
+			h += (h.empty() ? " HAVING " : " AND ") + t + " >= ?";
+			params.emplace_back(q.from);
+		}
+		if (q.to > 0) {
+			h += (h.empty() ? " HAVING " : " AND ") + t + " < ?";
+			params.emplace_back(q.to);
+		}
+		return h;
+	};
+	std::string sql = "SELECT 'exe', exe, '', MIN(first_seen) FROM processes GROUP BY exe" + having("MIN(first_seen)");
+	sql += " UNION ALL SELECT 'sha256', exe, sha256, MIN(first_seen) FROM processes WHERE sha256 <> '' GROUP BY exe, sha256" +
+	       having("MIN(first_seen)");
+	sql += " UNION ALL SELECT 'domain', '', domain, MIN(first_time) FROM connections WHERE domain <> '' GROUP BY domain" +
+	       having("MIN(first_time)");
+	// per executable id first (the few groups), then per path
+	sql += " UNION ALL SELECT 'pair', p.exe, s.domain, MIN(s.t) FROM (SELECT exe_id, domain, MIN(first_time) AS t "
+	       "FROM connections WHERE domain <> '' GROUP BY exe_id, domain) s JOIN processes p ON p.id = s.exe_id "
+	       "GROUP BY p.exe, s.domain" + having("MIN(s.t)");
+	sql += " ORDER BY 4 DESC, 1, 2, 3";
+	if (limit)
+		sql += " LIMIT " + std::to_string(limit);
+	std::vector<Sighting> out;
+	for (auto& r : db.query(sql, params))
+		out.push_back({r.at(3).empty() ? 0 : std::stod(r.at(3)), r.at(0), r.at(1), r.at(2)});
+	return out;
+}
+
+std::vector<Connection> fetch_connections(ViewDb& db, const Query& q, size_t limit, size_t offset)
+{
+	std::vector<SqlParam> params;
+	std::string sql = "SELECT c.first_time, c.last_time, c.host, e.exe, e.name, e.cmdline, e.sha256, COALESCE(p.exe, ''), "
+			  "COALESCE(p.name, ''), c.pid, c.uid, c.lport, c.rport, c.family, c.proto, c.laddr, c.raddr, c.domain, "
+			  "c.cgroup, c.sent, c.recv, c.events FROM connections c JOIN processes e ON e.id = c.exe_id "
+			  "LEFT JOIN processes p ON p.id = c.parent_id" +
+			  where_sql(db.dialect(), q, params) +
+			  " ORDER BY c.last_time DESC, c.first_time DESC, e.exe, c.domain, c.raddr, c.rport, c.sent, c.recv, c.host";
+	if (limit)
+		sql += " LIMIT " + std::to_string(limit);
+	if (offset)
+		sql += " OFFSET " + std::to_string(offset);
+	auto i64 = [](const std::string& s, int64_t none) { return s.empty() ? none : std::stoll(s); };
+	std::vector<Connection> out;
+	for (auto& r : db.query(sql, params)) {
+		Connection c;
+		c.first = r.at(0).empty() ? 0 : std::stod(r.at(0));
+		c.last = r.at(1).empty() ? 0 : std::stod(r.at(1));
+		c.host = r.at(2), c.exe = r.at(3), c.name = r.at(4), c.cmdline = r.at(5), c.sha256 = r.at(6);
+		c.parent_exe = r.at(7), c.parent_name = r.at(8);
+		c.pid = i64(r.at(9), 0), c.uid = i64(r.at(10), -1), c.lport = i64(r.at(11), 0), c.rport = i64(r.at(12), 0);
+		c.family = r.at(13), c.proto = r.at(14), c.laddr = r.at(15), c.raddr = r.at(16), c.domain = r.at(17), c.cgroup = r.at(18);
+		c.sent = to_u64(r.at(19)), c.recv = to_u64(r.at(20)), c.events = to_u64(r.at(21));
+		out.push_back(std::move(c));
+	}
+	return out;
 }
 
 std::unique_ptr<ViewDb> open_view_db(const std::string& where)

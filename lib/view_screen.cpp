@@ -102,7 +102,7 @@ std::string column_header(const Columns& c, const std::string& title)
 std::string format_row(const Columns& c, const std::string& key, uint64_t events, uint64_t sent, uint64_t recv,
 		       const std::string& last, uint64_t scale)
 {
-	std::string s = fit(key, c.key) + ' ' + fit(std::to_string(events), c.events, true) + ' ' +
+	std::string s = fit_middle(key, c.key) + ' ' + fit(std::to_string(events), c.events, true) + ' ' +
 			fit(human_bytes(sent), c.sent, true) + ' ' + fit(human_bytes(recv), c.recv, true);
 	if (c.last)
 		s += ' ' + fit(last, c.last);
@@ -132,46 +132,134 @@ uint64_t bar_scale(const std::vector<Row>& rows)
 	return m;
 }
 
+std::string plural(size_t n, const char* one)
+{
+	return std::to_string(n) + " " + one + (n == 1 ? "" : "s");
+}
+
+// "bash (/usr/bin/bash)", "/usr/bin/bash", or "(unknown)".
+std::string parent_text(const Connection& c)
+{
+	if (c.parent_exe.empty())
+		return c.parent_name.empty() ? "(unknown)" : escape_text(c.parent_name);
+	if (c.parent_name.empty())
+		return escape_text(c.parent_exe);
+	return escape_text(c.parent_name) + " (" + escape_text(c.parent_exe) + ")";
+}
+
+std::string user_text(int64_t uid)
+{
+	if (uid < 0)
+		return "(unknown)";
+	std::string name = user_name(uid);
+	return name.empty() ? std::to_string(uid) : escape_text(name) + " (" + std::to_string(uid) + ")";
+}
+
+// The lines of one connection's detail panel.
+std::vector<std::string> connection_lines(const Connection& c)
+{
+	std::string remote = c.raddr.empty() ? "(none)" : escape_text(c.raddr) + ":" + std::to_string(c.rport);
+	return {
+		"command: " + escape_text(c.cmdline) + "  (name " + escape_text(c.name) + ", pid " + std::to_string(c.pid) + ")",
+		"started by " + parent_text(c) + "  user " + user_text(c.uid),
+		escape_text(c.proto) + " to " + remote + (c.domain.empty() ? "" : " (" + escape_text(c.domain) + ")") + " from " +
+			escape_text(c.laddr) + ":" + std::to_string(c.lport) + "  " + escape_text(c.family),
+		"sent " + std::to_string(c.sent) + " B (" + human_bytes(c.sent) + ")  received " + std::to_string(c.recv) + " B (" +
+			human_bytes(c.recv) + ")  events " + std::to_string(c.events),
+		"first " + local_time(c.first) + "  last " + local_time(c.last) + "  host " + escape_text(c.host),
+		"sha256 " + (c.sha256.empty() ? std::string("(none)") : escape_text(c.sha256)) + "  cgroup " + escape_text(c.cgroup),
+	};
+}
+
+// Text of a What's new entry after its kind.
+std::string sighting_text(const Sighting& x)
+{
+	if (x.kind == "exe")
+		return escape_text(x.exe);
+	if (x.kind == "domain")
+		return escape_text(x.value);
+	return escape_text(x.value) + "  " + escape_text(x.exe);
+}
+
+// How long a read snapshot may stand while no key comes: after that the
+// next pane that needs the database refreshes every pane.
+constexpr int snapshot_idle_ms = 5000;
+
 class Browser {
 public:
 	Browser(ViewDb& db, ViewState s, double fixed_now) : db_(db), s_(std::move(s)), fixed_now_(fixed_now) {}
 	void run();
 
 private:
-	double now() const { return fixed_now_ > 0 ? fixed_now_ : epoch_now(); }
+	double clock() const { return fixed_now_ > 0 ? fixed_now_ : epoch_now(); }
 	void requery();
+	void fetch();
 	void resort();
+	int count() const;
+	void enter();
 	void draw();
 	void draw_top();
 	void draw_list(int y, int height);
+	void draw_rows(int y, int height);
+	void draw_news(int y, int height);
+	void draw_conns(int y, int height);
 	void draw_pane(int y, int height);
 	void draw_secondary(int y, int height, const Row& sel);
 	void draw_detail(int y, int height);
+	void draw_connection(int y, int height);
 	void draw_help();
+	void keep_visible(int height);
 	std::string detail_exe() const;
 	int list_height() const;
+	std::string pane_want() const;
 
 	ViewDb& db_;
 	ViewState s_;
-	double fixed_now_;
+	double fixed_now_, now_ = 0;
+	bool stale_ = false;  // the snapshot was ended: the next pane fetch requeries
 	Terminal term_;
 	std::vector<Row> raw_, rows_;
+	std::vector<Sighting> news_;
+	std::vector<Connection> conns_;
 	std::string error_;
 	std::string pane_key_;  // what pane_rows_ / detail_ were fetched for
 	std::vector<Row> pane_rows_;
 	ExeDetail detail_;
 };
 
+// The Connections screen holds the newest rows of its selection.
+constexpr size_t connection_rows = 2000;
+
 int Browser::list_height() const
 {
 	int pane = LINES >= 14 ? std::max(4, (LINES - 4) / 3) : 0;
+	if (s_.screen == ScreenKind::conns && LINES >= 14)
+		pane = std::max(pane, 7);
 	return std::max(1, LINES - 4 - pane);
 }
 
+void Browser::fetch()
+{
+	Query q = primary_query(s_, now_);
+	raw_.clear();
+	news_.clear();
+	conns_.clear();
+	if (s_.screen == ScreenKind::news)
+		news_ = fetch_sightings(db_, q);
+	else if (s_.screen == ScreenKind::conns)
+		conns_ = fetch_connections(db_, q, connection_rows);
+	else
+		raw_ = fetch_rows(db_, q);
+}
+
+// One snapshot for the list and the panes fetched until the next requery.
 void Browser::requery()
 {
+	now_ = clock();
 	try {
-		raw_ = fetch_rows(db_, primary_query(s_, now()));
+		db_.begin_snapshot();
+		stale_ = false;
+		fetch();
 		error_.clear();
 	} catch (const std::exception& e) {
 		raw_.clear();
@@ -184,7 +272,31 @@ void Browser::resort()
 {
 	rows_ = visible_rows(raw_, s_);
 	pane_key_ = "\x01invalid";
-	s_.selected = std::clamp(s_.selected, 0, std::max(0, static_cast<int>(rows_.size()) - 1));
+	if (!s_.select_key.empty()) {
+		for (size_t i = 0; i < rows_.size(); ++i)
+			if (rows_[i].key == s_.select_key)
+				s_.selected = static_cast<int>(i);
+		s_.select_key.clear();
+	}
+	s_.selected = std::clamp(s_.selected, 0, std::max(0, count() - 1));
+}
+
+int Browser::count() const
+{
+	size_t n = s_.screen == ScreenKind::news ? visible_sightings(news_, s_).size()
+		   : s_.screen == ScreenKind::conns ? visible_connections(conns_, s_).size() : rows_.size();
+	return static_cast<int>(n);
+}
+
+void Browser::enter()
+{
+	if (s_.screen == ScreenKind::news) {
+		auto v = visible_sightings(news_, s_);
+		if (static_cast<size_t>(s_.selected) < v.size())
+			push_sighting(s_, v[static_cast<size_t>(s_.selected)]);
+	} else if (s_.screen != ScreenKind::conns) {
+		push_filter(s_, rows_);
+	}
 }
 
 void Browser::draw_top()
@@ -193,7 +305,9 @@ void Browser::draw_top()
 	auto pos = std::find(cyc.begin(), cyc.end(), s_.screen) - cyc.begin() + 1;
 	std::string title = std::string(" snitch-view | ") + screen_info(s_.screen).title + " (" + std::to_string(pos) + "/" +
 			    std::to_string(cyc.size()) + ") | " + range_label(s_) + " | sort: " + sort_name(s_.sort) + " | " +
-			    std::to_string(rows_.size()) + " rows";
+			    plural(static_cast<size_t>(count()), "row");
+	if (s_.screen == ScreenKind::conns && conns_.size() >= connection_rows)
+		title += " (newest)";
 	put_line(0, 0, title, COLS, A_REVERSE);
 	std::string f = "filters:";
 	for (size_t i = 0; i < s_.filters.size(); ++i)
@@ -206,18 +320,34 @@ void Browser::draw_top()
 	put_line(1, 0, f, COLS);
 }
 
-void Browser::draw_list(int y, int height)
+void Browser::keep_visible(int height)
 {
-	Columns c = columns_for(COLS - 2);
-	put_line(y, 0, "  " + column_header(c, screen_info(s_.screen).title), COLS, A_BOLD);
-	if (!error_.empty()) {
-		put_line(y + 1, 0, "error: " + escape_text(error_), COLS);
-		return;
-	}
 	if (s_.selected < s_.top)
 		s_.top = s_.selected;
 	if (s_.selected >= s_.top + height)
 		s_.top = s_.selected - height + 1;
+}
+
+void Browser::draw_list(int y, int height)
+{
+	if (!error_.empty()) {
+		put_line(y, 0, std::string("  ") + screen_info(s_.screen).title, COLS, A_BOLD);
+		put_line(y + 1, 0, "error: " + escape_text(error_), COLS);
+		return;
+	}
+	keep_visible(height);
+	if (s_.screen == ScreenKind::news)
+		draw_news(y, height);
+	else if (s_.screen == ScreenKind::conns)
+		draw_conns(y, height);
+	else
+		draw_rows(y, height);
+}
+
+void Browser::draw_rows(int y, int height)
+{
+	Columns c = columns_for(COLS - 2);
+	put_line(y, 0, "  " + column_header(c, screen_info(s_.screen).title), COLS, A_BOLD);
 	uint64_t scale = bar_scale(rows_);
 	for (int i = 0; i < height; ++i) {
 		size_t r = static_cast<size_t>(s_.top + i);
@@ -227,6 +357,39 @@ void Browser::draw_list(int y, int height)
 		bool sel = static_cast<int>(r) == s_.selected;
 		put_line(y + 1 + i, 0,
 			 (sel ? "> " : "  ") + format_row(c, display_key(s_.screen, row.key), row.events, row.sent, row.recv, short_time(row.last), scale),
+			 COLS, sel ? A_REVERSE : A_NORMAL);
+	}
+}
+
+void Browser::draw_news(int y, int height)
+{
+	auto v = visible_sightings(news_, s_);
+	put_line(y, 0, "  " + fit("FIRST SEEN", 14) + ' ' + fit("NEW", 6) + " WHAT (enter: its connections)", COLS, A_BOLD);
+	int what = std::max(8, COLS - 2 - 14 - 1 - 6 - 1);
+	for (int i = 0; i < height && static_cast<size_t>(s_.top + i) < v.size(); ++i) {
+		const Sighting& x = v[static_cast<size_t>(s_.top + i)];
+		bool sel = s_.top + i == s_.selected;
+		put_line(y + 1 + i, 0, (sel ? "> " : "  ") + fit(short_time(x.time), 14) + ' ' + fit(x.kind, 6) + ' ' + fit_middle(sighting_text(x), what),
+			 COLS, sel ? A_REVERSE : A_NORMAL);
+	}
+}
+
+void Browser::draw_conns(int y, int height)
+{
+	auto v = visible_connections(conns_, s_);
+	int rest = std::max(16, COLS - 2 - (14 + 1) - (5 + 1) - (10 + 1) - (10 + 1));
+	int host = rest * 2 / 5, exe = rest - host - 1;
+	put_line(y, 0, "  " + fit("LAST SEEN", 14) + ' ' + fit("PORT", 5, true) + ' ' + fit("SENT", 10, true) + ' ' +
+			       fit("RECEIVED", 10, true) + ' ' + fit("HOST", host) + ' ' + fit("PROGRAM", exe),
+		 COLS, A_BOLD);
+	for (int i = 0; i < height && static_cast<size_t>(s_.top + i) < v.size(); ++i) {
+		const Connection& c = v[static_cast<size_t>(s_.top + i)];
+		bool sel = s_.top + i == s_.selected;
+		std::string where = escape_text(c.domain.empty() ? c.raddr : c.domain);
+		put_line(y + 1 + i, 0,
+			 (sel ? "> " : "  ") + fit(short_time(c.last), 14) + ' ' + fit(std::to_string(c.rport), 5, true) + ' ' +
+				 fit(human_bytes(c.sent), 10, true) + ' ' + fit(human_bytes(c.recv), 10, true) + ' ' +
+				 fit_middle(where, host) + ' ' + fit_middle(escape_text(c.exe), exe),
 			 COLS, sel ? A_REVERSE : A_NORMAL);
 	}
 }
@@ -241,12 +404,26 @@ std::string Browser::detail_exe() const
 	return {};
 }
 
+// What the lower pane needs from the database ("" for nothing).
+std::string Browser::pane_want() const
+{
+	if (s_.screen == ScreenKind::conns || s_.screen == ScreenKind::news)
+		return {};
+	if (s_.pane == Pane::detail) {
+		std::string exe = detail_exe();
+		return exe.empty() ? exe : std::string("\x02") + exe;
+	}
+	if (rows_.empty())
+		return {};
+	return std::to_string(static_cast<int>(s_.secondary)) + '\0' + rows_[static_cast<size_t>(s_.selected)].key;
+}
+
 void Browser::draw_secondary(int y, int height, const Row& sel)
 {
-	std::string want = std::to_string(static_cast<int>(s_.secondary)) + '\0' + sel.key;
+	std::string want = pane_want();
 	if (want != pane_key_) {
 		try {
-			pane_rows_ = fetch_rows(db_, secondary_query(s_, sel.key, now()));
+			pane_rows_ = fetch_rows(db_, secondary_query(s_, sel.key, now_));
 			sort_rows(pane_rows_, s_.sort, s_.secondary);
 		} catch (const std::exception& e) {
 			pane_rows_ = {{"error: " + std::string(e.what())}};
@@ -254,8 +431,11 @@ void Browser::draw_secondary(int y, int height, const Row& sel)
 		pane_key_ = want;
 	}
 	Columns c = columns_for(COLS, false);
-	std::string title = std::string(screen_info(s_.secondary).title) + " of " + display_key(s_.screen, sel.key) + " (s/S)";
-	put_line(y, 0, column_header(c, title), COLS, A_BOLD);
+	std::string lead = std::string(screen_info(s_.secondary).title) + " of ";
+	int room = std::max(8, c.key - display_width(lead) - 6);
+	std::string title = lead + fit_middle(display_key(s_.screen, sel.key), room);
+	title.erase(title.find_last_not_of(' ') + 1);
+	put_line(y, 0, column_header(c, title + " (s/S)"), COLS, A_BOLD);
 	uint64_t scale = bar_scale(pane_rows_);
 	for (int i = 0; i + 1 < height && static_cast<size_t>(i) < pane_rows_.size(); ++i) {
 		const Row& r = pane_rows_[static_cast<size_t>(i)];
@@ -270,7 +450,7 @@ void Browser::draw_detail(int y, int height)
 		put_line(y, 0, "Detail: select an executable (Executables screen or an exe filter)", COLS, A_BOLD);
 		return;
 	}
-	std::string want = std::string("\x02") + exe;
+	std::string want = pane_want();
 	if (want != pane_key_) {
 		try {
 			detail_ = fetch_detail(db_, exe);
@@ -293,11 +473,27 @@ void Browser::draw_detail(int y, int height)
 		put_line(y + 1 + i, 0, lines[static_cast<size_t>(i)], COLS);
 }
 
+void Browser::draw_connection(int y, int height)
+{
+	auto v = visible_connections(conns_, s_);
+	if (static_cast<size_t>(s_.selected) >= v.size())
+		return;
+	const Connection& c = v[static_cast<size_t>(s_.selected)];
+	put_line(y, 0, "Connection: " + escape_text(c.exe) + " at " + local_time(c.last), COLS, A_BOLD);
+	auto lines = connection_lines(c);
+	for (int i = 0; i + 1 < height && static_cast<size_t>(i) < lines.size(); ++i)
+		put_line(y + 1 + i, 0, lines[static_cast<size_t>(i)], COLS);
+}
+
 void Browser::draw_pane(int y, int height)
 {
 	if (height <= 1)
 		return;
-	if (s_.pane == Pane::detail)
+	if (s_.screen == ScreenKind::conns)
+		draw_connection(y, height);
+	else if (s_.screen == ScreenKind::news)
+		put_line(y, 0, "What's new: the first sighting of each program, binary, host and program-host pair", COLS, A_BOLD);
+	else if (s_.pane == Pane::detail)
 		draw_detail(y, height);
 	else if (!rows_.empty())
 		draw_secondary(y, height, rows_[static_cast<size_t>(s_.selected)]);
@@ -352,16 +548,25 @@ void Browser::run()
 {
 	requery();
 	for (;;) {
+		// a pane fetched after the snapshot ended refreshes the list too
+		if (stale_ && pane_want() != pane_key_ && !pane_want().empty())
+			requery();
 		draw();
-		int k = term_.key(-1);
-		if (k == KEY_RESIZE || k == ERR)
+		int k = term_.key(stale_ ? -1 : snapshot_idle_ms);
+		if (k == ERR) {
+			db_.end_snapshot();  // do not hold the store's WAL back while idle
+			stale_ = true;
 			continue;
-		switch (apply_key(s_, k, rows_, list_height())) {
-		case KeyResult::quit: return;
+		}
+		if (k == KEY_RESIZE)
+			continue;
+		switch (apply_key(s_, k, count(), list_height())) {
+		case KeyResult::quit: db_.end_snapshot(); return;
+		case KeyResult::enter: enter(); requery(); break;
 		case KeyResult::requery: requery(); break;
 		case KeyResult::redraw: resort(); break;
 		case KeyResult::search:
-			if (auto t = term_.prompt("/", s_.search)) {
+			if (auto t = term_.prompt("/", "")) {
 				s_.search = *t;
 				s_.selected = s_.top = 0;
 				resort();

@@ -29,7 +29,7 @@ std::string lower(std::string s)
 
 void set_time(Query& q, const ViewState& s, double now)
 {
-	double span = time_ranges().at(s.range).second;
+	double span = s.span;
 	if (span <= 0)
 		return;
 	q.span = span;
@@ -85,7 +85,7 @@ bool move_selection(ViewState& s, int key, int count, int page)
 std::vector<ScreenKind> cycle_screens(const ViewState& s)
 {
 	std::vector<ScreenKind> out;
-	for (const auto& i : all_screens())
+	for (const auto& i : every_screen())
 		if (!filtered_on(s, i.kind) && (i.kind != ScreenKind::cmdline || !s.filters.empty()))
 			out.push_back(i.kind);
 	return out;
@@ -108,6 +108,30 @@ Query secondary_query(const ViewState& s, const std::string& key, double now)
 	return q;
 }
 
+bool search_keeps(const ViewState& s, std::initializer_list<std::string_view> texts)
+{
+	if (s.search.empty())
+		return true;
+	std::string needle = lower(s.search);
+	return std::any_of(texts.begin(), texts.end(), [&](std::string_view t) { return lower(std::string(t)).find(needle) != std::string::npos; });
+}
+
+std::vector<Sighting> visible_sightings(std::vector<Sighting> rows, const ViewState& s, size_t limit)
+{
+	std::erase_if(rows, [&](const Sighting& x) { return !search_keeps(s, {x.exe, x.value}); });
+	if (limit && rows.size() > limit)
+		rows.resize(limit);
+	return rows;
+}
+
+std::vector<Connection> visible_connections(std::vector<Connection> rows, const ViewState& s, size_t limit)
+{
+	std::erase_if(rows, [&](const Connection& c) { return !search_keeps(s, {c.exe, c.name, c.domain, c.raddr}); });
+	if (limit && rows.size() > limit)
+		rows.resize(limit);
+	return rows;
+}
+
 std::vector<Row> visible_rows(std::vector<Row> rows, const ViewState& s)
 {
 	if (!s.search.empty()) {
@@ -120,12 +144,11 @@ std::vector<Row> visible_rows(std::vector<Row> rows, const ViewState& s)
 
 std::string range_label(const ViewState& s)
 {
-	const auto& r = time_ranges().at(s.range);
-	if (r.second <= 0)
+	if (s.span <= 0)
 		return "all time";
-	std::string out = "last " + r.first;
+	std::string r = range_text(s.span), out = "last " + r;
 	if (s.period > 0)
-		out = r.first + ", " + std::to_string(s.period) + " period" + (s.period > 1 ? "s" : "") + " back";
+		out = r + ", " + std::to_string(s.period) + " period" + (s.period > 1 ? "s" : "") + " back";
 	return out;
 }
 
@@ -133,7 +156,32 @@ void push_filter(ViewState& s, const std::vector<Row>& rows)
 {
 	if (s.selected < 0 || static_cast<size_t>(s.selected) >= rows.size())
 		return;
-	s.filters.push_back({s.screen, rows[static_cast<size_t>(s.selected)].key});
+	push_filter(s, rows[static_cast<size_t>(s.selected)].key);
+}
+
+void push_sighting(ViewState& s, const Sighting& x)
+{
+	auto add = [&s](ScreenKind k, const std::string& v) {
+		if (!filtered_on(s, k))
+			s.filters.push_back({k, v});
+	};
+	if (!x.exe.empty())
+		add(ScreenKind::exe, x.exe);
+	if (x.kind == "sha256")
+		add(ScreenKind::sha256, x.value);
+	if (x.kind == "domain" || x.kind == "pair")
+		add(ScreenKind::domain, x.value);
+	s.screen = ScreenKind::conns;
+	s.selected = s.top = 0;
+	s.search.clear();
+	s.select_key.clear();
+}
+
+void push_filter(ViewState& s, const std::string& key)
+{
+	if (!is_aggregate(s.screen))
+		return;
+	s.filters.push_back({s.screen, key});
 	s.screen = next_unfiltered(s);
 	if (s.secondary == s.screen || filtered_on(s, s.secondary))
 		cycle_secondary(s, 1);
@@ -146,14 +194,37 @@ void pop_filter(ViewState& s)
 	if (s.filters.empty())
 		return;
 	s.screen = s.filters.back().kind;
+	s.select_key = s.filters.back().value;
 	s.filters.pop_back();
 	s.selected = s.top = 0;
 	s.search.clear();
 }
 
-KeyResult apply_key(ViewState& s, int key, const std::vector<Row>& rows, int page)
+namespace {
+
+// The next (step 1) or previous (-1) range of the t/T cycle from any span.
+double step_range(double span, int step)
 {
-	int n = static_cast<int>(time_ranges().size());
+	const auto& r = time_ranges();
+	if (step > 0) {
+		for (const auto& x : r)
+			if (x.second > span)
+				return x.second;
+		return 0;
+	}
+	if (span <= 0)
+		return r.back().second;
+	double prev = 0;
+	for (const auto& x : r)
+		if (x.second < span)
+			prev = x.second;
+	return prev;
+}
+
+} // namespace
+
+KeyResult apply_key(ViewState& s, int key, int count, int page)
+{
 	if (s.help) {
 		s.help = false;
 		return KeyResult::redraw;
@@ -162,12 +233,12 @@ KeyResult apply_key(ViewState& s, int key, const std::vector<Row>& rows, int pag
 	case 'q': case 27: return KeyResult::quit;
 	case KEY_LEFT: cycle(s, -1); return KeyResult::requery;
 	case KEY_RIGHT: cycle(s, 1); return KeyResult::requery;
-	case ' ': case '\n': case '\r': case KEY_ENTER: push_filter(s, rows); return KeyResult::requery;
+	case ' ': case '\n': case '\r': case KEY_ENTER: return KeyResult::enter;
 	case KEY_BACKSPACE: case 127: case 8: pop_filter(s); return KeyResult::requery;
 	case 'h': ++s.period; return KeyResult::requery;
 	case 'H': s.period = std::max(0, s.period - 1); return KeyResult::requery;
-	case 't': s.range = static_cast<size_t>((static_cast<int>(s.range) + 1) % n); s.period = 0; return KeyResult::requery;
-	case 'T': s.range = static_cast<size_t>((static_cast<int>(s.range) + n - 1) % n); s.period = 0; return KeyResult::requery;
+	case 't': s.span = step_range(s.span, 1); s.period = 0; return KeyResult::requery;
+	case 'T': s.span = step_range(s.span, -1); s.period = 0; return KeyResult::requery;
 	case 's': cycle_secondary(s, 1); return KeyResult::redraw;
 	case 'S': cycle_secondary(s, -1); return KeyResult::redraw;
 	case 'd': s.pane = s.pane == Pane::detail ? Pane::secondary : Pane::detail; return KeyResult::redraw;
@@ -177,7 +248,7 @@ KeyResult apply_key(ViewState& s, int key, const std::vector<Row>& rows, int pag
 	case '/': return KeyResult::search;
 	default: break;
 	}
-	return move_selection(s, key, static_cast<int>(rows.size()), page) ? KeyResult::redraw : KeyResult::none;
+	return move_selection(s, key, count, page) ? KeyResult::redraw : KeyResult::none;
 }
 
 } // namespace snitch

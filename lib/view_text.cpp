@@ -3,6 +3,7 @@
 #include <cwchar>
 #include <ctime>
 #include <cstdio>
+#include <vector>
 
 namespace snitch {
 namespace {
@@ -102,6 +103,37 @@ std::string fit(std::string_view s, int cells, bool right)
 	}
 	std::string pad(static_cast<size_t>(cells - w), ' ');
 	return right ? pad + out : out + pad;
+}
+
+std::string fit_middle(std::string_view s, int cells)
+{
+	if (cells <= 1 || display_width(s) <= cells)
+		return fit(s, cells);
+	// cell offsets of every code point
+	std::vector<std::pair<size_t, int>> cps;  // byte offset, cells before it
+	int w = 0;
+	for (size_t i = 0; i < s.size();) {
+		char32_t cp = 0;
+		size_t n = decode_utf8(s, i, cp);
+		cps.push_back({i, w});
+		w += n ? cell_width(cp) : 1;
+		i += n ? n : 1;
+	}
+	int room = cells - 1;
+	size_t slash = s.rfind('/');
+	int base = slash == std::string_view::npos ? w : display_width(s.substr(slash));
+	int tail = std::min(room, std::max(room / 2, base));
+	size_t head_end = 0, tail_start = s.size();
+	for (const auto& [off, before] : cps)
+		if (before <= room - tail)
+			head_end = off;
+	if (display_width(s.substr(0, head_end)) > room - tail)
+		head_end = 0;
+	for (auto it = cps.rbegin(); it != cps.rend(); ++it)
+		if (w - it->second <= tail)
+			tail_start = it->first;
+	std::string out = std::string(s.substr(0, head_end)) + "~" + std::string(s.substr(tail_start));
+	return fit(out, cells);
 }
 
 std::string human_bytes(uint64_t n)

@@ -18,6 +18,11 @@ int display_width(std::string_view s);
 // spaces to exactly `cells` (left-aligned, or right-aligned when `right`).
 std::string fit(std::string_view s, int cells, bool right = false);
 
+// As fit, but a cut keeps the end, where a path has the program's name:
+// "/opt/vendor/toolch~.11.7/bin/python3"; text longer than the cells loses
+// its start ("~python3-very-long-name").
+std::string fit_middle(std::string_view s, int cells);
+
 // "1.5 MiB", "512 B".
 std::string human_bytes(uint64_t n);
 

@@ -132,7 +132,7 @@ std::string WebApi::rows(const WebParams& p)
 	for (auto k : cycle_screens(s))
 		screens.push_back(screen_info(k).id);
 	return dump({{"screen", screen_info(s.screen).id}, {"title", screen_info(s.screen).title},
-		     {"range", time_ranges().at(s.range).first}, {"range_label", range_label(s)}, {"from", q.from}, {"to", q.to},
+		     {"range", range_text(s.span)}, {"range_label", range_label(s)}, {"from", q.from}, {"to", q.to},
 		     {"sort", sort_name(s.sort)}, {"filters", filters_json(s)}, {"screens", screens},
 		     {"drill", screen_info(drill_target(s)).id}, {"count", rows.size()},
 		     {"totals", {{"events", ev}, {"sent", se}, {"recv", re}}}, {"rows", out_rows}});
@@ -165,7 +165,7 @@ std::string WebApi::series(const WebParams& p)
 					  {"points", points_json(fetch_series(db_, one, step))}});
 		}
 	}
-	return dump({{"screen", screen_info(s.screen).id}, {"range", time_ranges().at(s.range).first},
+	return dump({{"screen", screen_info(s.screen).id}, {"range", range_text(s.span)},
 		     {"range_label", range_label(s)}, {"from", from}, {"to", to}, {"step", step},
 		     {"filters", filters_json(s)}, {"points", points_json(fetch_series(db_, q, step))}, {"stacks", stacks}});
 }

@@ -94,8 +94,9 @@ screen_row() { # TEXT
 	assert_equal "$(print_row 93.184.215.14 --screen ip)" "9 2198 7096"
 	assert_equal "$(print_row /usr/bin/bash --screen parent)" "14 1524 4848"
 	assert_equal "$(print_row '(unknown)' --screen parent)" "10 5000 7000"
-	assert_equal "$(print_row 0 --screen user)" "1 10 20"
-	assert_equal "$(print_row 1000 --screen user)" "67 1057138 5258804"
+	# users by name where the system knows the uid
+	assert_equal "$(print_row root --screen user)" "1 10 20"
+	assert_equal "$(print_row "$(getent passwd 1000 | cut -d: -f1 | grep . || echo 1000)" --screen user)" "67 1057138 5258804"
 	assert_equal "$(print_row firefox --screen name)" "44 1050624 5246976"
 	assert_equal "$(print_row bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb --screen sha256)" "44 1050624 5246976"
 	assert_equal "$(print_row '2026-11-16 11:06:00' --screen time)" "5 1000 1000"
@@ -210,7 +211,7 @@ last seen: 2026-11-18 11:07:10"
 	assert_equal "$(screen_row mozilla.org)" "mozilla.org 40 1.0 MiB 5.0 MiB"
 	keys Down Down Enter
 	wait_screen "filters: exe=/usr/bin/curl"
-	wait_screen "Host names (4/9)"
+	wait_screen "Host names (4/11)"
 	wait_screen "> example.net"
 	assert_equal "$(screen_row example.com)" "example.com 5 150 B 2.9 KiB"
 	assert_equal "$(screen_row example.net)" "example.net 5 1000 B 1000 B"
@@ -222,7 +223,7 @@ last seen: 2026-11-18 11:07:10"
 	assert_equal "$(screen_row '> 443')" "443 5 1000 B 1000 B"
 	keys BSpace BSpace
 	wait_screen "filters: none"
-	wait_screen "Executables (1/9)"
+	wait_screen "Executables (1/11)"
 	keys q
 	wait_screen "view-exited=0"
 }
@@ -237,7 +238,7 @@ last seen: 2026-11-18 11:07:10"
 	assert_equal "$(screen_row /usr/bin/curl)" "/usr/bin/curl 6 450 B 3.6 KiB"
 	keys h
 	wait_screen "1d, 1 period back"
-	wait_screen "1 rows"
+	wait_screen "| 1 row"
 	assert_equal "$(screen_row /usr/bin/curl)" "/usr/bin/curl 5 1000 B 1000 B"
 	keys H
 	wait_screen "last 1d"
@@ -249,15 +250,15 @@ last seen: 2026-11-18 11:07:10"
 	store_fixture
 	start_view --db "$DB"
 	keys Right
-	wait_screen "Names (2/9)"
+	wait_screen "Names (2/11)"
 	keys Right Right Right
-	wait_screen "Host names (5/9)"
+	wait_screen "Host names (5/11)"
 	assert_equal "$(screen_row '(none)')" "(none) 12 4.9 KiB 7.0 KiB"
 	keys Left Left Left Left
-	wait_screen "Executables (1/9)"
+	wait_screen "Executables (1/11)"
 	keys / s s h Enter
 	wait_screen "search: ssh"
-	wait_screen "1 rows"
+	wait_screen "| 1 row"
 	assert_equal "$(screen_row /usr/bin/ssh)" "/usr/bin/ssh 10 4.9 KiB 6.8 KiB"
 	keys / BSpace BSpace BSpace Enter
 	wait_screen "5 rows"
@@ -270,7 +271,7 @@ last seen: 2026-11-18 11:07:10"
 	keys '?'
 	wait_screen "snitch-view keys"
 	keys x
-	wait_screen "Executables (1/9)"
+	wait_screen "Executables (1/11)"
 	! screen | grep -qF "snitch-view keys" || fail "help stayed open"
 	# the lower pane's screen cycles with s/S
 	keys Home
@@ -318,7 +319,7 @@ last seen: 2026-11-18 11:07:10"
 	[[ "$(screen | sed -n 24p)" == " ? help"* ]] || { screen >&2; fail "footer not on line 24"; }
 	assert_equal "$(screen | awk '{ if (length($0) > m) m = length($0) } END { print m <= 80 }')" 1
 	assert_equal "$(screen_row /usr/bin/curl)" "/usr/bin/curl 11 1.4 KiB 4.6 KiB"
-	wait_screen "Host names of /usr/lib/firef~"
+	wait_screen "Host names of ~/firefox (s/S)"
 	tmux -L "$TMUX_SOCK" resize-window -t view -x 40 -y 6
 	wait_screen "terminal too small"
 	tmux -L "$TMUX_SOCK" resize-window -t view -x 100 -y 30
@@ -338,6 +339,17 @@ last seen: 2026-11-18 11:07:10"
 			<(snitch-view --config "$CONF" --db "$PG_URI" --print --screen "$s" --sort name) \
 			|| fail "screen $s differs between SQLite and PostgreSQL"
 	done
+	local pv=(snitch-view --config "$CONF" --db "$PG_URI" --print)
+	for s in new conn; do
+		diff <(view_print --screen "$s" --format json) <("${pv[@]}" --screen "$s" --format json) \
+			|| fail "screen $s differs between SQLite and PostgreSQL"
+	done
+	diff <(view_print --screen new --range 1d --now $T --period 1) <("${pv[@]}" --screen new --range 1d --now $T --period 1) || fail "new, 1d back"
+	# numbers bound as numbers: a BIGINT parameter on PostgreSQL
+	run -0 --separate-stderr "${pv[@]}" --screen exe --filter time=1794827160
+	assert_line --index 1 --regexp '^ +5 +1000 +1000 .* /usr/bin/curl$'
+	diff <(view_print --filter port=443 --range 30d --now $((T + 100))) <("${pv[@]}" --filter port=443 --range 30d --now $((T + 100))) || fail "port filter"
+	diff <(view_print --screen conn --filter user=root --format csv) <("${pv[@]}" --screen conn --filter user=root --format csv) || fail "user filter"
 	run -0 --separate-stderr snitch-view --config "$CONF" --db "$PG_URI" --print --filter exe=/usr/bin/curl --screen domain --range 1d --now $T
 	assert_equal "${#lines[@]}" 3
 	assert_line --index 1 --regexp '^ +1 +300 +700 .* example\.org$'
@@ -424,7 +436,7 @@ last seen: 2026-11-18 11:07:10"
 @test "snitch-view TUI moves with End, Home, PgDn, PgUp and r reloads what the store wrote since" {
 	head -3 "$FIXTURE" | snitch-store --config "$CONF" --db "$DB" -q
 	start_view --db "$DB"
-	wait_screen "1 rows"
+	wait_screen "| 1 row"
 	assert_equal "$(screen_row /usr/bin/curl)" "/usr/bin/curl 6 450 B 3.6 KiB"
 	tail -n +4 "$FIXTURE" | snitch-store --config "$CONF" --db "$DB" -q
 	keys r
@@ -481,4 +493,252 @@ last seen: 2026-11-18 11:07:10"
 	exec 5>&-
 	wait "${BG_PIDS[0]}"
 	BG_PIDS=()
+}
+
+# One event of a program with a long path and a formula for a name.
+long_path_event() { # TIME
+	printf '{"type":"flow","time":%s,"start":%s,"pid":77,"uid":0,"comm":"=HYPERLINK(1)","exe":"/opt/vendor/toolchains/versions/3.11.7/bin/python3","cmdline":"-c x, \\"y\\"","raddr":"10.1.2.3","rport":8443,"domain":"pypi.example","proto":"tcp","sent":5,"recv":6,"events":1}\n' "$1" "$1"
+}
+
+@test "snitch-view --filter time= and port= match rows (numbers bound as numbers); bad values exit 2" {
+	store_fixture
+	# was: 0 rows (a text parameter against the computed minute)
+	run -0 --separate-stderr view_print --screen exe --filter time=1794827160
+	assert_equal "${#lines[@]}" 2
+	assert_line --index 1 --regexp '^ +5 +1000 +1000 .* /usr/bin/curl$'
+	# the minute as --print shows it, in local time
+	assert_equal "$(print_row /usr/bin/curl --filter 'time=2026-11-16 11:06')" "5 1000 1000"
+	# within 30 days the time index is preferred: was 0 rows for a port
+	want=$(sqlite3 "$DB" "SELECT SUM(events) || ' ' || SUM(sent) || ' ' || SUM(recv) FROM connection_log WHERE rport = 443 AND exe = '/usr/lib/firefox/firefox'")
+	assert_equal "$(print_row /usr/lib/firefox/firefox --filter port=443 --range 30d --now $((T + 100)))" "$want"
+	assert_equal "$(print_row /usr/bin/curl --filter user=root --screen exe)" ""
+	assert_equal "$(print_row 6667 --filter user=root --screen port)" "1 10 20"
+	run -2 --separate-stderr view_print --filter time=bogus
+	[[ "$stderr" == *"time=bogus: not a time"* ]] || fail "$stderr"
+	run -2 --separate-stderr view_print --filter port=http
+	run -2 --separate-stderr view_print --filter port=70000
+	run -2 --separate-stderr view_print --filter user=no-such-user-here
+	run -2 --separate-stderr view_print --filter new=x
+}
+
+@test "snitch-view --range takes any number with s, m, h, d or w" {
+	store_fixture
+	assert_equal "$(print_row /usr/bin/curl --range 2h --now $((T + 100)))" "6 450 3700"
+	assert_equal "$(print_row /usr/bin/curl --range 2w --now $((T + 100)))" "11 1450 4700"
+	assert_equal "$(print_row /usr/bin/curl --range 1.5d --now $((T + 100)))" "6 450 3700"
+	assert_equal "$(print_row /usr/bin/curl --range 60s --now $((T + 100)))" ""
+	assert_equal "$(print_row /usr/bin/ssh --range 60s --now $((T + 100)))" "10 5000 7000"
+	assert_equal "$(print_row /usr/bin/curl --range 90s --now $((T + 100)))" "6 450 3700"
+	local r
+	for r in 2x 1e3s infh h 1..5d -1h 0h; do
+		run -2 --separate-stderr view_print --range "$r"
+		[[ "$stderr" == *"bad time range"* ]] || fail "--range $r: $stderr"
+	done
+}
+
+@test "snitch-view --print --screen new lists first sightings newest first over a range" {
+	store_fixture
+	run -0 --separate-stderr view_print --screen new --format csv
+	assert_line --index 0 "first_seen,kind,value,exe"$'\r'
+	# every executable once, at its first event, as the processes table has it
+	assert_equal "$(view_print --screen new --format jsonl | jq -r 'select(.kind == "exe") | "\(.first_seen) \(.exe)"')" \
+		"$(sqlite3 "$DB" "SELECT MIN(first_seen) || ' ' || exe FROM processes GROUP BY exe ORDER BY MIN(first_seen) DESC, exe")"
+	assert_equal "$(view_print --screen new --format jsonl | jq -c 'select(.kind == "pair" and .value == "example.com")' | jq -s -c 'map(.exe)')" '["/usr/lib/firefox/firefox","/usr/bin/curl"]'
+	# each domain at the start of its first flow
+	assert_equal "$(view_print --screen new --format jsonl | jq -r 'select(.kind == "domain" and .value == "example.com") | .first_seen')" \
+		"$(sqlite3 "$DB" "SELECT CAST(MIN(first_time) AS INTEGER) FROM connections WHERE domain = 'example.com'")"
+	# newest first
+	view_print --screen new --format json | jq -e '[.[].first_seen] as $t | $t == ($t | sort | reverse)'
+	# a range keeps only what was first seen in it: curl's domains of two days before drop out
+	run -0 --separate-stderr view_print --screen new --range 1d --now $((T + 100))
+	assert_line --index 0 --regexp '^FIRST_SEEN +KIND +VALUE +EXECUTABLE$'
+	refute_line --regexp ' exe +- +/usr/bin/curl$'
+	refute_line --regexp 'example\.net +/usr/bin/curl$'
+	assert_line --regexp '^2026-11-18 11:07:10 pair +example\.org +/usr/bin/curl$'
+	run -0 --separate-stderr view_print --screen new --range 1d --now $T --period 1
+	assert_line --regexp '^2026-11-16 11:06:40 exe +- +/usr/bin/curl$'
+	assert_line --regexp '^2026-11-16 11:06:40 pair +example\.net +/usr/bin/curl$'
+	# a new binary at a known path is news
+	printf '{"type":"flow","time":%s,"pid":1,"uid":0,"comm":"curl","exe":"/usr/bin/curl","cmdline":"curl https://example.com","domain":"example.com","sent":1,"recv":1,"events":1,"sha256":"%s"}\n' $((T + 200)) "$(printf 'f%.0s' {1..64})" \
+		| snitch-store --config "$CONF" --db "$DB" -q
+	run -0 --separate-stderr view_print --screen new --limit 1
+	assert_line --index 1 --regexp "^2026-11-18 11:10:00 sha256 f{64} /usr/bin/curl$"
+}
+
+@test "snitch-view --print --screen conn lists each connection with the same numbers as the sums" {
+	store_fixture
+	run -0 --separate-stderr view_print --screen conn --filter exe=/usr/bin/curl
+	assert_line --index 0 --regexp '^LAST_SEEN +EVENTS +SENT +RECEIVED +PROTO +PORT +ADDRESS +DOMAIN +PID +USER +EXECUTABLE$'
+	assert_equal "${#lines[@]}" "$(( $(sqlite3 "$DB" "SELECT COUNT(*) FROM connection_log WHERE exe = '/usr/bin/curl'") + 1 ))"
+	assert_line --index 1 --regexp '^2026-11-18 11:07:10 +1 +300 +700 tcp +80 93\.184\.216\.34 +example\.org +101 .* /usr/bin/curl$'
+	# the rows add up to the screen's sums, in every format
+	sum=$(view_print --screen conn --filter exe=/usr/bin/curl --format json | jq -r 'map(.events) as $e | map(.sent) as $s | map(.received) as $r | "\($e | add) \($s | add) \($r | add)"')
+	assert_equal "$sum" "$(print_row /usr/bin/curl)"
+	sum=$(view_print --screen conn --format jsonl | jq -s -r 'map(.sent) | add')
+	assert_equal "$sum" "$(sqlite3 "$DB" 'SELECT SUM(sent) FROM connections')"
+	# one connection whole: parent, user, command, local side
+	view_print --screen conn --filter exe=/usr/bin/curl --limit 1 --format jsonl | jq -e \
+		'.parent_exe == "/usr/bin/bash" and .parent_name == "bash" and .uid == 1000 and .cmdline == "curl http://example.org"
+		 and .laddr == "192.168.0.2" and .lport == 40101 and .first_time == 1795000030 and .last_time == 1795000030.5'
+	# newest first, and filters and ranges as on the other screens
+	view_print --screen conn --format json | jq -e '[.[].last_time] as $t | $t == ($t | sort | reverse)'
+	assert_equal "$(view_print --screen conn --filter domain=example.com --filter port=443 --format jsonl | wc -l)" \
+		"$(sqlite3 "$DB" "SELECT COUNT(*) FROM connections WHERE domain = 'example.com' AND rport = 443")"
+	assert_equal "$(view_print --screen conn --range 1d --now $T --period 1 --format jsonl | jq -r .exe)" /usr/bin/curl
+	assert_equal "$(view_print --screen conn --search firefox --limit 2 --format jsonl | jq -r .exe | sort -u)" /usr/lib/firefox/firefox
+}
+
+@test "snitch-view --print --format csv, json and jsonl give every screen's table numbers" {
+	store_fixture
+	long_path_event $((T + 5)) | snitch-store --config "$CONF" --db "$DB" -q
+	local s key
+	for s in exe name sha256 parent domain ip port user time cmdline; do
+		local f=()
+		[[ $s != cmdline ]] || f=(--filter name=curl)
+		# the table's EVENTS SENT RECEIVED columns, row for row
+		want=$(view_print --screen "$s" "${f[@]}" | awk 'NR > 1 { print $1, $2, $3 }')
+		assert_equal "$(view_print --screen "$s" "${f[@]}" --format jsonl | jq -r '"\(.events) \(.sent) \(.received)"')" "$want"
+		assert_equal "$(view_print --screen "$s" "${f[@]}" --format json | jq -r '.[] | "\(.events) \(.sent) \(.received)"')" "$want"
+		assert_equal "$(view_print --screen "$s" "${f[@]}" --format csv | tail -n +2 | cut -d, -f1-3 | tr ',' ' ' | tr -d '\r')" "$want"
+		# integers are JSON numbers; the key is named by the screen
+		key=$s; [[ $s != user ]] || key=uid
+		view_print --screen "$s" "${f[@]}" --format json | jq -e --arg k "$key" \
+			'all(.[]; (.events | type) == "number" and (.sent | type) == "number" and (.last_seen | type) == "number" and has($k))'
+	done
+	view_print --screen port --format json | jq -e 'all(.[]; (.port | type) == "number")'
+	view_print --screen user --format json | jq -e '.[] | select(.uid == 0) | .user == "root"'
+	# text is exact in JSON, escaped in CSV, and a formula is not a formula
+	view_print --screen exe --format json | jq -e 'any(.[]; .exe == "/tmp/\u001b[2Jevil\nname")'
+	run -0 --separate-stderr view_print --screen name --format csv
+	assert_line "1,5,6,$(date -u -d @$((T + 5)) +%s),'=HYPERLINK(1)"$'\r'
+	refute_output --partial $'\e'
+	run -0 --separate-stderr view_print --screen cmdline --filter name='=HYPERLINK(1)' --format csv
+	assert_line --index 1 "1,5,6,$((T + 5)),\"'-c x, \"\"y\"\"\""$'\r'
+	# the detail panel too
+	view_print --detail /usr/bin/curl --format json | jq -e '.[0] == {"field":"exe","value":"/usr/bin/curl","verdict":null} and .[1].verdict == "found: 0 malicious, 1 suspicious"'
+	run -2 --separate-stderr view_print --format xml
+	[[ "$stderr" == *"unknown format 'xml'"* ]] || fail "$stderr"
+}
+
+@test "snitch-view says where the log is expected when it is missing and names a file that is not a database" {
+	run -1 --separate-stderr snitch-view --print --db "$BATS_TEST_TMPDIR/missing.db"
+	assert_equal "$stderr" "snitch-view: $BATS_TEST_TMPDIR/missing.db: no database here: nothing has been logged yet (snitch-store creates it when it stores the first event: sudo picosnitch start; or give another with --db)"
+	head -c 4096 /dev/urandom >"$BATS_TEST_TMPDIR/junk.db"
+	run -1 --separate-stderr snitch-view --print --db "$BATS_TEST_TMPDIR/junk.db"
+	assert_equal "$stderr" "snitch-view: $BATS_TEST_TMPDIR/junk.db: not a snitch-store database (prepare: file is not a database)"
+	# the default place comes from the config directory
+	run -1 --separate-stderr snitch-view --print --config "$CONF"
+	[[ "$stderr" == *"/snitch.db: no database here: nothing has been logged yet"* ]] || fail "$stderr"
+}
+
+@test "snitch-view TUI: What's new, then a sighting's connections with one connection in the detail panel" {
+	store_fixture
+	start_view --db "$DB" --screen new
+	wait_screen "What's new (10/11)"
+	wait_screen "FIRST SEEN     NEW    WHAT"
+	wait_screen "> 11-18 11:08:00 exe    /usr/bin/ssh"
+	# down to curl's pair with example.org, then enter
+	local i
+	for ((i = 0; i < 30; i++)); do
+		screen | grep -q '^> .* pair   example.org  /usr/bin/curl' && break
+		keys Down
+		sleep 0.1
+	done
+	keys Enter
+	wait_screen "filters: exe=/usr/bin/curl > domain=example.org"
+	wait_screen "snitch-view | Connections ("
+	wait_screen "| 1 row"
+	wait_screen "> 11-18 11:07:10    80      300 B      700 B example.org"
+	wait_screen "Connection: /usr/bin/curl at 2026-11-18 11:07:10"
+	wait_screen "command: curl http://example.org  (name curl, pid 101)"
+	wait_screen "started by bash (/usr/bin/bash)  user "
+	wait_screen "tcp to 93.184.216.34:80 (example.org) from 192.168.0.2:40101  ipv4"
+	wait_screen "sent 300 B (300 B)  received 700 B (700 B)  events 1"
+	# backspace twice: back to What's new
+	keys BSpace
+	wait_screen "filters: exe=/usr/bin/curl"
+	keys BSpace
+	wait_screen "filters: none"
+}
+
+@test "snitch-view TUI: the Connection time screen drills into a minute; / starts empty; backspace keeps the selection" {
+	store_fixture
+	start_view --db "$DB" --screen time
+	wait_screen "> 2026-11-18 11:07:00"
+	keys End
+	wait_screen "> 2026-11-16 11:06:00"
+	# the lower pane breaks the minute down: was always empty
+	wait_screen "Executables of 2026-11-16 11:06:00"
+	assert_equal "$(screen_row '/usr/bin/curl')" "/usr/bin/curl 5 1000 B 1000 B"
+	keys Enter
+	wait_screen "filters: time=2026-11-16 11:06:00"
+	wait_screen "> /usr/bin/curl"
+	# backspace returns to the minute that was selected, not to row 1
+	keys BSpace
+	wait_screen "> 2026-11-16 11:06:00"
+	keys / 1 6 Enter
+	wait_screen "search: 16"
+	wait_screen "| 1 row"
+	# / opens empty: enter clears the search
+	keys /
+	sleep 0.3
+	[[ "$(screen | tail -1)" == "/" ]] || { screen >&2; fail "the search prompt was pre-filled"; }
+	keys Enter
+	wait_screen "| 3 rows"
+	! screen | grep -qF "search:" || fail "search not cleared"
+}
+
+@test "snitch-view TUI at 80 columns cuts long paths in the middle, keeping the program's name" {
+	long_path_event $((T + 5)) | snitch-store --config "$CONF" --db "$DB" -q
+	store_fixture
+	start_view --db "$DB" --sort name
+	tmux -L "$TMUX_SOCK" resize-window -t view -x 80 -y 24
+	wait_screen "~/bin/python3 "
+	local row
+	row=$(screen | grep -F 'python3' | head -1)
+	[[ "$row" == *"/opt/vendor/"*"~"*"/bin/python3 "* ]] || fail "cut: $row"
+	assert_equal "$(screen | awk '{ if (length($0) > m) m = length($0) } END { print m <= 80 }')" 1
+}
+
+@test "snitch-view TUI: both panes show one state of the database while the store writes" {
+	head -3 "$FIXTURE" | snitch-store --config "$CONF" --db "$DB" -q
+	start_view --db "$DB"
+	wait_screen "Host names of /usr/bin/curl"
+	assert_equal "$(screen_row '> /usr/bin/curl')" "/usr/bin/curl 6 450 B 3.6 KiB"
+	# the store writes more; a pane fetched now must not show newer numbers than the list
+	tail -n +4 "$FIXTURE" | jq -c 'select(.exe == "/usr/bin/curl")' | snitch-store --config "$CONF" --db "$DB" -q
+	keys s
+	wait_screen "Host IPs of /usr/bin/curl"
+	sleep 0.3
+	assert_equal "$(screen_row '> /usr/bin/curl')" "/usr/bin/curl 6 450 B 3.6 KiB"
+	local pane
+	pane=$(screen | sed -n '/Host IPs of/,$p' | awk '$2 ~ /^[0-9]+$/ { n += $2 } END { print n }')
+	assert_equal "$pane" 6
+	# idle past the snapshot: the next pane refreshes the list with it
+	sleep 5.5
+	keys S
+	wait_screen "Host names of /usr/bin/curl"
+	assert_equal "$(screen_row '> /usr/bin/curl')" "/usr/bin/curl 11 1.4 KiB 4.6 KiB"
+	pane=$(screen | sed -n '/Host names of/,$p' | awk '$2 ~ /^[0-9]+$/ { n += $2 } END { print n }')
+	assert_equal "$pane" 11
+}
+
+@test "snitch-view --live: with a terminal on stdin it says to pipe events in and q quits; other stages' stderr is wiped" {
+	require_tmux
+	tmux -L "$TMUX_SOCK" new-session -d -x 120 -y 30 -s view \
+		"env TZ=UTC LANG=C.UTF-8 $BUILD_DIR/bin/snitch-view --live; echo view-exited=\$?; sleep 60" 3>&-
+	wait_screen "no events: stdin is a terminal; pipe them in"
+	keys q
+	wait_screen "view-exited=0"
+	tmux -L "$TMUX_SOCK" kill-server
+	TMUX_SOCK=${TMUX_SOCK}-b
+	tmux -L "$TMUX_SOCK" new-session -d -x 120 -y 30 -s view \
+		"(sleep 1; echo UPSTREAM-SAYS-READY >&2; while sleep 0.2; do echo; done) | env TZ=UTC LANG=C.UTF-8 $BUILD_DIR/bin/snitch-view --live; echo view-exited=\$?; sleep 60" 3>&-
+	wait_screen "snitch-view --live"
+	# written at 1 s; the next repaint (every 0.5 s) wipes it
+	sleep 2.5
+	! screen | grep -qF UPSTREAM-SAYS-READY || { screen >&2; fail "stderr stayed on the screen"; }
+	wait_screen " q quit"
+	keys Escape
+	wait_screen "view-exited=0"
 }
