@@ -3,6 +3,7 @@
 #include "view_print.hpp"
 #include "view_text.hpp"
 #include <algorithm>
+#include <cstdlib>
 #include <stdexcept>
 #include <unistd.h>
 
@@ -207,6 +208,7 @@ private:
 	void draw_secondary(int y, int height, const Row& sel);
 	void draw_detail(int y, int height);
 	void draw_connection(int y, int height);
+	void draw_chart(int y, int height);
 	void draw_help();
 	void keep_visible(int height);
 	std::string detail_exe() const;
@@ -409,6 +411,8 @@ std::string Browser::pane_want() const
 {
 	if (s_.screen == ScreenKind::conns || s_.screen == ScreenKind::news)
 		return {};
+	if (s_.pane == Pane::detail && s_.screen == ScreenKind::time)
+		return {};
 	if (s_.pane == Pane::detail) {
 		std::string exe = detail_exe();
 		return exe.empty() ? exe : std::string("\x02") + exe;
@@ -485,11 +489,52 @@ void Browser::draw_connection(int y, int height)
 		put_line(y + 1 + i, 0, lines[static_cast<size_t>(i)], COLS);
 }
 
+// The Connection time screen's bytes per minute (or per few minutes) as
+// columns of eighth blocks over the time from its first to its last minute.
+void Browser::draw_chart(int y, int height)
+{
+	std::vector<std::pair<double, uint64_t>> points;
+	for (const auto& r : raw_)
+		if (!r.key.empty())
+			points.push_back({std::stod(r.key), r.sent + r.recv});
+	int h = height - 2, width = COLS - 1;
+	if (points.empty() || h < 2 || width < 10) {
+		put_line(y, 0, "Bytes per minute: nothing in this range (d: breakdown)", COLS, A_BOLD);
+		return;
+	}
+	std::sort(points.begin(), points.end());
+	double lo = points.front().first, hi = points.back().first;
+	long minutes = static_cast<long>((hi - lo) / 60) + 1;
+	long per = (minutes + width - 1) / width;
+	std::vector<uint64_t> cols(static_cast<size_t>((minutes + per - 1) / per));
+	for (const auto& [t, bytes] : points)
+		cols[static_cast<size_t>(static_cast<long>((t - lo) / 60) / per)] += bytes;
+	uint64_t top = *std::max_element(cols.begin(), cols.end());
+	static const char* blocks[] = {" ", "\u2581", "\u2582", "\u2583", "\u2584", "\u2585", "\u2586", "\u2587", "\u2588"};
+	bool utf8 = MB_CUR_MAX > 1;
+	for (size_t c = 0; c < cols.size(); ++c) {
+		long eighths = top ? static_cast<long>(static_cast<double>(cols[c]) / static_cast<double>(top) * h * 8 + 0.5) : 0;
+		if (eighths == 0 && cols[c] > 0)
+			eighths = 1;
+		for (int r = 0; r < h; ++r) {
+			long level = std::clamp(eighths - static_cast<long>(h - 1 - r) * 8, 0L, 8L);
+			if (level)
+				mvaddstr(y + 1 + r, static_cast<int>(c), utf8 ? blocks[level] : "#");
+		}
+	}
+	std::string unit = per > 1 ? std::to_string(per) + " minutes" : "minute";
+	put_line(y, 0, "Bytes per " + unit + ", sent + received: highest " + human_bytes(top) + " (d: breakdown)", COLS, A_BOLD);
+	std::string from = local_time(lo), to = local_time(hi);
+	put_line(y + height - 1, 0, from + std::string(static_cast<size_t>(std::max(1, COLS - 1 - display_width(from) - display_width(to))), ' ') + to, COLS);
+}
+
 void Browser::draw_pane(int y, int height)
 {
 	if (height <= 1)
 		return;
-	if (s_.screen == ScreenKind::conns)
+	if (s_.screen == ScreenKind::time && s_.pane == Pane::detail)
+		draw_chart(y, height);
+	else if (s_.screen == ScreenKind::conns)
 		draw_connection(y, height);
 	else if (s_.screen == ScreenKind::news)
 		put_line(y, 0, "What's new: the first sighting of each program, binary, host and program-host pair", COLS, A_BOLD);

@@ -686,6 +686,13 @@ long_path_event() { # TIME
 	keys Enter
 	wait_screen "| 3 rows"
 	! screen | grep -qF "search:" || fail "search not cleared"
+	# d: the bytes as a bar chart, 2 days in 99 columns of 30 minutes
+	keys d
+	wait_screen "Bytes per 30 minutes, sent + received: highest 6.0 MiB"
+	[[ "$(screen | sed -n 29p)" == "2026-11-16 11:06:00 "*" 2026-11-18 11:08:00" ]] || { screen >&2; fail "no time axis"; }
+	# the first minute's 2000 bytes: one eighth; the last columns: full height
+	[[ "$(screen | sed -n 28p)" =~ ^▁\ +.*█$ ]] || { screen >&2; fail "bars"; }
+	[[ "$(screen | sed -n 23p)" =~ ^\ +█+$ ]] || { screen >&2; fail "top of the tallest bar"; }
 }
 
 @test "snitch-view TUI at 80 columns cuts long paths in the middle, keeping the program's name" {
