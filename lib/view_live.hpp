@@ -29,9 +29,12 @@ public:
 		std::string comm, exe;
 		uint64_t sent = 0, recv = 0, events = 0;
 		double sent_rate = 0, recv_rate = 0, last = 0;
+		// bytes (sent + received) in each 5 s of the last minute, oldest first
+		std::vector<uint64_t> minute;
 	};
-	// Entries with rates over the last window ending at `now`, busiest first.
-	std::vector<Entry> snapshot(double now);
+	// Entries with rates over the last window ending at `now`, busiest
+	// first (by_total: most bytes in total first).
+	std::vector<Entry> snapshot(double now, bool by_total = false);
 	uint64_t lines() const { return lines_; }
 	uint64_t bad_lines() const { return bad_; }
 
@@ -52,6 +55,9 @@ private:
 class LineReader;
 // Reads what the input has into the table (one read); false once it has ended.
 bool read_live_input(LineReader& in, LiveTable& t);
+
+// The last minute as eighth blocks, one cell per 5 s, scaled to `top`.
+std::string sparkline(const std::vector<uint64_t>& minute, uint64_t top);
 
 int run_live(const LiveOptions& o);
 

@@ -416,8 +416,8 @@ last seen: 2026-11-18 11:07:10"
 	wait_screen "4 lines, 1 unreadable" 20
 	wait_screen "2 processes"
 	# 360000 and 720000 bytes over a 3600 s window
-	assert_equal "$(screen | grep -F /usr/bin/curl | tr -s ' ' | sed 's/^ //')" "4242 curl 100 B/s 200 B/s 351.6 KiB 703.1 KiB /usr/bin/curl"
-	assert_equal "$(screen | grep -F '/tmp/x' | tr -s ' ' | sed 's/^ //')" '77 ev\e[31mil 0 B/s 0 B/s 36 B 0 B /tmp/x\e[2J'
+	assert_equal "$(screen | grep -F /usr/bin/curl | tr -s ' ' | sed 's/^ //')" "4242 curl 100 B/s 200 B/s 351.6 KiB 703.1 KiB █ /usr/bin/curl"
+	assert_equal "$(screen | grep -F '/tmp/x' | tr -s ' ' | sed 's/^ //')" '77 ev\e[31mil 0 B/s 0 B/s 36 B 0 B ▁ /tmp/x\e[2J'
 	exec 5>&-
 	wait_screen "input ended"
 	keys q
@@ -747,5 +747,35 @@ long_path_event() { # TIME
 	! screen | grep -qF UPSTREAM-SAYS-READY || { screen >&2; fail "stderr stayed on the screen"; }
 	wait_screen " q quit"
 	keys Escape
+	wait_screen "view-exited=0"
+}
+
+@test "snitch-view --live sorts by rate or total, searches, and shows each row's last minute" {
+	require_tmux
+	local fifo="$BATS_TEST_TMPDIR/live" now
+	mkfifo "$fifo"
+	tmux -L "$TMUX_SOCK" new-session -d -x 120 -y 30 -s view \
+		"env TZ=UTC LANG=C.UTF-8 $BUILD_DIR/bin/snitch-view --live --rate-window 5 <$fifo; echo view-exited=\$?; sleep 60" 3>&-
+	exec 5>"$fifo"
+	printf '{"type":"flow","time":1,"pid":11,"comm":"big","exe":"/usr/bin/big","sent":1000000,"recv":0}\n' >&5
+	wait_screen "| 1 line |"
+	sleep 6
+	printf '{"type":"flow","time":2,"pid":22,"comm":"small","exe":"/usr/bin/small","sent":10,"recv":0}\n' >&5
+	wait_screen "2 lines"
+	wait_screen "sort: rate"
+	# big's bytes are older than the 5 s window: small has the higher rate
+	[[ "$(screen | sed -n 3p)" == *" small "* ]] || { screen >&2; fail "not by rate"; }
+	# the last minute: big's megabyte a full block some 6 s back, small's 10 bytes the lowest
+	[[ "$(screen | grep -F /usr/bin/big)" =~ █\ +/usr/bin/big ]] || { screen >&2; fail "big's sparkline"; }
+	[[ "$(screen | grep -F /usr/bin/small)" =~ ▁\ /usr/bin/small ]] || { screen >&2; fail "small's sparkline"; }
+	keys o
+	wait_screen "sort: total"
+	[[ "$(screen | sed -n 3p)" == *" big "* ]] || { screen >&2; fail "not by total"; }
+	keys / s m a Enter
+	wait_screen "search: sma"
+	wait_screen "| 1 process |"
+	! screen | grep -qF /usr/bin/big || fail "search kept big"
+	exec 5>&-
+	keys q
 	wait_screen "view-exited=0"
 }

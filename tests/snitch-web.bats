@@ -176,7 +176,7 @@ print_rows() { # ARGS...
 	run -0 curl -s -w '\n%{http_code}' -H "Authorization: Bearer $TOKEN" "$BASE/api/rows?screen=nope"
 	assert_line --index 1 400
 	jq -e '.error == "unknown screen '"'nope'"'"' <<<"${lines[0]}"
-	run -0 curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $TOKEN" "$BASE/api/rows?range=2d"
+	run -0 curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $TOKEN" "$BASE/api/rows?range=2x"
 	assert_output 400
 }
 
