@@ -5,6 +5,6 @@ _snitch_trace() {
 	--hooks) mapfile -t COMPREPLY < <(compgen -W "fentry tp_btf kprobe" -- "$cur"); return ;;
 	-i|--interval|--ringbuf-bytes|--flow-entries) return ;;
 	esac
-	mapfile -t COMPREPLY < <(compgen -W "--interval --exec --hooks --ringbuf-bytes --flow-entries --verbose --help --version" -- "$cur")
+	mapfile -t COMPREPLY < <(compgen -W "--interval --exec --hooks --skip-hook --ringbuf-bytes --flow-entries --verbose --help --version" -- "$cur")
 }
 complete -F _snitch_trace snitch-trace
