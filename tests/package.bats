@@ -121,3 +121,52 @@ teardown() {
 	run in_root dpkg-query -W -f '${Status}' picosnitch
 	refute_output --partial installed
 }
+
+@test "installed in a Debian 12 root: the wrapper runs the pipeline and a connection is logged" {
+	require_ebpf
+	make_root "$DEB"
+	install_in_root "$DEB"
+	run wrapper_in_root start
+	assert_success
+	connect_from_root
+	run wrapper_in_root stop
+	assert_success
+	local db
+	db=$(root_db)
+	[[ -n $db ]] || fail "picosnitch status names no database"
+	run logged_to_port "$db"
+	assert_success
+	[[ $output -ge 1 ]] || fail "no connection to port $PORT in $db: $output"
+}
+
+@test "apt remove stops the daemon and keeps configuration and log; apt purge removes them and the user" {
+	require_ebpf
+	make_root "$DEB"
+	install_in_root "$DEB"
+	wrapper_in_root start
+	connect_from_root
+	local db pids
+	db=$(root_db)
+	local conf=$ROOT/etc/picosnitch/config.json
+	jq '."DB retention (days)" = 30' "$conf" >"$conf.new" && cat "$conf.new" >"$conf" && rm "$conf.new"
+	run in_root apt-get remove -y -q picosnitch
+	assert_success
+	pids=$(for p in /proc/[0-9]*; do [[ $(readlink "$p/root") == "$ROOT" ]] && cat "$p/comm"; done 2>/dev/null | grep -E 'snitch|picosnitch' || true)
+	[[ -z $pids ]] || fail "still running after apt remove: $pids"
+	assert [ ! -e "$ROOT/usr/bin/picosnitch" ]
+	assert [ ! -e "$ROOT/usr/bin/snitch-trace" ]
+	run jq '."DB retention (days)"' "$conf"
+	assert_output 30
+	run logged_to_port "$db"
+	[[ $output -ge 1 ]] || fail "the log lost the connection on remove: $output"
+	run in_root apt-get purge -y -q picosnitch
+	assert_success
+	assert [ ! -e "$ROOT/etc/picosnitch" ]
+	assert [ ! -e "$ROOT/var/lib/picosnitch" ]
+	assert [ ! -e "$ROOT/var/log/picosnitch" ]
+	assert [ ! -e "$ROOT$db" ]
+	run in_root getent passwd picosnitch
+	assert_failure
+	run in_root dpkg-query -W -f '${Status}' picosnitch
+	refute_output --partial installed
+}

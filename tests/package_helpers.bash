@@ -92,3 +92,17 @@ install_in_root() { # DEB
 root_db() {
 	wrapper_in_root status | sed -n 's/^database: *//p' | sed 's/ (.*//'
 }
+
+# A TCP connection from a program in $ROOT to a listener on loopback; sets PORT.
+connect_from_root() {
+	PORT=$((20000 + RANDOM % 20000))
+	socat -u "TCP-LISTEN:$PORT,bind=127.0.0.1,reuseaddr" - >/dev/null 2>&1 3>&- &
+	BG_PIDS+=("$!")
+	sleep 0.2
+	in_root bash -c "exec 3<>/dev/tcp/127.0.0.1/$PORT && printf 'hello from the package root' >&3 && sleep 1"
+}
+
+# Rows of the log in $ROOT for the connection to $PORT.
+logged_to_port() { # DB
+	in_root sqlite3 -readonly "$1" "SELECT count(*) FROM connection_log WHERE rport = $PORT"
+}
