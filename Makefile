@@ -133,7 +133,7 @@ run: deps
 	$(Q)mkdir -p $(dir $(DB))
 	PICOSNITCH_DB="$(DB)" sh tools/picosnitch run
 
-# The suite, then the suite under sanitizers, then fuzzing (tests/check-all).
+# The suite, then the suite under sanitizers, then fuzzing, then the VM lab (tests/check-all).
 check: deps
 	$(Q)sh tests/check-all
 
