@@ -88,8 +88,9 @@ std::string sparkline(const std::vector<uint64_t>& minute, uint64_t top)
 	for (uint64_t b : minute) {
 		if (!b || !top)
 			out += ' ';
-		else
-			out += blocks[std::min<uint64_t>(7, b * 8 / (top + 1))];
+		else // in long double: b * 8 and top + 1 overflow on hostile counts near 2^64
+			out += blocks[std::min<uint64_t>(7, static_cast<uint64_t>(static_cast<long double>(b) * 8 /
+										   (static_cast<long double>(top) + 1)))];
 	}
 	return out;
 }
