@@ -9,11 +9,15 @@ _snitch_view() {
 		return
 		;;
 	--screen)
-		COMPREPLY=($(compgen -W "exe name sha256 parent domain ip port user time cmdline" -- "$cur"))
+		COMPREPLY=($(compgen -W "exe name sha256 parent domain ip port user time cmdline new conn" -- "$cur"))
 		return
 		;;
 	--range)
 		COMPREPLY=($(compgen -W "all 1m 3m 5m 10m 15m 30m 1h 3h 6h 12h 1d 3d 7d 30d 365d" -- "$cur"))
+		return
+		;;
+	--format)
+		COMPREPLY=($(compgen -W "table csv json jsonl" -- "$cur"))
 		return
 		;;
 	--sort)
@@ -33,6 +37,6 @@ _snitch_view() {
 		return
 		;;
 	esac
-	COMPREPLY=($(compgen -W "--config --db --print --screen --range --period --filter --sort --search --limit --detail --now --live --rate-window --help --version" -- "$cur"))
+	COMPREPLY=($(compgen -W "--config --db --print --screen --range --period --filter --sort --search --format --limit --detail --now --live --rate-window --help --version" -- "$cur"))
 }
 complete -o filenames -F _snitch_view snitch-view
