@@ -221,3 +221,15 @@ start_bus() { # SOCKET [USER]
 recorded() {
 	if [[ -s "$RECORD" ]]; then jq -s . "$RECORD"; else echo '[]'; fi
 }
+
+# What the snitch-view and snitch-web suites share: a home of their own, UTC, and
+# the paths of the fixture events, the database the store writes and an empty config.
+setup_view_fixture() {
+	isolate_home
+	BG_PIDS=()
+	export TZ=UTC LANG=C.UTF-8 LC_ALL=C.UTF-8
+	FIXTURE="$SNITCH_ROOT/tests/fixtures/view-events.jsonl"
+	DB="$BATS_TEST_TMPDIR/snitch.db"
+	CONF="$BATS_TEST_TMPDIR/none.json"
+	echo '{}' >"$CONF"
+}

@@ -3,13 +3,7 @@
 
 setup() {
 	load helpers
-	isolate_home
-	BG_PIDS=()
-	export TZ=UTC LANG=C.UTF-8 LC_ALL=C.UTF-8
-	FIXTURE="$SNITCH_ROOT/tests/fixtures/view-events.jsonl"
-	DB="$BATS_TEST_TMPDIR/snitch.db"
-	CONF="$BATS_TEST_TMPDIR/none.json"
-	echo '{}' >"$CONF"
+	setup_view_fixture
 	TMUX_SOCK="snitch-view-$$-$BATS_SUITE_TEST_NUMBER"
 	# the fixture's reference time: events are at T+10 ... T+80, one at T-2d
 	T=1795000000

@@ -4,13 +4,7 @@
 
 setup() {
 	load helpers
-	isolate_home
-	BG_PIDS=()
-	export TZ=UTC LANG=C.UTF-8 LC_ALL=C.UTF-8
-	FIXTURE="$SNITCH_ROOT/tests/fixtures/view-events.jsonl"
-	DB="$BATS_TEST_TMPDIR/snitch.db"
-	CONF="$BATS_TEST_TMPDIR/none.json"
-	echo '{}' >"$CONF"
+	setup_view_fixture
 	T=1795000000  # the fixture's reference time
 	NOW=$((T + 100))
 }
