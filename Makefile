@@ -25,7 +25,7 @@ BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall $(WERROR) -Ibpf $
 
 TOOLS     := $(patsubst tools/%.cpp,%,$(wildcard tools/snitch-*.cpp))
 BINS      := $(TOOLS:%=$(OUTPUT)/bin/%)
-LIB_SRC   := $(wildcard lib/*.cpp)
+LIB_SRC   := $(wildcard lib/*/*.cpp)
 LIB_OBJ   := $(LIB_SRC:lib/%.cpp=$(OUTPUT)/lib/%.o)
 LIBSNITCH := $(OUTPUT)/libsnitch.a
 SKELS     := $(patsubst bpf/%.bpf.c,$(OUTPUT)/%.skel.h,$(wildcard bpf/*.bpf.c))
@@ -40,7 +40,7 @@ LDLIBS_snitch-vt     := -lcurl -lsqlite3 -lcrypto -lsimdjson
 LDLIBS_snitch-web    := -lcpp-httplib -lsqlite3 -lpq -lncursesw -pthread
 # Debian's cpp-httplib is a shared library: its users compile with its flags.
 HTTPLIB_CFLAGS := $(shell pkg-config --cflags cpp-httplib 2>/dev/null)
-$(OUTPUT)/lib/web_server.o: override CXXFLAGS += $(HTTPLIB_CFLAGS)
+$(OUTPUT)/lib/web/server.o: override CXXFLAGS += $(HTTPLIB_CFLAGS)
 
 # snitch-web's page: web/ and Debian's Chart.js, beside bin/ as installed.
 CHARTJS   ?= /usr/share/javascript/chart.js/chart.min.js
@@ -85,7 +85,7 @@ $(WEB_DIR)/%: web/% | $(WEB_DIR)
 $(WEB_DIR)/chart.js: $(CHARTJS) | $(WEB_DIR)
 	$(Q)cp $< $@
 
-$(OUTPUT) $(OUTPUT)/lib $(OUTPUT)/bin $(OUTPUT)/tools $(OUTPUT)/tests:
+$(OUTPUT) $(OUTPUT)/bin $(OUTPUT)/tools $(OUTPUT)/tests:
 	$(Q)mkdir -p $@
 
 $(OUTPUT)/%.bpf.o: bpf/%.bpf.c bpf/%.h bpf/vmlinux.h $(wildcard bpf/*.bpf.h) | $(OUTPUT)
@@ -96,13 +96,13 @@ $(OUTPUT)/%.skel.h: $(OUTPUT)/%.bpf.o
 	$(call msg,GEN-SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name $(subst -,_,$*)_bpf > $@
 
-$(OUTPUT)/lib/%.o: lib/%.cpp | $(OUTPUT)/lib $(SKELS)
+$(OUTPUT)/lib/%.o: lib/%.cpp | $(SKELS)
 	$(call msg,CXX,$@)
-	$(Q)$(CXX) $(CPPFLAGS) $(CXXFLAGS) -c $< -o $@
+	$(Q)mkdir -p $(@D) && $(CXX) $(CPPFLAGS) $(CXXFLAGS) -c $< -o $@
 
 $(LIBSNITCH): $(LIB_OBJ)
 	$(call msg,AR,$@)
-	$(Q)rm -f $@ && $(AR) rcs $@ $^
+	$(Q)rm -f $@ && $(AR) qcs $@ $^
 
 $(OUTPUT)/tools/%.o: tools/%.cpp | $(OUTPUT)/tools $(SKELS)
 	$(call msg,CXX,$@)
@@ -116,7 +116,7 @@ $(OUTPUT)/tests/%: tests/%.cpp | $(OUTPUT)/tests
 	$(call msg,CXX,$@)
 	$(Q)$(CXX) $(CXXFLAGS) $< -o $@
 
--include $(wildcard $(OUTPUT)/lib/*.d $(OUTPUT)/tools/*.d $(OUTPUT)/tests/*.d)
+-include $(wildcard $(OUTPUT)/lib/*/*.d $(OUTPUT)/tools/*.d $(OUTPUT)/tests/*.d)
 
 # Installs only what is missing; needs root when anything is.
 deps:

@@ -2,7 +2,7 @@
 // `insert N DB` inserts the rows those events become (one per event, as
 // snitch-store --window 0 writes them) with bare prepared statements into a
 // database made by `snitch-store --init-schema`, with the same pragmas.
-#include "store_schema.hpp"
+#include "db/schema.hpp"
 #include <cstdio>
 #include <iostream>
 #include <memory>

@@ -1,6 +1,6 @@
 // config.json (picosnitch-config(5)): a file a user edits by hand. Anything
 // that is not a valid config gives std::runtime_error naming the problem.
-#include "config.hpp"
+#include "core/config.hpp"
 #include "fuzz_input.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)

@@ -1,7 +1,7 @@
 // DNS answers as snitch-trace reads them off the network (hostile input):
 // whatever the bytes, parse_dns_answers returns without reading out of
 // bounds, and every address it gives is IPv4 or IPv6 with a sane name.
-#include "dns_message.hpp"
+#include "trace/dns_message.hpp"
 #include "fuzz_input.hpp"
 #include <netinet/in.h>
 

@@ -1,7 +1,7 @@
 // parse_event and dump_line (nlohmann): every stage that reads events off the
 // hot path. A line either throws std::runtime_error or gives an object that
 // dumps to one line that parses back to the same value.
-#include "event.hpp"
+#include "core/event.hpp"
 #include "fuzz_input.hpp"
 #include <stdexcept>
 

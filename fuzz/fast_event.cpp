@@ -1,8 +1,8 @@
 // FastEventParser (simdjson on demand), splice_field and json_quote: the hot
 // path of snitch-hash, snitch-vt and snitch-store. Every field is read; a
 // field spliced into an object line nlohmann accepts keeps it an object.
-#include "event.hpp"
-#include "fast_event.hpp"
+#include "core/event.hpp"
+#include "core/fast_event.hpp"
 #include "fuzz_input.hpp"
 #include <stdexcept>
 

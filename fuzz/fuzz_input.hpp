@@ -1,9 +1,9 @@
 #pragma once
 // Shared by the fuzz targets: the input as text, its lines, an output that
 // goes nowhere, and a failed property that libFuzzer reports as a crash.
-#include "c_handle.hpp"
-#include "event.hpp"
-#include "jsonl_writer.hpp"
+#include "core/c_handle.hpp"
+#include "core/event.hpp"
+#include "core/jsonl_writer.hpp"
 #include <stdexcept>
 #include <string>
 #include <sys/mman.h>

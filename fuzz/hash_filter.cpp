@@ -1,7 +1,7 @@
 // snitch-hash's handling of each line (ExeHashFilter): a line is rejected
 // with std::runtime_error or written out; every line it writes for an input
 // event is an event again (fields spliced into the original bytes).
-#include "exe_hash_filter.hpp"
+#include "hash/filter.hpp"
 #include "fuzz_input.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)

@@ -1,7 +1,7 @@
 // LineReader on a stream of any bytes: the first byte picks the line limit.
 // Every byte ends up in a line, a newline or an oversized line, never twice.
 #include "fuzz_input.hpp"
-#include "line_reader.hpp"
+#include "core/line_reader.hpp"
 #include <sys/mman.h>
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)

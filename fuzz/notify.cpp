@@ -2,7 +2,7 @@
 // passes on unchanged or is rejected with std::runtime_error, and the notices
 // it tells carry no markup and no control characters from the events.
 #include "fuzz_input.hpp"
-#include "notify_service.hpp"
+#include "notify/service.hpp"
 #include <filesystem>
 
 namespace {

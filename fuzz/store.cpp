@@ -3,8 +3,8 @@
 // SQLite database. A line is rejected with std::runtime_error or stored; a
 // failed database write (StoreFailed) is a crash here.
 #include "fuzz_input.hpp"
-#include "store_runner.hpp"
-#include "store_sqlite.hpp"
+#include "store/runner.hpp"
+#include "store/sqlite.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
 {

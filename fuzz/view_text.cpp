@@ -2,8 +2,8 @@
 // bytes, escape_text gives valid UTF-8 without control characters, bidi
 // overrides or other unsafe code points, and fit() gives exactly `cells` cells.
 #include "fuzz_input.hpp"
-#include "utf8_text.hpp"
-#include "view_text.hpp"
+#include "core/utf8_text.hpp"
+#include "view/text.hpp"
 
 namespace {
 

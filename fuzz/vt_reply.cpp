@@ -1,7 +1,7 @@
 // The VirusTotal API's replies as snitch-vt reads them: a server answering
 // garbage, an HTML error page or a truncated body gives std::runtime_error.
 #include "fuzz_input.hpp"
-#include "vt_reply.hpp"
+#include "vt/reply.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
 {

@@ -2,8 +2,8 @@
 // hash reaches the worker): the sha256 fields of the event, or
 // std::runtime_error.
 #include "fuzz_input.hpp"
-#include "vt_event_scan.hpp"
-#include "vt_reply.hpp"
+#include "vt/event_scan.hpp"
+#include "vt/reply.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
 {

@@ -1,8 +1,8 @@
 // snitch-hash: adds the SHA-256 of each process's executable to flow and exec events.
-#include "cli.hpp"
-#include "config.hpp"
-#include "exe_hash_filter.hpp"
-#include "filter_loop.hpp"
+#include "core/cli.hpp"
+#include "core/config.hpp"
+#include "hash/filter.hpp"
+#include "core/filter_loop.hpp"
 #include <iostream>
 #include <vector>
 

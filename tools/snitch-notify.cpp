@@ -1,9 +1,9 @@
 // snitch-notify: passes every event on, keeps summary.json, and tells the
 // desktop user about new programs, changed programs, VirusTotal detections and errors.
-#include "cli.hpp"
-#include "config.hpp"
-#include "filter_loop.hpp"
-#include "notify_service.hpp"
+#include "core/cli.hpp"
+#include "core/config.hpp"
+#include "core/filter_loop.hpp"
+#include "notify/service.hpp"
 #include <sys/stat.h>
 
 namespace {

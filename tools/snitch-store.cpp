@@ -1,10 +1,10 @@
 // snitch-store: every event into a database (SQLite, or PostgreSQL for fleets), passed on.
-#include "cli.hpp"
-#include "config.hpp"
-#include "filter_loop.hpp"
-#include "store_pg.hpp"
-#include "store_runner.hpp"
-#include "store_sqlite.hpp"
+#include "core/cli.hpp"
+#include "core/config.hpp"
+#include "core/filter_loop.hpp"
+#include "store/pg.hpp"
+#include "store/runner.hpp"
+#include "store/sqlite.hpp"
 #include <algorithm>
 #include <filesystem>
 #include <iostream>

@@ -1,7 +1,7 @@
 // snitch-trace: every network flow of every process, as JSON Lines, from eBPF.
-#include "cli.hpp"
-#include "stop_flag.hpp"
-#include "trace_session.hpp"
+#include "core/cli.hpp"
+#include "core/stop_flag.hpp"
+#include "trace/session.hpp"
 #include <iostream>
 #include <unistd.h>
 

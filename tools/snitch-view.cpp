@@ -1,10 +1,10 @@
 // snitch-view: browse snitch-store's connection log in a terminal, or print a screen.
-#include "cli.hpp"
-#include "view_args.hpp"
-#include "event.hpp"
-#include "view_live.hpp"
-#include "view_print.hpp"
-#include "view_screen.hpp"
+#include "core/cli.hpp"
+#include "view/args.hpp"
+#include "core/event.hpp"
+#include "view/live.hpp"
+#include "view/print.hpp"
+#include "view/screen.hpp"
 #include <clocale>
 #include <iostream>
 

@@ -1,7 +1,7 @@
 // snitch-vt: what VirusTotal thinks of every executable that talks to the network.
-#include "cli.hpp"
-#include "config.hpp"
-#include "vt_filter.hpp"
+#include "core/cli.hpp"
+#include "core/config.hpp"
+#include "vt/filter.hpp"
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>

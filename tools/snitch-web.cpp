@@ -1,10 +1,10 @@
 // snitch-web: the connection log as charts and tables in a browser, read-only.
-#include "cli.hpp"
-#include "config.hpp"
-#include "stop_flag.hpp"
-#include "view_args.hpp"
-#include "web_server.hpp"
-#include "web_token.hpp"
+#include "core/cli.hpp"
+#include "core/config.hpp"
+#include "core/stop_flag.hpp"
+#include "view/args.hpp"
+#include "web/server.hpp"
+#include "web/token.hpp"
 #include <iostream>
 
 namespace {

@@ -1,0 +1,65 @@
+#include "core/event.hpp"
+#include <time.h>
+
+namespace snitch {
+
+double epoch_now()
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
+}
+
+std::string dump_line(const Json& j)
+{
+	return j.dump(-1, ' ', false, nlohmann::detail::error_handler_t::replace);
+}
+
+Json parse_event(std::string_view line)
+{
+	// nlohmann ends its input at a NUL byte: "{...}\0junk" would pass as "{...}".
+	if (line.find('\0') != std::string_view::npos)
+		throw std::runtime_error("not valid JSON: a NUL byte");
+	Json j = Json::parse(line, nullptr, false);
+	if (j.is_discarded())
+		throw std::runtime_error("not valid JSON");
+	if (!j.is_object())
+		throw std::runtime_error("not a JSON object");
+	auto t = j.find("type");
+	if (t == j.end() || !t->is_string())
+		throw std::runtime_error("no \"type\" string");
+	return j;
+}
+
+Json error_event(std::string_view source, std::string_view message, uint64_t lost)
+{
+	Json e = {{"type", "error"}, {"time", epoch_now()}, {"source", source}, {"message", message}};
+	if (lost)
+		e["lost"] = lost;
+	return e;
+}
+
+Json to_json(const ProcessIdentity& p)
+{
+	return {{"pid", p.pid}, {"comm", p.comm}, {"exe", p.exe},
+		{"dev", p.dev}, {"ino", p.ino}, {"cmdline", p.cmdline}};
+}
+
+Json to_json(const FlowEvent& f)
+{
+	Json j = {{"type", "flow"}, {"time", f.time}, {"start", f.start},
+		{"pid", f.proc.pid}, {"ppid", f.ppid}, {"uid", f.uid},
+		{"comm", f.proc.comm}, {"exe", f.proc.exe}, {"cmdline", f.proc.cmdline},
+		{"dev", f.proc.dev}, {"ino", f.proc.ino}};
+	if (f.parent)
+		j["parent"] = to_json(*f.parent);
+	if (f.grandparent)
+		j["grandparent"] = to_json(*f.grandparent);
+	j.update({{"netns", f.netns}, {"cgroup", f.cgroup},
+		{"family", f.family}, {"proto", f.proto},
+		{"laddr", f.laddr}, {"lport", f.lport}, {"raddr", f.raddr}, {"rport", f.rport},
+		{"domain", f.domain}, {"sent", f.sent}, {"recv", f.recv}, {"events", f.events}});
+	return j;
+}
+
+} // namespace snitch

@@ -1,0 +1,357 @@
+#include "store/pg.hpp"
+#include <cstdlib>
+#include "core/event.hpp"
+#include <algorithm>
+#include <charconv>
+#include <iostream>
+#include <optional>
+#include <stdexcept>
+
+namespace snitch {
+namespace {
+
+// Parameters as text (PostgreSQL's text input format); nullopt is NULL.
+class Params {
+public:
+	Params& text(std::string_view v) { values_.emplace_back(std::string(v)); return *this; }
+	Params& integer(int64_t v) { values_.emplace_back(std::to_string(v)); return *this; }
+	Params& id(int64_t v)
+	{
+		if (v)
+			return integer(v);
+		values_.emplace_back(std::nullopt);
+		return *this;
+	}
+	Params& real(double v)
+	{
+		char buf[64];
+		auto r = std::to_chars(buf, buf + sizeof(buf), v);
+		values_.emplace_back(std::string(buf, r.ptr));
+		return *this;
+	}
+	std::vector<const char*> pointers() const
+	{
+		std::vector<const char*> p;
+		for (const auto& v : values_)
+			p.push_back(v ? v->c_str() : nullptr);
+		return p;
+	}
+
+private:
+	std::vector<std::optional<std::string>> values_;
+};
+
+PgResult exec_prepared(PGconn* c, const char* name, const Params& p, ExecStatusType want)
+{
+	auto ptrs = p.pointers();
+	PgResult r(PQexecPrepared(c, name, static_cast<int>(ptrs.size()), ptrs.data(), nullptr, nullptr, 0));
+	if (!r || PQresultStatus(r.get()) != want)
+		throw std::runtime_error(std::string("PostgreSQL ") + name + ": " + PQerrorMessage(c));
+	return r;
+}
+
+PgResult exec_params(PGconn* c, const std::string& sql, const Params& p, ExecStatusType want)
+{
+	auto ptrs = p.pointers();
+	PgResult r(PQexecParams(c, sql.c_str(), static_cast<int>(ptrs.size()), nullptr, ptrs.data(), nullptr, nullptr, 0));
+	if (!r || PQresultStatus(r.get()) != want)
+		throw std::runtime_error("PostgreSQL: " + std::string(PQerrorMessage(c)));
+	return r;
+}
+
+void exec_command(PGconn* c, const std::string& sql)
+{
+	exec_params(c, sql, Params(), PGRES_COMMAND_OK);
+}
+
+// The schema version, 0 when there is no schema yet.
+int pg_schema_version(PGconn* c)
+{
+	PgResult r = exec_params(c, "SELECT to_regclass('snitch_meta') IS NOT NULL", Params(), PGRES_TUPLES_OK);
+	if (std::string_view(PQgetvalue(r.get(), 0, 0)) != "t")
+		return 0;
+	r = exec_params(c, "SELECT value FROM snitch_meta WHERE key = $1", Params().text("schema_version"), PGRES_TUPLES_OK);
+	return PQntuples(r.get()) ? std::stoi(PQgetvalue(r.get(), 0, 0)) : 0;
+}
+
+const struct {
+	const char* name;
+	const char* sql;
+} statements[] = {
+	{"batch", "INSERT INTO batches (host, id, time, events) VALUES ($1,$2,$3,$4) ON CONFLICT DO NOTHING"},
+	{"verdict", "INSERT INTO verdicts (host, time, sha256, event) VALUES ($1,$2,$3,$4)"},
+	{"error", "INSERT INTO errors (host, time, source, message, lost) VALUES ($1,$2,$3,$4,$5)"},
+};
+
+// One multi-row INSERT per chunk of rows: the SQL text holds only $n
+// placeholders, every value is a bound parameter.
+template <class Row, class Bind>
+void insert_rows(PGconn* c, const std::string& head, int columns, const std::vector<Row>& rows, const char* tail, Bind bind)
+{
+	constexpr size_t chunk = 1000;
+	for (size_t start = 0; start < rows.size(); start += chunk) {
+		size_t n = std::min(chunk, rows.size() - start);
+		std::string sql = head;
+		Params p;
+		int k = 0;
+		for (size_t i = 0; i < n; ++i) {
+			sql += i ? ",(" : "(";
+			for (int j = 0; j < columns; ++j)
+				sql += (j ? ",$" : "$") + std::to_string(++k);
+			sql += ')';
+			bind(p, rows[start + i]);
+		}
+		exec_params(c, sql + tail, p, PGRES_COMMAND_OK);
+	}
+}
+
+bool loopback_host(std::string_view h)
+{
+	return h.empty() || h.front() == '/' || h.front() == '@' || h == "localhost" || h == "::1" ||
+	       h.rfind("127.", 0) == 0;
+}
+
+} // namespace
+
+bool pg_needs_verify_full(const std::string& uri)
+{
+	if (const char* env = std::getenv("PGSSLMODE"); env && *env)
+		return false;
+	char* err = nullptr;
+	std::unique_ptr<PQconninfoOption, CFree<PQconninfoFree>> opts(PQconninfoParse(uri.c_str(), &err));
+	if (!opts) {
+		std::string why = err ? err : "out of memory";
+		PQfreemem(err);
+		throw std::runtime_error("PostgreSQL URI: " + why);
+	}
+	std::string hosts;
+	for (PQconninfoOption* o = opts.get(); o->keyword; ++o) {
+		if (std::string_view(o->keyword) == "sslmode" && o->val && *o->val)
+			return false;
+		if (std::string_view(o->keyword) == "host" && o->val)
+			hosts = o->val;
+	}
+	if (hosts.empty())
+		if (const char* env = std::getenv("PGHOST"))
+			hosts = env;
+	for (size_t start = 0;;) {
+		size_t end = hosts.find(',', start);
+		if (!loopback_host(std::string_view(hosts).substr(start, end - start)))
+			return true;
+		if (end == std::string::npos)
+			return false;
+		start = end + 1;
+	}
+}
+
+PgConn pg_connect(const std::string& uri)
+{
+	// libpq's default (prefer) accepts any server, or none: a host beyond
+	// loopback is verified against the system's CAs unless the URI says otherwise.
+	bool verify = pg_needs_verify_full(uri);
+	const char* keys[] = {"dbname", "connect_timeout", "application_name", "sslmode", "sslrootcert", nullptr};
+	const char* values[] = {uri.c_str(), "5", "snitch-store", "verify-full", "/etc/ssl/certs/ca-certificates.crt", nullptr};
+	if (!verify)
+		keys[3] = nullptr;
+	else if (uri.find("sslrootcert") != std::string::npos)
+		keys[4] = nullptr;
+	PgConn c(PQconnectdbParams(keys, values, 1));
+	if (!c)
+		throw std::runtime_error("PostgreSQL: out of memory");
+	if (PQstatus(c.get()) != CONNECTION_OK)
+		throw std::runtime_error("PostgreSQL: " + std::string(PQerrorMessage(c.get())));
+	return c;
+}
+
+void init_pg_schema(const std::string& uri)
+{
+	PgConn c = pg_connect(uri);
+	exec_command(c.get(), "BEGIN");
+	int version = pg_schema_version(c.get());
+	if (version > store_schema_version(Dialect::postgresql))
+		throw std::runtime_error("PostgreSQL schema version " + std::to_string(version) + " is newer than this snitch-store knows");
+	for (; version < store_schema_version(Dialect::postgresql); ++version)
+		for (const std::string& ddl : schema_migration(Dialect::postgresql, version))
+			exec_command(c.get(), ddl);
+	exec_params(c.get(), "INSERT INTO snitch_meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = $2",
+		    Params().text("schema_version").integer(store_schema_version(Dialect::postgresql)), PGRES_COMMAND_OK);
+	exec_command(c.get(), "COMMIT");
+}
+
+PgStore::PgStore(PgOptions o) : o_(std::move(o)), queue_(o_.queue_dir, o_.queue_bytes), last_roll_up_(monotonic_now()) {}
+
+bool PgStore::connect()
+{
+	if (conn_ && PQstatus(conn_.get()) == CONNECTION_OK)
+		return true;
+	conn_.reset();
+	conn_ = pg_connect(o_.uri);
+	int version = pg_schema_version(conn_.get());
+	if (version != store_schema_version(Dialect::postgresql)) {
+		conn_.reset();
+		throw std::logic_error("PostgreSQL schema version is " + std::to_string(version) + ", this snitch-store writes " +
+				       std::to_string(store_schema_version(Dialect::postgresql)) + ": run snitch-store --init-schema as the database owner");
+	}
+	prepare_statements();
+	// the mark before any row: the view finds every host's rows past its mark
+	exec_params(conn_.get(), "INSERT INTO rollup_marks (host, seq) VALUES ($1, 0) ON CONFLICT DO NOTHING", Params().text(o_.host),
+		    PGRES_COMMAND_OK);
+	PgResult r = exec_params(conn_.get(), "SELECT COALESCE(MAX(seq), 0) FROM connections WHERE host = $1", Params().text(o_.host),
+				 PGRES_TUPLES_OK);
+	seq_ = std::stoll(PQgetvalue(r.get(), 0, 0));
+	return true;
+}
+
+// Adds this host's rows past its mark to their days and inserts the new
+// mark, in one transaction: INSERT and SELECT only, nothing rewritten.
+void PgStore::roll_up()
+{
+	PGconn* c = conn_.get();
+	last_roll_up_ = monotonic_now();
+	exec_command(c, "BEGIN");
+	PgResult r = exec_params(c, "SELECT COALESCE(MAX(seq), 0) FROM rollup_marks WHERE host = $1", Params().text(o_.host), PGRES_TUPLES_OK);
+	int64_t mark = std::stoll(PQgetvalue(r.get(), 0, 0));
+	if (seq_ > mark) {
+		for (const RollupColumns& col : rollup_columns())
+			exec_params(c, rollup_insert_sql(Dialect::postgresql, col, "host = $1 AND seq > $2 AND seq <= $3"),
+				    Params().text(o_.host).integer(mark).integer(seq_), PGRES_COMMAND_OK);
+		exec_params(c, "INSERT INTO rollup_marks (host, seq) VALUES ($1, $2)", Params().text(o_.host).integer(seq_), PGRES_COMMAND_OK);
+	}
+	exec_command(c, "COMMIT");
+}
+
+void PgStore::maybe_roll_up(bool now)
+{
+	if (!conn_ || PQstatus(conn_.get()) != CONNECTION_OK || (!now && monotonic_now() - last_roll_up_ < roll_up_interval))
+		return;
+	try {
+		roll_up();
+	} catch (const std::exception& e) {
+		conn_.reset();  // rolled back with it; the next connection tries again
+		std::cerr << "snitch-store: rollup: " << e.what() << '\n';
+	}
+}
+
+void PgStore::prepare_statements()
+{
+	for (const auto& s : statements) {
+		PgResult r(PQprepare(conn_.get(), s.name, s.sql, 0, nullptr));
+		if (!r || PQresultStatus(r.get()) != PGRES_COMMAND_OK)
+			throw std::runtime_error(std::string("PostgreSQL prepare ") + s.name + ": " + PQerrorMessage(conn_.get()));
+	}
+}
+
+void PgStore::send(const QueuedBatch& q)
+{
+	PGconn* c = conn_.get();
+	exec_command(c, "BEGIN");
+	PgResult r = exec_prepared(c, "batch", Params().text(o_.host).text(q.id).real(epoch_now()).integer(static_cast<int64_t>(q.batch.events)),
+				   PGRES_COMMAND_OK);
+	if (std::string_view(PQcmdTuples(r.get())) == "0") {  // written before a crash, not yet popped
+		exec_command(c, "ROLLBACK");
+		return;
+	}
+	insert_rows(c, "INSERT INTO processes (id, exe, name, cmdline, sha256, first_seen) VALUES ", 6, q.batch.processes,
+		    " ON CONFLICT DO NOTHING", [](Params& p, const ProcessRow& r) {
+			    p.integer(r.id).text(r.exe).text(r.name).text(r.cmdline).text(r.sha256).real(r.first_seen);
+		    });
+	const int64_t seq = ++seq_;
+	insert_rows(c, "INSERT INTO connections (host, seq, first_time, last_time, exe_id, parent_id, grandparent_id, pid, uid, "
+		       "netns, cgroup, family, proto, laddr, lport, raddr, rport, domain, sent, recv, events) VALUES ",
+		    21, q.batch.connections, "", [&](Params& p, const ConnRow& x) {
+			    p.text(o_.host).integer(seq).real(x.first_time).real(x.last_time).integer(x.exe_id).id(x.parent_id)
+				    .id(x.grandparent_id).integer(x.pid).integer(x.uid).integer(static_cast<int64_t>(x.netns))
+				    .text(x.cgroup).text(x.family).text(x.proto).text(x.laddr).integer(x.lport).text(x.raddr)
+				    .integer(x.rport).text(x.domain).integer(static_cast<int64_t>(x.sent))
+				    .integer(static_cast<int64_t>(x.recv)).integer(static_cast<int64_t>(x.events));
+		    });
+	for (const VerdictRow& v : q.batch.verdicts)
+		exec_prepared(c, "verdict", Params().text(o_.host).real(v.time).text(v.sha256).text(v.event), PGRES_COMMAND_OK);
+	for (const ErrorRow& e : q.batch.errors)
+		exec_prepared(c, "error", Params().text(o_.host).real(e.time).text(e.source).text(e.message).integer(static_cast<int64_t>(e.lost)),
+			      PGRES_COMMAND_OK);
+	exec_command(c, "COMMIT");
+}
+
+void PgStore::drain()
+{
+	if (queue_.empty() || monotonic_now() < next_try_)
+		return;
+	try {
+		connect();
+		while (auto q = queue_.front()) {
+			send(*q);
+			queue_.pop(*q);
+		}
+		backoff_ = 0.5;
+		if (!last_problem_.empty())
+			std::cerr << "snitch-store: PostgreSQL reachable again, queue written\n";
+		last_problem_.clear();
+	} catch (const std::logic_error&) {
+		throw;  // a schema the host cannot fix: stop, the queue stays on disk
+	} catch (const std::exception& e) {
+		conn_.reset();
+		next_try_ = monotonic_now() + backoff_;
+		backoff_ = std::min(backoff_ * 2, 30.0);
+		if (last_problem_.empty())
+			std::cerr << "snitch-store: " << e.what() << " (queueing on disk, " << queue_.bytes() << " bytes)\n";
+		last_problem_ = e.what();
+	}
+}
+
+// Drops are announced in the stream at once and recorded in the database as
+// soon as the queue has room for the error row.
+std::vector<ErrorRow> PgStore::note_dropped()
+{
+	auto row = [&](uint64_t lost) {
+		return ErrorRow{epoch_now(), "snitch-store",
+				"PostgreSQL unreachable and the on-disk queue full (" + std::to_string(o_.queue_bytes) +
+					" bytes): dropped " + std::to_string(lost) + " events",
+				lost};
+	};
+	std::vector<ErrorRow> out;
+	if (dropped_ > announced_) {
+		out.push_back(row(dropped_ - announced_));
+		announced_ = dropped_;
+	}
+	if (dropped_ > recorded_) {
+		Batch b;
+		b.errors.push_back(row(dropped_ - recorded_));
+		if (queue_.push(b))
+			recorded_ = dropped_;
+	}
+	return out;
+}
+
+std::vector<ErrorRow> PgStore::write(const Batch& b)
+{
+	if (!b.empty() && !queue_.push(b)) {
+		dropped_ += b.events;
+		next_try_ = 0;  // try to make room now
+	}
+	return tick();
+}
+
+std::vector<ErrorRow> PgStore::tick()
+{
+	auto errors = note_dropped();
+	drain();
+	if (dropped_ > recorded_) {  // the count did not fit before the queue drained
+		note_dropped();
+		drain();
+	}
+	maybe_roll_up(false);
+	return errors;
+}
+
+std::vector<ErrorRow> PgStore::finish()
+{
+	next_try_ = 0;
+	auto errors = tick();
+	maybe_roll_up(true);
+	if (!queue_.empty())
+		std::cerr << "snitch-store: " << queue_.bytes() << " bytes stay queued in " << o_.queue_dir << " for the next run\n";
+	return errors;
+}
+
+} // namespace snitch

@@ -1,0 +1,178 @@
+#include "trace/session.hpp"
+#include "trace/net_names.hpp"
+#include "core/stop_flag.hpp"
+#include <cerrno>
+#include <cstddef>
+#include <malloc.h>
+#include <sys/stat.h>
+#include <system_error>
+#include <time.h>
+
+namespace snitch {
+namespace {
+
+double clock_seconds(clockid_t id)
+{
+	struct timespec ts;
+	clock_gettime(id, &ts);
+	return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
+}
+
+Json exec_json(const ProcessInfo& p)
+{
+	return {{"type", "exec"}, {"time", epoch_now()}, {"pid", p.pid}, {"ppid", p.ppid}, {"uid", p.uid},
+		{"comm", p.comm}, {"exe", p.exe}, {"dev", p.dev}, {"ino", p.ino}, {"cmdline", p.cmdline}};
+}
+
+uint32_t own_netns()
+{
+	struct stat st;
+	if (stat("/proc/self/ns/net", &st) != 0)
+		throw std::system_error(errno, std::generic_category(), "stat /proc/self/ns/net");
+	return static_cast<uint32_t>(st.st_ino);
+}
+
+} // namespace
+
+TraceSession::TraceSession(LoadedTrace& trace, JsonlWriter& out, SessionOptions opts)
+	: trace_(trace), out_(out), opts_(opts),
+	  flows_(bpf_map__fd(trace.skel->maps.flows), bpf_map__fd(trace.skel->maps.closed),
+		 static_cast<unsigned>(300 / opts.interval) + 1),
+	  cgroups_(cgroup2_mount()),
+	  boot_to_epoch_(clock_seconds(CLOCK_REALTIME) - clock_seconds(CLOCK_BOOTTIME))
+{
+	rb_.reset(ring_buffer__new(bpf_map__fd(trace.skel->maps.records), on_record, this, nullptr));
+	if (!rb_)
+		throw std::system_error(errno, std::generic_category(), "ring buffer");
+	procs_.scan_proc();
+	flows_.set_tcp_baseline(read_tcp_counts(trace_), own_netns());
+	scan_open_sockets(trace_);
+	malloc_trim(0); // libbpf's parse of the kernel BTF is done: give that memory back
+}
+
+int TraceSession::on_record(void* ctx, void* data, size_t size)
+{
+	static_cast<TraceSession*>(ctx)->handle_record(data, size);
+	return 0;
+}
+
+void TraceSession::handle_record(const void* data, size_t size)
+{
+	record_header hdr;
+	if (size < sizeof(hdr))
+		return;
+	memcpy(&hdr, data, sizeof(hdr));
+	if (hdr.kind == RECORD_EXEC && size >= offsetof(exec_record, path)) {
+		auto r = std::make_unique<exec_record>();
+		memcpy(r.get(), data, std::min(size, sizeof(*r)));
+		r->path_len = std::min<uint32_t>(r->path_len, static_cast<uint32_t>(size - offsetof(exec_record, path)));
+		const ProcessInfo& p = procs_.on_exec(*r);
+		if (opts_.exec_events)
+			out_.write_line(dump_line(exec_json(p)));
+	} else if (hdr.kind == RECORD_FORK && size >= sizeof(fork_record)) {
+		fork_record r;
+		memcpy(&r, data, sizeof(r));
+		procs_.on_fork(r.hdr.pid, r.ppid);
+	} else if (hdr.kind == RECORD_EXIT) {
+		procs_.on_exit(hdr.pid);
+	} else if (hdr.kind == RECORD_DNS && size >= offsetof(dns_record, data)) {
+		const auto* r = static_cast<const dns_record*>(data);
+		size_t len = std::min<size_t>({r->len, size - offsetof(dns_record, data), DNS_MAX});
+		dns_.add_message(r->data, len, epoch_now());
+	}
+}
+
+void TraceSession::report_flow(const FlowDelta& d, double now)
+{
+	const flow_value& v = d.value;
+	FlowEvent f;
+	f.time = now;
+	f.start = boot_to_epoch_ + static_cast<double>(v.start_ns) / 1e9;
+	const ProcessInfo* p = procs_.find(d.key.tgid);
+	if (!p || p->exe.empty()) {
+		// born after this interval's records were drained: its fork or exec
+		// record is already in the ring buffer
+		ring_buffer__consume(rb_.get());
+		p = procs_.find(d.key.tgid);
+	}
+	if (!p || p->exe.empty())
+		++unattributed_;
+	if (p) {
+		f.proc = *p;
+		if (const ProcessInfo* parent = procs_.find(v.ppid ? v.ppid : p->ppid)) {
+			f.parent = parent;
+			if (parent->ppid)
+				f.grandparent = procs_.find(parent->ppid);
+		}
+	}
+	f.proc.pid = d.key.tgid;
+	f.proc.comm.assign(v.comm, strnlen(v.comm, sizeof(v.comm)));
+	f.ppid = v.ppid;
+	f.uid = v.uid;
+	f.netns = v.netns;
+	f.cgroup = cgroups_.path(v.cgroup);
+	f.family = family_name(v.family);
+	f.proto = protocol_name(v.family, v.protocol);
+	f.domain = dns_.lookup(v.family, v.raddr, now);
+	f.laddr = address_string(v.family, v.laddr);
+	f.raddr = address_string(v.family, v.raddr);
+	f.lport = v.lport;
+	f.rport = v.rport;
+	f.sent = d.sent;
+	f.recv = d.recv;
+	f.events = d.events;
+	out_.write_line(dump_line(to_json(f)));
+}
+
+void TraceSession::report_losses()
+{
+	int fd = bpf_map__fd(trace_.skel->maps.lost);
+	uint64_t now[LOST_COUNTERS];
+	for (uint32_t i = 0; i < LOST_COUNTERS; i++)
+		now[i] = read_percpu_counter(fd, i);
+	uint64_t ring = now[LOST_RINGBUF] - lost_seen_[LOST_RINGBUF];
+	uint64_t flows = now[LOST_FLOW_MAP] - lost_seen_[LOST_FLOW_MAP];
+	uint64_t bytes = now[LOST_BYTES] - lost_seen_[LOST_BYTES];
+	if (ring)
+		out_.write_line(dump_line(error_event("snitch-trace",
+			"ring buffer full: process start/exit or DNS records dropped, attribution or domain names may be incomplete", ring)));
+	if (flows)
+		out_.write_line(dump_line(error_event("snitch-trace",
+			"flow map full: " + std::to_string(bytes) + " bytes of new flows not attributed", flows)));
+	std::copy(now, now + LOST_COUNTERS, lost_seen_);
+	if (unattributed_)
+		out_.write_line(dump_line(error_event("snitch-trace",
+			"flows of processes whose executable could not be identified (gone before it was read, or kernel threads)",
+			unattributed_)));
+	unattributed_ = 0;
+}
+
+void TraceSession::report_interval()
+{
+	ring_buffer__consume(rb_.get());
+	double now = epoch_now();
+	flows_.collect([&](const FlowDelta& d) { report_flow(d, now); }, [&] { return read_tcp_counts(trace_); });
+	report_losses();
+	procs_.expire(std::max(10.0, 3 * opts_.interval));
+	out_.flush();
+}
+
+void TraceSession::run()
+{
+	double next = clock_seconds(CLOCK_MONOTONIC) + opts_.interval;
+	while (!stop_requested()) {
+		double wait = next - clock_seconds(CLOCK_MONOTONIC);
+		if (wait > 0) {
+			int err = ring_buffer__poll(rb_.get(), static_cast<int>(std::min(wait, 0.1) * 1000) + 1);
+			if (err < 0 && err != -EINTR)
+				throw std::system_error(-err, std::generic_category(), "ring buffer poll");
+			out_.flush();
+			continue;
+		}
+		report_interval();
+		next += opts_.interval;
+	}
+	report_interval();
+}
+
+} // namespace snitch

@@ -1,0 +1,729 @@
+#include "view/query.hpp"
+#include "core/event.hpp"
+#include "db/handles.hpp"
+#include <algorithm>
+#include <cmath>
+#include <cerrno>
+#include <cstdio>
+#include <ctime>
+#include <pwd.h>
+#include <stdexcept>
+#include <sys/stat.h>
+#include <system_error>
+#include <unistd.h>
+
+namespace snitch {
+namespace {
+
+// file: URI of a path, with the characters URIs reserve percent-encoded.
+std::string sqlite_ro_uri(const std::string& path)
+{
+	std::string out = "file:";
+	for (unsigned char c : path) {
+		if (c == '%' || c == '?' || c == '#' || c < 0x20) {
+			char buf[4];
+			std::snprintf(buf, sizeof(buf), "%%%02X", c);
+			out += buf;
+		} else {
+			out += static_cast<char>(c);
+		}
+	}
+	return out + "?mode=ro";
+}
+
+class SqliteView : public ViewDb {
+public:
+	explicit SqliteView(const std::string& path)
+	{
+		if (::access(path.c_str(), R_OK) != 0) {
+			if (errno == ENOENT)
+				throw std::runtime_error(path + ": no database here: nothing has been logged yet (snitch-store creates it "
+							 "when it stores the first event: sudo picosnitch start; or give another with --db)");
+			throw std::system_error(errno, std::generic_category(), path);
+		}
+		sqlite3* raw = nullptr;
+		int rc = sqlite3_open_v2(sqlite_ro_uri(path).c_str(), &raw, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, nullptr);
+		db_.reset(raw);
+		if (rc != SQLITE_OK)
+			throw std::runtime_error(path + ": " + (db_ ? sqlite3_errmsg(db_.get()) : sqlite3_errstr(rc)));
+		// Fail now, naming the file, if it is not a snitch-store database.
+		try {
+			check(sqlite3_busy_timeout(db_.get(), 10000), "busy_timeout");
+			query("PRAGMA cache_size = -65536", {});
+			query("PRAGMA mmap_size = 1073741824", {});
+			query("SELECT 1 FROM connections LIMIT 1", {});
+			rollup_ = !query("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'rollup_state'", {}).empty();
+		} catch (const std::exception& e) {
+			throw std::runtime_error(path + ": not a snitch-store database (" + e.what() + ")");
+		}
+	}
+	Dialect dialect() const override { return Dialect::sqlite; }
+	bool has_rollup() const override { return rollup_; }
+	void begin_snapshot() override
+	{
+		end_snapshot();
+		query("BEGIN", {});
+		in_snapshot_ = true;
+		query("SELECT 1 FROM connections LIMIT 1", {});  // the read transaction starts here
+	}
+	void end_snapshot() override
+	{
+		if (in_snapshot_)
+			query("COMMIT", {});
+		in_snapshot_ = false;
+	}
+	SqlRows query(const std::string& sql, const std::vector<SqlParam>& params) override
+	{
+		sqlite3_stmt* raw = nullptr;
+		int rc = sqlite3_prepare_v2(db_.get(), sql.c_str(), -1, &raw, nullptr);
+		SqliteStmt s(raw);
+		check(rc, "prepare");
+		for (size_t i = 0; i < params.size(); ++i)
+			bind(s.get(), static_cast<int>(i + 1), params[i]);
+		SqlRows out;
+		for (;;) {
+			rc = sqlite3_step(s.get());
+			if (rc == SQLITE_DONE)
+				return out;
+			if (rc != SQLITE_ROW)
+				check(rc, "query");
+			int n = sqlite3_column_count(s.get());
+			auto& row = out.emplace_back();
+			for (int c = 0; c < n; ++c) {
+				auto* t = reinterpret_cast<const char*>(sqlite3_column_text(s.get(), c));
+				row.emplace_back(t ? std::string(t, static_cast<size_t>(sqlite3_column_bytes(s.get(), c))) : std::string());
+			}
+		}
+	}
+
+private:
+	void check(int rc, const std::string& what)
+	{
+		if (rc != SQLITE_OK && rc != SQLITE_ROW && rc != SQLITE_DONE)
+			throw std::runtime_error(what + ": " + sqlite3_errmsg(db_.get()));
+	}
+	void bind(sqlite3_stmt* s, int i, const SqlParam& p)
+	{
+		if (auto* d = std::get_if<double>(&p))
+			check(sqlite3_bind_double(s, i, *d), "bind");
+		else {
+			const auto& t = std::get<std::string>(p);
+			check(sqlite3_bind_text(s, i, t.data(), static_cast<int>(t.size()), SQLITE_TRANSIENT), "bind");
+		}
+	}
+	Sqlite db_;
+	bool rollup_ = false, in_snapshot_ = false;
+};
+
+// ? placeholders to $1, $2 ... (our SQL has no ? inside literals).
+std::string pg_placeholders(const std::string& sql)
+{
+	std::string out;
+	int n = 0;
+	for (char c : sql) {
+		if (c == '?')
+			out += "$" + std::to_string(++n);
+		else
+			out += c;
+	}
+	return out;
+}
+
+class PgView : public ViewDb {
+public:
+	explicit PgView(const std::string& uri) : conn_(PQconnectdb(uri.c_str()))
+	{
+		if (!conn_)
+			throw std::runtime_error("PostgreSQL: out of memory");
+		if (PQstatus(conn_.get()) != CONNECTION_OK)
+			throw std::runtime_error(std::string("PostgreSQL: ") + PQerrorMessage(conn_.get()));
+		query("SET default_transaction_read_only = on", {});
+		rollup_ = query("SELECT to_regclass('rollup_marks') IS NOT NULL", {}).at(0).at(0) == "t";
+	}
+	Dialect dialect() const override { return Dialect::postgresql; }
+	bool has_rollup() const override { return rollup_; }
+	void begin_snapshot() override
+	{
+		end_snapshot();
+		query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", {});
+		in_snapshot_ = true;
+	}
+	void end_snapshot() override
+	{
+		if (in_snapshot_)
+			query("COMMIT", {});
+		in_snapshot_ = false;
+	}
+	SqlRows query(const std::string& sql, const std::vector<SqlParam>& params) override
+	{
+		std::vector<std::string> text;
+		for (const auto& p : params) {
+			if (auto* d = std::get_if<double>(&p)) {
+				// whole numbers without a fraction, so that a BIGINT parameter reads them
+				char buf[64];
+				bool whole = std::fabs(*d) < 1e15 && *d == std::trunc(*d);
+				std::snprintf(buf, sizeof(buf), whole ? "%.0f" : "%.6f", *d);
+				text.emplace_back(buf);
+			} else {
+				text.push_back(std::get<std::string>(p));
+			}
+		}
+		std::vector<const char*> values;
+		for (const auto& t : text)
+			values.push_back(t.c_str());
+		PgResult r(PQexecParams(conn_.get(), pg_placeholders(sql).c_str(), static_cast<int>(values.size()), nullptr,
+				     values.data(), nullptr, nullptr, 0));
+		auto st = r ? PQresultStatus(r.get()) : PGRES_FATAL_ERROR;
+		if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK)
+			throw std::runtime_error(std::string("PostgreSQL: ") + PQerrorMessage(conn_.get()));
+		SqlRows out(static_cast<size_t>(PQntuples(r.get())));
+		for (int i = 0; i < PQntuples(r.get()); ++i)
+			for (int c = 0; c < PQnfields(r.get()); ++c)
+				out[static_cast<size_t>(i)].emplace_back(PQgetvalue(r.get(), i, c), static_cast<size_t>(PQgetlength(r.get(), i, c)));
+		return out;
+	}
+
+private:
+	PgConn conn_;
+	bool rollup_ = false, in_snapshot_ = false;
+};
+
+bool is_process_screen(ScreenKind k)
+{
+	return k == ScreenKind::exe || k == ScreenKind::name || k == ScreenKind::sha256 || k == ScreenKind::cmdline;
+}
+
+const char* process_column(ScreenKind k)
+{
+	switch (k) {
+	case ScreenKind::name: return "name";
+	case ScreenKind::sha256: return "sha256";
+	case ScreenKind::cmdline: return "cmdline";
+	default: return "exe";
+	}
+}
+
+std::string time_bucket(Dialect d)
+{
+	return d == Dialect::sqlite ? "CAST(c.last_time / 60 AS INTEGER) * 60" : "CAST(FLOOR(c.last_time / 60) AS BIGINT) * 60";
+}
+
+// The connections column (or expression) a screen groups by.
+std::string group_expr(Dialect d, ScreenKind k)
+{
+	switch (k) {
+	case ScreenKind::parent: return "c.parent_id";
+	case ScreenKind::domain: return "c.domain";
+	case ScreenKind::raddr: return "c.raddr";
+	case ScreenKind::rport: return "c.rport";
+	case ScreenKind::uid: return "c.uid";
+	case ScreenKind::time: return time_bucket(d);
+	default: return "c.exe_id";
+	}
+}
+
+// SQLite would rather walk the index of the grouped column (no sort) than
+// the time index, reading every row of the table: a unary + keeps the
+// grouped column off its index. PostgreSQL's planner needs no hint.
+std::string no_index(Dialect d, const std::string& expr)
+{
+	return d == Dialect::sqlite ? "+" + expr : expr;
+}
+
+// Within a range of up to 30 days the time index reads contiguous rows,
+// where the index of a filtered column jumps all over the table: on 10M rows
+// over a year, one executable over 7 days took 9 s through connections_exe
+// and 0.3 s through connections_time. SQLite's estimates for a range cannot
+// tell; PostgreSQL's planner has histograms and needs no hint. Filters on
+// the executable (and name, sha256, command) or the domain have indexes on
+// (column, last_time) since schema version 4, which beat both: bench/view.sh's
+// 30-day lower pane took 0.49 s through the time index, 0.02 s through
+// (exe_id, last_time).
+bool has_time_pair_index(ScreenKind k)
+{
+	return is_process_screen(k) || k == ScreenKind::domain;
+}
+
+bool prefer_time_index(Dialect d, const Query& q)
+{
+	return d == Dialect::sqlite && q.span > 0 && q.span <= 30 * 86400;
+}
+
+bool is_numeric(ScreenKind k)
+{
+	return k == ScreenKind::rport || k == ScreenKind::uid || k == ScreenKind::time;
+}
+
+// Numeric keys are bound as numbers: SQLite compares a text parameter with
+// a computed number (the time bucket, or +c.rport) as unequal.
+std::string filter_condition(Dialect d, const Filter& f, bool time_index, std::vector<SqlParam>& params)
+{
+	time_index = time_index && !has_time_pair_index(f.kind);
+	std::string col = time_index ? "+c." : "c.";
+	if (f.kind == ScreenKind::parent && f.value.empty())
+		return "c.parent_id IS NULL";
+	if (is_numeric(f.kind) && f.value.empty())
+		return group_expr(d, f.kind) + " IS NULL";
+	if (is_numeric(f.kind))
+		params.emplace_back(std::stod(f.value));
+	else
+		params.emplace_back(f.value);
+	if (is_process_screen(f.kind))
+		return col + "exe_id IN (SELECT id FROM processes WHERE " + process_column(f.kind) + " = ?)";
+	if (f.kind == ScreenKind::parent)
+		return col + "parent_id IN (SELECT id FROM processes WHERE exe = ?)";
+	if (time_index)
+		return no_index(d, group_expr(d, f.kind)) + " = ?";
+	return group_expr(d, f.kind) + " = ?";
+}
+
+std::optional<RollupDim> rollup_dim(ScreenKind k)
+{
+	switch (k) {
+	case ScreenKind::exe:
+	case ScreenKind::name:
+	case ScreenKind::sha256: return RollupDim::exe;
+	case ScreenKind::parent: return RollupDim::parent;
+	case ScreenKind::domain: return RollupDim::domain;
+	case ScreenKind::raddr: return RollupDim::raddr;
+	case ScreenKind::rport: return RollupDim::rport;
+	case ScreenKind::uid: return RollupDim::uid;
+	default: return std::nullopt;
+	}
+}
+
+constexpr const char* sums = " SUM(c.events) AS ev, SUM(c.sent) AS se, SUM(c.recv) AS re, MAX(c.last_time) AS lt ";
+
+// One screen's aggregate of the connections rows matching `where`, keyed as
+// the rollup keys it (text, but for process ids).
+std::string raw_part(Dialect d, ScreenKind k, const std::string& where, const std::string& from = "connections c")
+{
+	std::string g = group_expr(d, k);
+	if (k != ScreenKind::parent && !is_process_screen(k))
+		g = "CAST(" + g + " AS TEXT)";
+	return "SELECT " + g + " AS g," + sums + "FROM " + from + " WHERE " + where + " GROUP BY " + no_index(d, group_expr(d, k));
+}
+
+std::string where_sql(Dialect d, const Query& q, std::vector<SqlParam>& params)
+{
+	std::string where;
+	auto add = [&](const std::string& cond) { where += (where.empty() ? " WHERE " : " AND ") + cond; };
+	if (q.from > 0) {
+		add("c.last_time >= ?");
+		params.emplace_back(q.from);
+	}
+	if (q.to > 0) {
+		add("c.last_time < ?");
+		params.emplace_back(q.to);
+	}
+	for (const auto& f : q.filters)
+		add(filter_condition(d, f, prefer_time_index(d, q), params));
+	return where;
+}
+
+std::string raw_sql(Dialect d, const Query& q, std::vector<SqlParam>& params)
+{
+	std::string where = where_sql(d, q, params);
+	// Aggregate connections by their own column first (an integer id for the
+	// process screens), then join the few groups to processes.
+	return "SELECT " + group_expr(d, q.screen) + " AS g," + sums + "FROM connections c" + where + " GROUP BY " +
+	       no_index(d, group_expr(d, q.screen));
+}
+
+// Rows in [from, to) = the rollup's whole days [lo, hi) up to the mark
+// + rows past the mark within [lo, hi) (by rowid or per host by seq: few,
+// whatever their time) + the partial days [from, lo) and [hi, to) (by the
+// time index).
+std::string rollup_sql(Dialect d, const Query& q, RollupDim dim, double lo, double hi, std::vector<SqlParam>& params)
+{
+	std::string key = dim == RollupDim::exe || dim == RollupDim::parent ? "r.id" : "r.value";
+	std::string days = "r.dim = " + std::to_string(static_cast<int>(dim));
+	auto [tail_from, tail] = rollup_tail(d);
+	if (q.from > 0) {
+		days += " AND r.bucket >= CAST(? AS DOUBLE PRECISION)";
+		tail += " AND +c.last_time >= ?";
+	}
+	if (q.to > 0) {
+		days += " AND r.bucket < CAST(? AS DOUBLE PRECISION)";
+		tail += " AND +c.last_time < ?";
+	}
+	std::vector<SqlParam> bounds;
+	if (q.from > 0)
+		bounds.emplace_back(lo);
+	if (q.to > 0)
+		bounds.emplace_back(hi);
+	std::string sql = "SELECT " + key + " AS g, SUM(r.events) AS ev, SUM(r.sent) AS se, SUM(r.recv) AS re, "
+		"MAX(r.last_time) AS lt FROM rollup r WHERE " + days + " GROUP BY " + key;
+	params.insert(params.end(), bounds.begin(), bounds.end());
+	sql += " UNION ALL " + raw_part(d, q.screen, tail, tail_from);
+	params.insert(params.end(), bounds.begin(), bounds.end());
+	if (q.from > 0 && q.from < lo) {
+		sql += " UNION ALL " + raw_part(d, q.screen, "c.last_time >= ? AND c.last_time < ?");
+		params.insert(params.end(), {q.from, lo});
+	}
+	if (q.to > 0 && hi < q.to) {
+		sql += " UNION ALL " + raw_part(d, q.screen, "c.last_time >= ? AND c.last_time < ?");
+		params.insert(params.end(), {hi, q.to});
+	}
+	return sql;
+}
+
+} // namespace
+
+RollupTail rollup_tail(Dialect d)
+{
+	if (d == Dialect::postgresql)
+		return {"connections c JOIN (SELECT host, MAX(seq) AS m FROM rollup_marks GROUP BY host) k ON k.host = c.host", "c.seq > k.m"};
+	return {"connections c", "c.rowid > (SELECT hwm FROM rollup_state)"};
+}
+
+namespace {
+
+uint64_t to_u64(const std::string& s)
+{
+	return s.empty() ? 0 : std::stoull(s);
+}
+
+std::string verdict_text(const std::string& event)
+{
+	Json j;
+	try {
+		j = parse_event(event);
+	} catch (const std::exception&) {
+		return "unreadable verdict";
+	}
+	auto st = j.find("status");
+	std::string status = st != j.end() && st->is_string() ? st->get<std::string>() : "?";
+	if (!j.contains("malicious"))
+		return status;
+	auto count = [&j](const char* k) {
+		auto it = j.find(k);
+		return it != j.end() && it->is_number() ? std::to_string(it->get<int64_t>()) : std::string("?");
+	};
+	return status + ": " + count("malicious") + " malicious, " + count("suspicious") + " suspicious";
+}
+
+} // namespace
+
+const std::vector<ScreenInfo>& every_screen()
+{
+	static const std::vector<ScreenInfo> s = {
+		{ScreenKind::exe, "exe", "Executables"},   {ScreenKind::name, "name", "Names"},
+		{ScreenKind::sha256, "sha256", "SHA256"},  {ScreenKind::parent, "parent", "Parents"},
+		{ScreenKind::domain, "domain", "Host names"}, {ScreenKind::raddr, "ip", "Host IPs"},
+		{ScreenKind::rport, "port", "Ports"},      {ScreenKind::uid, "user", "Users"},
+		{ScreenKind::time, "time", "Connection time"}, {ScreenKind::cmdline, "cmdline", "Commands"},
+		{ScreenKind::news, "new", "What's new"},   {ScreenKind::conns, "conn", "Connections"},
+	};
+	return s;
+}
+
+const std::vector<ScreenInfo>& all_screens()
+{
+	static const std::vector<ScreenInfo> s(every_screen().begin(), every_screen().end() - 2);
+	return s;
+}
+
+bool is_aggregate(ScreenKind k)
+{
+	return k != ScreenKind::news && k != ScreenKind::conns;
+}
+
+const ScreenInfo& screen_info(ScreenKind k)
+{
+	for (const auto& s : every_screen())
+		if (s.kind == k)
+			return s;
+	throw std::logic_error("unknown screen");
+}
+
+std::optional<ScreenKind> screen_by_id(std::string_view id)
+{
+	for (const auto& s : every_screen())
+		if (id == s.id)
+			return s.kind;
+	return std::nullopt;
+}
+
+std::string screen_sql(Dialect d, const Query& q, std::vector<SqlParam>& params, bool rollup)
+{
+	const double day = static_cast<double>(rollup_bucket);
+	double lo = q.from > 0 ? std::ceil(q.from / day) * day : 0, hi = q.to > 0 ? std::floor(q.to / day) * day : 0;
+	auto dim = rollup_dim(q.screen);
+	std::string inner;
+	// A range of two days or more holds a whole day; shorter ones read few rows anyway.
+	if (rollup && dim && q.filters.empty() && (q.span <= 0 || q.span >= 2 * day))
+		inner = rollup_sql(d, q, *dim, lo, hi, params);
+	else
+		inner = raw_sql(d, q, params);
+	std::string key = "COALESCE(CAST(s.g AS TEXT), '')", join;
+	if (is_process_screen(q.screen) || q.screen == ScreenKind::parent) {
+		key = std::string("COALESCE(p.") + (q.screen == ScreenKind::parent ? "exe" : process_column(q.screen)) + ", '')";
+		join = " LEFT JOIN processes p ON p.id = s.g";
+	}
+	return "SELECT " + key + ", SUM(s.ev), SUM(s.se), SUM(s.re), MAX(s.lt) FROM (" + inner + ") s" + join + " GROUP BY 1";
+}
+
+std::vector<Row> fetch_rows(ViewDb& db, const Query& q)
+{
+	std::vector<SqlParam> params;
+	std::string sql = screen_sql(db.dialect(), q, params, db.has_rollup());
+	std::vector<Row> rows;
+	for (auto& r : db.query(sql, params))
+		rows.push_back({r.at(0), to_u64(r.at(1)), to_u64(r.at(2)), to_u64(r.at(3)), r.at(4).empty() ? 0 : std::stod(r.at(4))});
+	return rows;
+}
+
+ExeDetail fetch_detail(ViewDb& db, const std::string& exe)
+{
+	ExeDetail d;
+	d.exe = exe;
+	for (auto& r : db.query("SELECT sha256 FROM processes WHERE exe = ? GROUP BY sha256 ORDER BY MIN(first_seen)", {exe})) {
+		auto v = r.at(0).empty() ? SqlRows{} : db.query("SELECT event FROM verdicts WHERE sha256 = ? ORDER BY time DESC LIMIT 1", {r.at(0)});
+		d.hashes.push_back({r.at(0), v.empty() ? "no verdict" : verdict_text(v.at(0).at(0))});
+	}
+	const std::string ids = "c.exe_id IN (SELECT id FROM processes WHERE exe = ?)";
+	for (auto& r : db.query("SELECT DISTINCT p.exe FROM connections c JOIN processes p ON p.id = c.parent_id WHERE " + ids +
+					" ORDER BY 1 LIMIT 20",
+				{exe}))
+		d.parents.push_back(r.at(0));
+	auto t = db.query("SELECT MIN(c.first_time), MAX(c.last_time) FROM connections c WHERE " + ids, {exe});
+	if (!t.empty() && !t[0].at(0).empty()) {
+		d.first = std::stod(t[0][0]);
+		d.last = std::stod(t[0][1]);
+	}
+	return d;
+}
+
+const char* sort_name(SortKey k)
+{
+	switch (k) {
+	case SortKey::sent: return "sent";
+	case SortKey::recv: return "received";
+	case SortKey::events: return "events";
+	case SortKey::name: return "name";
+	case SortKey::last: return "last seen";
+	}
+	return "?";
+}
+
+std::optional<SortKey> sort_by_name(std::string_view s)
+{
+	for (auto k : {SortKey::sent, SortKey::recv, SortKey::events, SortKey::name, SortKey::last})
+		if (s == sort_name(k) || (k == SortKey::recv && s == "recv") || (k == SortKey::last && s == "last"))
+			return k;
+	return std::nullopt;
+}
+
+void sort_rows(std::vector<Row>& rows, SortKey k, ScreenKind screen)
+{
+	bool numeric = screen == ScreenKind::rport || screen == ScreenKind::uid || screen == ScreenKind::time;
+	auto name_less = [numeric](const Row& a, const Row& b) {
+		if (numeric && a.key.size() != b.key.size())
+			return a.key.size() < b.key.size();
+		return a.key < b.key;
+	};
+	std::stable_sort(rows.begin(), rows.end(), [&](const Row& a, const Row& b) {
+		switch (k) {
+		case SortKey::sent: if (a.sent != b.sent) return a.sent > b.sent; break;
+		case SortKey::recv: if (a.recv != b.recv) return a.recv > b.recv; break;
+		case SortKey::events: if (a.events != b.events) return a.events > b.events; break;
+		case SortKey::last: if (a.last != b.last) return a.last > b.last; break;
+		case SortKey::name: break;
+		}
+		return name_less(a, b);
+	});
+}
+
+const std::vector<std::pair<std::string, double>>& time_ranges()
+{
+	static const std::vector<std::pair<std::string, double>> r = {
+		{"all", 0}, {"1m", 60}, {"3m", 180}, {"5m", 300}, {"10m", 600}, {"15m", 900}, {"30m", 1800},
+		{"1h", 3600}, {"3h", 10800}, {"6h", 21600}, {"12h", 43200}, {"1d", 86400}, {"3d", 259200},
+		{"7d", 604800}, {"30d", 2592000}, {"365d", 31536000},
+	};
+	return r;
+}
+
+namespace {
+
+double unit_seconds(char u)
+{
+	switch (u) {
+	case 's': return 1;
+	case 'm': return 60;
+	case 'h': return 3600;
+	case 'd': return 86400;
+	case 'w': return 604800;
+	default: return 0;
+	}
+}
+
+} // namespace
+
+double parse_range(const std::string& s)
+{
+	if (s == "all")
+		return 0;
+	size_t digits = 0, dots = 0;
+	for (size_t i = 0; i + 1 < s.size(); ++i) {
+		digits += s[i] >= '0' && s[i] <= '9';
+		dots += s[i] == '.';
+	}
+	double mult = s.empty() ? 0 : unit_seconds(s.back());
+	bool shape = s.size() >= 2 && s.size() <= 16 && digits > 0 && digits + dots == s.size() - 1 && dots <= 1 && s[0] != '.';
+	double n = shape ? std::stod(s.substr(0, s.size() - 1)) : 0;
+	if (!shape || mult == 0 || n <= 0)
+		throw std::invalid_argument("bad time range '" + s + "' (all, or a number with s, m, h, d or w: 90s, 2h, 2w)");
+	return n * mult;
+}
+
+std::string range_text(double span)
+{
+	if (span <= 0)
+		return "all";
+	for (const auto& r : time_ranges())
+		if (r.second == span)
+			return r.first;
+	for (char u : {'w', 'd', 'h', 'm'}) {
+		double n = span / unit_seconds(u);
+		if (n >= 1 && n == std::trunc(n))
+			return std::to_string(static_cast<int64_t>(n)) + u;
+	}
+	char buf[32];
+	std::snprintf(buf, sizeof(buf), "%gs", span);
+	return buf;
+}
+
+namespace {
+
+bool all_digits(const std::string& s)
+{
+	return !s.empty() && s.size() <= 18 && std::all_of(s.begin(), s.end(), [](unsigned char c) { return c >= '0' && c <= '9'; });
+}
+
+// Local "YYYY-MM-DD HH:MM[:SS]" as epoch seconds.
+std::optional<double> parse_local_time(const std::string& s)
+{
+	for (const char* f : {"%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M"}) {
+		std::tm tm{};
+		const char* end = ::strptime(s.c_str(), f, &tm);
+		if (end && *end == '\0') {
+			tm.tm_isdst = -1;
+			std::time_t t = std::mktime(&tm);
+			if (t != static_cast<std::time_t>(-1))
+				return static_cast<double>(t);
+		}
+	}
+	return std::nullopt;
+}
+
+std::optional<uint64_t> user_uid(const std::string& name)
+{
+	struct passwd pw, *found = nullptr;
+	std::vector<char> buf(16384);
+	if (::getpwnam_r(name.c_str(), &pw, buf.data(), buf.size(), &found) != 0 || !found)
+		return std::nullopt;
+	return found->pw_uid;
+}
+
+} // namespace
+
+std::string filter_value(ScreenKind k, const std::string& text)
+{
+	std::string what = std::string(screen_info(k).id) + "=" + text;
+	if (!is_aggregate(k))
+		throw std::invalid_argument(what + ": this screen cannot be filtered on");
+	if (text.empty())
+		return text;
+	switch (k) {
+	case ScreenKind::rport:
+		if (!all_digits(text) || std::stoull(text) > 65535)
+			throw std::invalid_argument(what + ": not a port number (0-65535)");
+		return std::to_string(std::stoull(text));
+	case ScreenKind::uid:
+		if (all_digits(text))
+			return std::to_string(std::stoull(text));
+		if (auto uid = user_uid(text))
+			return std::to_string(*uid);
+		throw std::invalid_argument(what + ": no such user (give a uid or a user name)");
+	case ScreenKind::time: {
+		std::optional<double> t = all_digits(text) ? std::optional<double>(std::stod(text)) : parse_local_time(text);
+		if (!t)
+			throw std::invalid_argument(what + ": not a time (epoch seconds, or local YYYY-MM-DD HH:MM)");
+		return std::to_string(static_cast<int64_t>(std::floor(*t / 60) * 60));
+	}
+	default: return text;
+	}
+}
+
+std::vector<Sighting> fetch_sightings(ViewDb& db, const Query& q, size_t limit)
+{
+	std::vector<SqlParam> params;
+	auto having = [&](const std::string& t) {
+		std::string h;
+		if (q.from > 0) {
+			h += (h.empty() ? " HAVING " : " AND ") + t + " >= ?";
+			params.emplace_back(q.from);
+		}
+		if (q.to > 0) {
+			h += (h.empty() ? " HAVING " : " AND ") + t + " < ?";
+			params.emplace_back(q.to);
+		}
+		return h;
+	};
+	std::string sql = "SELECT 'exe', exe, '', MIN(first_seen) FROM processes GROUP BY exe" + having("MIN(first_seen)");
+	sql += " UNION ALL SELECT 'sha256', exe, sha256, MIN(first_seen) FROM processes WHERE sha256 <> '' GROUP BY exe, sha256" +
+	       having("MIN(first_seen)");
+	sql += " UNION ALL SELECT 'domain', '', domain, MIN(first_time) FROM connections WHERE domain <> '' GROUP BY domain" +
+	       having("MIN(first_time)");
+	// per executable id first (the few groups), then per path
+	sql += " UNION ALL SELECT 'pair', p.exe, s.domain, MIN(s.t) FROM (SELECT exe_id, domain, MIN(first_time) AS t "
+	       "FROM connections WHERE domain <> '' GROUP BY exe_id, domain) s JOIN processes p ON p.id = s.exe_id "
+	       "GROUP BY p.exe, s.domain" + having("MIN(s.t)");
+	sql += " ORDER BY 4 DESC, 1, 2, 3";
+	if (limit)
+		sql += " LIMIT " + std::to_string(limit);
+	std::vector<Sighting> out;
+	for (auto& r : db.query(sql, params))
+		out.push_back({r.at(3).empty() ? 0 : std::stod(r.at(3)), r.at(0), r.at(1), r.at(2)});
+	return out;
+}
+
+std::vector<Connection> fetch_connections(ViewDb& db, const Query& q, size_t limit, size_t offset)
+{
+	std::vector<SqlParam> params;
+	std::string sql = "SELECT c.first_time, c.last_time, c.host, e.exe, e.name, e.cmdline, e.sha256, COALESCE(p.exe, ''), "
+			  "COALESCE(p.name, ''), c.pid, c.uid, c.lport, c.rport, c.family, c.proto, c.laddr, c.raddr, c.domain, "
+			  "c.cgroup, c.sent, c.recv, c.events FROM connections c JOIN processes e ON e.id = c.exe_id "
+			  "LEFT JOIN processes p ON p.id = c.parent_id" +
+			  where_sql(db.dialect(), q, params) +
+			  " ORDER BY c.last_time DESC, c.first_time DESC, e.exe, c.domain, c.raddr, c.rport, c.sent, c.recv, c.host";
+	if (limit)
+		sql += " LIMIT " + std::to_string(limit);
+	if (offset)
+		sql += " OFFSET " + std::to_string(offset);
+	auto i64 = [](const std::string& s, int64_t none) { return s.empty() ? none : std::stoll(s); };
+	std::vector<Connection> out;
+	for (auto& r : db.query(sql, params)) {
+		Connection c;
+		c.first = r.at(0).empty() ? 0 : std::stod(r.at(0));
+		c.last = r.at(1).empty() ? 0 : std::stod(r.at(1));
+		c.host = r.at(2), c.exe = r.at(3), c.name = r.at(4), c.cmdline = r.at(5), c.sha256 = r.at(6);
+		c.parent_exe = r.at(7), c.parent_name = r.at(8);
+		c.pid = i64(r.at(9), 0), c.uid = i64(r.at(10), -1), c.lport = i64(r.at(11), 0), c.rport = i64(r.at(12), 0);
+		c.family = r.at(13), c.proto = r.at(14), c.laddr = r.at(15), c.raddr = r.at(16), c.domain = r.at(17), c.cgroup = r.at(18);
+		c.sent = to_u64(r.at(19)), c.recv = to_u64(r.at(20)), c.events = to_u64(r.at(21));
+		out.push_back(std::move(c));
+	}
+	return out;
+}
+
+std::unique_ptr<ViewDb> open_view_db(const std::string& where)
+{
+	if (where.rfind("postgresql://", 0) == 0 || where.rfind("postgres://", 0) == 0)
+		return std::make_unique<PgView>(where);
+	return std::make_unique<SqliteView>(where);
+}
+
+} // namespace snitch

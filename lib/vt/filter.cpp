@@ -1,0 +1,82 @@
+#include "vt/filter.hpp"
+#include "core/event.hpp"
+#include "core/filter_loop.hpp"
+#include "vt/event_scan.hpp"
+#include "vt/reply.hpp"
+#include <cctype>
+#include <unordered_set>
+
+namespace snitch {
+namespace {
+
+// Hands the hashes of one event (and of its parent and grandparent) not seen
+// in this run to the worker.
+class HashCollector {
+public:
+	explicit HashCollector(VtWorker& worker) : worker_(worker) {}
+	void collect(const std::vector<HashRef>& refs)
+	{
+		for (const HashRef& r : refs)
+			offer(r);
+	}
+
+private:
+	void offer(const HashRef& ref)
+	{
+		std::string sha = ref.sha256;
+		if (!is_sha256(sha))
+			return;
+		for (char& c : sha)
+			c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+		if (seen_.insert(sha).second)
+			worker_.submit(std::move(sha), ref.exe);
+	}
+	VtWorker& worker_;
+	std::unordered_set<std::string> seen_;
+};
+
+} // namespace
+
+void write_all(JsonlWriter& out, const std::vector<std::string>& lines)
+{
+	for (const std::string& line : lines)
+		out.write_line(line);
+}
+
+int run_vt_filter(VtWorker& worker, int in_fd, int out_fd)
+{
+	VtEventScanner scanner;
+	HashCollector hashes(worker);
+	bool input_done = false;
+	FilterLoop loop{.source = "snitch-vt", .in_fd = in_fd, .out_fd = out_fd};
+	loop.wake_fd = [&] { return worker.wake_fd(); };
+	loop.on_tick = [&](double, JsonlWriter& out) { write_all(out, worker.take_output()); };
+	loop.linger = [&] {
+		if (!input_done) {
+			input_done = true;
+			worker.finish_input();
+		}
+		return !worker.finished();
+	};
+	loop.on_finish = [&](JsonlWriter& out) {
+		worker.join();
+		write_all(out, worker.take_output());  // rethrows what stopped the worker, if anything did
+	};
+	worker.start();
+	return run_filter(loop, [&](std::string_view line, JsonlWriter& out) {
+		hashes.collect(scanner.scan(line));
+		out.write_line(line);
+	});
+}
+
+int run_passthrough(int in_fd, int out_fd)
+{
+	VtEventScanner scanner;
+	FilterLoop loop{.source = "snitch-vt", .in_fd = in_fd, .out_fd = out_fd};
+	return run_filter(loop, [&](std::string_view line, JsonlWriter& out) {
+		scanner.scan(line);
+		out.write_line(line);
+	});
+}
+
+} // namespace snitch
