@@ -61,7 +61,7 @@ start_peer() {
 	# The second octet from the suite's pid: two suite runs at once (worktrees) get other subnets.
 	local run=$(( 100 + $$ % 150 ))
 	HOST_IP4="10.$run.$n.1" PEER_IP4="10.$run.$n.2"
-	HOST_IP6="fd00:5e$run:$n::1" PEER_IP6="fd00:5e$run:$n::2"
+	HOST_IP6="fd00:5e$(printf %02x "$run"):$n::1" PEER_IP6="fd00:5e$(printf %02x "$run"):$n::2"
 	ip netns add "$PEER_NS"
 	ip link add "$hv" type veth peer name "$pv"
 	ip link set "$pv" netns "$PEER_NS"
