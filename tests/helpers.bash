@@ -235,3 +235,10 @@ setup_view_fixture() {
 	CONF="$BATS_TEST_TMPDIR/none.json"
 	echo '{}' >"$CONF"
 }
+
+# What versions 3 and 4 added, undone (SQLite and PostgreSQL alike).
+BEFORE_4="DROP INDEX connections_exe_time; DROP INDEX connections_domain_time;
+	CREATE INDEX connections_exe ON connections (exe_id); CREATE INDEX connections_domain ON connections (domain);"
+BEFORE_3="$BEFORE_4 DROP TABLE rollup;"
+# A version 4 log made what version 2 left (SQLite).
+AS_VERSION_2="$BEFORE_3 DROP TABLE rollup_state; PRAGMA user_version = 2"

@@ -170,3 +170,36 @@ teardown() {
 	run in_root dpkg-query -W -f '${Status}' picosnitch
 	refute_output --partial installed
 }
+
+@test "an upgrade from the previous version keeps configuration and log; the log's schema is migrated" {
+	local old db conf rows
+	old=$(older_deb "$DEB") || fail "could not repack $DEB"
+	make_root "$DEB"
+	conf=$ROOT/etc/picosnitch/config.json
+	run install_in_root "$old"
+	assert_success
+	db=$(root_db)
+	[[ -n $db ]] || fail "picosnitch status names no database"
+	in_root install -d -m 0700 "$(dirname "$db")"
+	in_root snitch-store --quiet --db "$db" <"$SNITCH_ROOT/tests/fixtures/view-events.jsonl"
+	rows=$(in_root sqlite3 -readonly "$db" "SELECT count(*) FROM connections")
+	[[ $rows -ge 1 ]] || fail "nothing logged: $rows"
+	# the log as a release with schema 2 left it: no rollup yet
+	in_root sqlite3 "$db" "$AS_VERSION_2"
+	jq '."DB retention (days)" = 30' "$conf" >"$conf.new" && cat "$conf.new" >"$conf" && rm "$conf.new"
+	run install_in_root "$DEB"
+	assert_success
+	refute_output --partial 'conffile'
+	run in_root dpkg-query -W -f '${Version}' picosnitch
+	assert_output "$(cat "$SNITCH_ROOT/VERSION")"
+	run jq '."DB retention (days)"' "$conf"
+	assert_output 30
+	run in_root snitch-store --quiet --db "$db" --init-schema
+	assert_success
+	run in_root sqlite3 -readonly "$db" "PRAGMA user_version"
+	assert_output 4
+	run in_root sqlite3 -readonly "$db" "SELECT count(*) FROM connections"
+	assert_output "$rows"
+	run in_root sqlite3 -readonly "$db" "SELECT count(*) FROM rollup"
+	[[ $output -ge 1 ]] || fail "the migration built no rollup: $output"
+}

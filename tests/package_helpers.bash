@@ -22,6 +22,17 @@ build_deb() {
 	printf '%s\n' "$SNITCH_ROOT/.output/deb/picosnitch_${v}_${a}.deb"
 }
 
+# The .deb repacked at a version just below its own (~old sorts first): the
+# previous release to upgrade from, made in a second instead of a build.
+older_deb() { # DEB
+	local dir=$BATS_TEST_TMPDIR/older v
+	rm -rf "$dir" && mkdir -p "$dir" && dpkg-deb -R "$1" "$dir/pkg" || return 1
+	v=$(dpkg-deb -f "$1" Version)~old
+	sed -i "s/^Version: .*/Version: $v/" "$dir/pkg/DEBIAN/control"
+	dpkg-deb -b -Zgzip -z1 "$dir/pkg" "$dir/picosnitch_${v}.deb" >/dev/null || return 1
+	printf '%s\n' "$dir/picosnitch_${v}.deb"
+}
+
 # The names of the packages a .deb depends on and recommends.
 deb_needs() { # DEB
 	dpkg-deb -f "$1" Depends Recommends | sed 's/^[A-Za-z-]*: //' | tr ',' '\n' |

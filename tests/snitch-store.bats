@@ -236,11 +236,6 @@ assert_rollup_matches() {
 	assert_rollup_matches
 }
 
-# What versions 3 and 4 added, undone (SQLite and PostgreSQL alike).
-BEFORE_4="DROP INDEX connections_exe_time; DROP INDEX connections_domain_time;
-	CREATE INDEX connections_exe ON connections (exe_id); CREATE INDEX connections_domain ON connections (domain);"
-BEFORE_3="$BEFORE_4 DROP TABLE rollup;"
-
 connection_indexes() { # SQL-RUNNER
 	"$1" "SELECT indexname FROM pg_indexes WHERE tablename = 'connections' ORDER BY 1" 2>/dev/null ||
 		"$1" "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'connections' ORDER BY 1"
@@ -249,7 +244,7 @@ connection_indexes() { # SQL-RUNNER
 @test "a version 2 database gets its rollup built once, when it is opened, and the (column, time) indexes" {
 	flows 1 50 | store --db "$DB" -w 0 -q
 	local want; want=$(connection_indexes sql)
-	sql "$BEFORE_3 DROP TABLE rollup_state; PRAGMA user_version = 2"
+	sql "$AS_VERSION_2"
 	run -0 --separate-stderr store --db "$DB" --init-schema
 	assert_equal "$(sql "PRAGMA user_version")" 4
 	assert_equal "$(sql "SELECT count(*) FROM rollup WHERE dim = 5")" 50
