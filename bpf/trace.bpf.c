@@ -539,8 +539,6 @@ static __always_inline void note_raw_peer(struct __sk_buff *skb, struct bpf_sock
 	bpf_map_update_elem(&peers, &cookie, &p, BPF_ANY);
 }
 
-static __always_inline void *reserve(__u64 size);
-
 /* The transport protocol of a packet and where its header starts, by direct
  * packet access: these programs see every packet, so the common case (TCP,
  * UDP that is not DNS) must cost a few loads and no helper call. */
@@ -561,34 +559,166 @@ static __always_inline int l4_proto(struct __sk_buff *skb, __u32 *l4off)
 	return b[6];
 }
 
-/* A DNS answer delivered to any local UDP socket (a resolver's upstream
- * reply, a stub's reply from a loopback cache): user space parses it. */
-static __always_inline void copy_dns(struct __sk_buff *skb, __u32 off)
+/* DNS over UDP: a name is believed only for an answer to a query that the
+ * receiving socket sent (same socket, id and reversed addresses and ports;
+ * user space compares the question), and not when a local socket of the
+ * asker's own user sent it: a process cannot answer itself, from its own
+ * port 53 or a namespace of its own. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, struct dns_query_key);
+	__type(value, struct dns_query);
+} dns_queries SEC(".maps");
+
+/* Answers that left a local socket, by the tuple their packet carries, with
+ * that socket's owner; the receiving side checks them against the asker. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, struct dns_tuple);
+	__type(value, __u32);
+} dns_local_answers SEC(".maps");
+
+/* Their own ring: a flood of answers cannot crowd out process records. */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 1 << 18);
+} dns_records SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct dns_query);
+} dns_scratch SEC(".maps");
+
+/* The UDP source and destination ports (network order) by direct packet access. */
+static __always_inline int udp_ports(struct __sk_buff *skb, __u32 off, __u16 *sport, __u16 *dport)
 {
 	void *data = (void *)(long)skb->data, *end = (void *)(long)skb->data_end;
 	__u16 *port = data + (off & 0xff);
 
-	if ((void *)(port + 1) > end || *port != bpf_htons(DNS_PORT))
+	if ((void *)(port + 2) > end)
+		return -1;
+	*sport = port[0];
+	*dport = port[1];
+	return 0;
+}
+
+/* `query`: the packet goes to the server, else it comes from it. */
+static __always_inline int read_dns_tuple(struct __sk_buff *skb, __u32 off, bool query, struct dns_tuple *t)
+{
+	__u16 ports[2];
+	__u8 *src = query ? t->client : t->server, *dst = query ? t->server : t->client;
+
+	__builtin_memset(t, 0, sizeof(*t));
+	if (bpf_skb_load_bytes(skb, off, ports, 4) || bpf_skb_load_bytes(skb, off + 8, &t->id, 2))
+		return -1;
+	t->server_port = query ? ports[1] : ports[0];
+	t->client_port = query ? ports[0] : ports[1];
+	if (skb->protocol == bpf_htons(ETH_P_IP)) {
+		t->family = AF_INET;
+		return bpf_skb_load_bytes(skb, 12, src, 4) || bpf_skb_load_bytes(skb, 16, dst, 4) ? -1 : 0;
+	}
+	t->family = AF_INET6;
+	return bpf_skb_load_bytes(skb, 8, src, 16) || bpf_skb_load_bytes(skb, 24, dst, 16) ? -1 : 0;
+}
+
+static __always_inline void note_dns_query(struct __sk_buff *skb, __u32 off)
+{
+	struct dns_query_key k;
+	__u32 zero = 0;
+	struct dns_query *q = bpf_map_lookup_elem(&dns_scratch, &zero);
+
+	if (!q || read_dns_tuple(skb, off, true, &k.t))
 		return;
-	off += 8;
-	if (skb->len < off + 12)
+	if (skb->len < off + 8 + 12)
 		return;
-	__u32 len = skb->len - off;
+	__u32 len = skb->len - off - 8;
+	if (len > DNS_QUERY_MAX)
+		len = DNS_QUERY_MAX;
+	q->len = len;
+	__u32 n = *(volatile __u32 *)&q->len;
+	if (n < 12 || n > DNS_QUERY_MAX || bpf_skb_load_bytes(skb, off + 8, q->msg, n))
+		return;
+	q->uid = bpf_get_socket_uid(skb);
+	k.cookie = bpf_get_socket_cookie(skb);
+	bpf_map_update_elem(&dns_queries, &k, q, BPF_ANY);
+}
+
+static __always_inline void note_local_answer(struct __sk_buff *skb, __u32 off)
+{
+	struct dns_tuple t;
+	if (read_dns_tuple(skb, off, false, &t))
+		return;
+	__u32 uid = bpf_get_socket_uid(skb);
+	bpf_map_update_elem(&dns_local_answers, &t, &uid, BPF_ANY);
+}
+
+static __always_inline void copy_dns(struct __sk_buff *skb, __u32 off, struct dns_query *q)
+{
+	if (skb->len < off + 8 + 12)
+		return;
+	__u32 len = skb->len - off - 8;
 	if (len > DNS_MAX)
 		len = DNS_MAX;
-	struct dns_record *r = reserve(sizeof(*r));
-	if (!r)
+	struct dns_record *r = bpf_ringbuf_reserve(&dns_records, sizeof(*r), 0);
+	if (!r) {
+		count_lost(LOST_DNS_RING, 1);
 		return;
+	}
 	__builtin_memset(r, 0, __builtin_offsetof(struct dns_record, data));
 	r->hdr.kind = RECORD_DNS;
 	r->len = len;
+	r->query_len = q->len;
+	bpf_probe_read_kernel(r->query, sizeof(r->query), q->msg);
 	/* read back, so that the bounds below are on the register the helper gets */
 	__u32 n = *(volatile __u32 *)&r->len;
-	if (n < 12 || n > DNS_MAX || bpf_skb_load_bytes(skb, off, r->data, n)) {
+	if (n < 12 || n > DNS_MAX || bpf_skb_load_bytes(skb, off + 8, r->data, n)) {
 		bpf_ringbuf_discard(r, 0);
 		return;
 	}
 	bpf_ringbuf_submit(r, 0);
+}
+
+static __always_inline void on_dns_answer(struct __sk_buff *skb, __u32 off)
+{
+	struct dns_query_key k;
+	if (read_dns_tuple(skb, off, false, &k.t))
+		return;
+	k.cookie = bpf_get_socket_cookie(skb);
+	struct dns_query *q = bpf_map_lookup_elem(&dns_queries, &k);
+	if (!q) {
+		count_lost(DNS_UNASKED, 1);
+		return;
+	}
+	__u32 *local = bpf_map_lookup_elem(&dns_local_answers, &k.t);
+	if (local && *local == q->uid)
+		count_lost(DNS_SELF, 1);
+	else
+		copy_dns(skb, off, q);
+	if (local)
+		bpf_map_delete_elem(&dns_local_answers, &k.t);
+	bpf_map_delete_elem(&dns_queries, &k); /* one answer per query */
+}
+
+static __always_inline void udp_egress(struct __sk_buff *skb, __u32 off)
+{
+	__u16 sport, dport;
+	if (udp_ports(skb, off, &sport, &dport))
+		return;
+	if (dport == bpf_htons(DNS_PORT))
+		note_dns_query(skb, off);
+	else if (sport == bpf_htons(DNS_PORT))
+		note_local_answer(skb, off);
+}
+
+static __always_inline void udp_ingress(struct __sk_buff *skb, __u32 off)
+{
+	__u16 sport, dport;
+	if (!udp_ports(skb, off, &sport, &dport) && sport == bpf_htons(DNS_PORT))
+		on_dns_answer(skb, off);
 }
 
 static __always_inline void raw_peer(struct __sk_buff *skb, bool egress)
@@ -603,7 +733,9 @@ int skb_egress(struct __sk_buff *skb)
 {
 	__u32 off = 0;
 	int proto = l4_proto(skb, &off);
-	if (proto != IPPROTO_TCP && proto != IPPROTO_UDP)
+	if (proto == IPPROTO_UDP)
+		udp_egress(skb, off);
+	else if (proto != IPPROTO_TCP)
 		raw_peer(skb, true);
 	return 1;
 }
@@ -614,7 +746,7 @@ int skb_ingress(struct __sk_buff *skb)
 	__u32 off = 0;
 	int proto = l4_proto(skb, &off);
 	if (proto == IPPROTO_UDP)
-		copy_dns(skb, off);
+		udp_ingress(skb, off);
 	else if (proto != IPPROTO_TCP)
 		raw_peer(skb, false);
 	return 1;

@@ -12,17 +12,21 @@ enum record_kind {
 	RECORD_EXEC = 1,
 	RECORD_FORK = 2,
 	RECORD_EXIT = 3,
-	RECORD_DNS = 4,     /* a DNS answer some local socket received */
+	RECORD_DNS = 4,     /* a DNS answer to a query this socket sent (own ring) */
 };
 
-#define DNS_MAX 1024        /* bytes of a DNS message copied to user space */
+#define DNS_MAX 1024        /* bytes of a DNS answer copied to user space */
+#define DNS_QUERY_MAX 288   /* of its query: header, one question (255 + 4), room for EDNS */
 
 /* Per-CPU counters of what the kernel side could not record. */
 enum lost_counter {
-	LOST_RINGBUF = 0,   /* ring buffer full: exec/fork/exit records dropped */
+	LOST_RINGBUF = 0,   /* process ring full: exec/fork/exit records dropped */
 	LOST_FLOW_MAP = 1,  /* flow map full: traffic of new flows not counted */
 	LOST_BYTES = 2,     /* bytes of those uncounted flows */
-	LOST_COUNTERS = 3,
+	LOST_DNS_RING = 3,  /* DNS ring full: answers to real queries dropped */
+	DNS_UNASKED = 4,    /* not lost, refused: answers to no query of the receiving socket */
+	DNS_SELF = 5,       /* refused: answered by a local socket of the asker's own user */
+	LOST_COUNTERS = 6,
 };
 
 /* Index of the `check` map: bytes of snitch-trace's own start-up check. */
@@ -75,11 +79,36 @@ struct record_header {
 	__u32 pid;
 };
 
-/* A UDP payload from source port 53, as the receiving socket got it. */
+/* One DNS exchange over UDP as the packets carried it, seen from the client:
+ * the query's destination is the answer's source. Network order. */
+struct dns_tuple {
+	__u8 server[16];
+	__u8 client[16];
+	__u16 server_port;
+	__u16 client_port;
+	__u16 id;
+	__u16 family;
+};
+
+/* A query a local socket sent, waiting for its answer. */
+struct dns_query_key {
+	__u64 cookie;       /* the asking socket */
+	struct dns_tuple t;
+};
+
+struct dns_query {
+	__u32 uid;          /* owner of the asking socket (bpf_get_socket_uid) */
+	__u32 len;          /* bytes in msg */
+	__u8 msg[DNS_QUERY_MAX];
+};
+
+/* An answer to a query the receiving socket sent, from the address and port
+ * the query went to, not from a local socket of the asker's own user. */
 struct dns_record {
 	struct record_header hdr;
 	__u32 len;          /* bytes in data */
-	__u32 pad;
+	__u32 query_len;    /* bytes in query */
+	__u8 query[DNS_QUERY_MAX];
 	__u8 data[DNS_MAX];
 };
 

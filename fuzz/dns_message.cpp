@@ -1,5 +1,5 @@
 // DNS answers as snitch-trace reads them off the network (hostile input):
-// whatever the bytes, parse_dns_answers returns without reading out of
+// whatever the bytes, parse_dns_answers and parse_dns_question return without reading out of
 // bounds, and every address it gives is IPv4 or IPv6 with a sane name.
 #include "trace/dns_message.hpp"
 #include "fuzz_input.hpp"
@@ -16,5 +16,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
 		if (a.name.size() > 255)
 			fuzz::property_failed("a name longer than DNS allows", fuzz::as_text(data, size));
 	}
+	if (auto q = parse_dns_question(msg.data(), msg.size()); q && q->name.size() > 255)
+		fuzz::property_failed("a question longer than DNS allows", fuzz::as_text(data, size));
 	return 0;
 }

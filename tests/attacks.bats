@@ -220,3 +220,93 @@ target_untouched() {
 	PICOSNITCH_UNIT_DIR=$units run -0 "$PS_ROOT/opt/bin/picosnitch" systemd
 	run -0 grep -x "ExecStart=$PS_ROOT/opt/bin/picosnitch run --no-restart" "$units/picosnitch.service"
 }
+
+# DNS over UDP by hand, as a process that wants to name its own connections
+# would do it. Modes: forge SERVER UNASKED_ADDR SELF_ADDR (an answer nobody
+# asked for, then a query it answers itself, both from SERVER:53), answer
+# SERVER NAME ADDR (one answer to the next query), ask SERVER NAME ADDR.
+# Every mode that learns an address connects to ADDR:9 (refused: a flow).
+dns_by_hand() { # MODE ARGS...
+	python3 - "$@" <<'PY'
+import socket, struct, sys
+def wire(n): return b"".join(bytes([len(p)]) + p.encode() for p in n.split(".")) + b"\0"
+def query(i, n): return struct.pack(">6H", i, 0x0100, 1, 0, 0, 0) + wire(n) + struct.pack(">HH", 1, 1)
+def answer(i, n, a):
+    return (struct.pack(">6H", i, 0x8180, 1, 1, 0, 0) + wire(n) + struct.pack(">HH", 1, 1)
+            + b"\xc0\x0c" + struct.pack(">HHIH", 1, 1, 300, 4) + socket.inet_aton(a))
+def udp(addr=("127.0.0.1", 0)):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.settimeout(5); s.bind(addr); return s
+def connect(a):
+    try: socket.create_connection((a, 9), timeout=2)
+    except OSError: pass
+mode, server = sys.argv[1], sys.argv[2]
+if mode == "forge":
+    unasked, self_addr = sys.argv[3:5]
+    ans, me = udp((server, 53)), udp()
+    ans.sendto(answer(0x1111, "unasked.example.org", unasked), me.getsockname())
+    me.recv(512)
+    me.sendto(query(0x2222, "self.example.org"), (server, 53))
+    _, peer = ans.recvfrom(512)
+    ans.sendto(answer(0x2222, "self.example.org", self_addr), peer)
+    me.recv(512)
+    connect(unasked); connect(self_addr)
+elif mode == "answer":
+    ans = udp((server, 53)); ans.settimeout(20)
+    print("listening", flush=True)
+    q, peer = ans.recvfrom(512)
+    ans.sendto(answer(struct.unpack(">H", q[:2])[0], sys.argv[3], sys.argv[4]), peer)
+elif mode == "ask":
+    me = udp()
+    me.sendto(query(0x3333, sys.argv[3]), (server, 53))
+    me.recv(512)
+    connect(sys.argv[4])
+PY
+}
+
+domain_of() { # RADDR
+	jq -rs --arg a "$1" '[.[] | select(.type == "flow" and .raddr == $a) | .domain] | unique | join(",")' "$TRACE_OUT"
+}
+
+@test "10: a process cannot name its own connections with DNS answers it sent itself" {
+	require_ebpf
+	local net="127.53.$(($$ % 250)).$((BATS_SUITE_TEST_NUMBER % 250))"
+	local server="$net" unasked=127.54.0.1 self=127.54.0.2 real=127.54.0.3
+	start_trace
+	dns_by_hand forge "$server" "$unasked" "$self"
+	# the control: a resolver of another user answers this user's question
+	serve_local "$BATS_TEST_TMPDIR/answer.out" dns_by_hand answer "$server" real.example.org "$real"
+	setpriv --reuid=65534 --regid=65534 --clear-groups bash -c "$(declare -f dns_by_hand); dns_by_hand ask $server real.example.org $real"
+	stop_trace
+	run -0 domain_of "$real"
+	assert_output real.example.org
+	run -0 domain_of "$unasked"
+	assert_output ""
+	run -0 domain_of "$self"
+	assert_output ""
+}
+
+@test "11: a flood of DNS-port datagrams does not crowd out the exec record of a short-lived process" {
+	require_ebpf
+	local server="127.53.$(($$ % 250)).$((BATS_SUITE_TEST_NUMBER % 250))"
+	start_trace --exec --ringbuf-bytes 65536
+	python3 - "$server" <<'PY' 3>&- &
+import socket, sys, time
+r = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); r.bind(("127.0.0.1", 0))
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind((sys.argv[1], 53))
+end = time.monotonic() + 1.5
+while time.monotonic() < end:
+    for _ in range(100): s.sendto(b"\x12\x34\x81\x80" + bytes(1000), r.getsockname())
+PY
+	local flood=$!
+	BG_PIDS+=("$flood")
+	sleep 0.2
+	app "flooded" tcp-client 127.0.0.1 1 0 || true
+	wait "$flood"
+	stop_trace
+	run -0 jq -rs --arg exe "$APP" '[.[] | select(.type == "flow" and .exe == $exe and .rport == 1)] | length' "$TRACE_OUT"
+	assert_output 1
+	run -0 jq -rs --arg exe "$APP" '[.[] | select(.type == "exec" and .exe == $exe)] | length' "$TRACE_OUT"
+	assert_output 1
+	run -0 jq -s '[.[] | select(.type == "error" and (.message | test("process start")))] | length' "$TRACE_OUT"
+	assert_output 0
+}

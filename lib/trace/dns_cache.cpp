@@ -10,17 +10,22 @@ std::string DnsCache::key(uint16_t family, const uint8_t* addr)
 	return std::string(reinterpret_cast<const char*>(addr), family == AF_INET ? 4 : 16);
 }
 
-void DnsCache::add_message(const uint8_t* msg, size_t len, double now)
+bool DnsCache::add_answer(const uint8_t* query, size_t query_len, const uint8_t* msg, size_t len, double now)
 {
+	auto asked = parse_dns_question(query, query_len);
+	if (!asked || asked != parse_dns_question(msg, len))
+		return false;
 	for (const DnsAddress& a : parse_dns_answers(msg, len))
 		add(a, now);
+	return true;
 }
 
 void DnsCache::add(const DnsAddress& a, double now)
 {
 	if (names_.size() >= capacity_)
 		evict(now);
-	names_[key(a.family, a.addr.data())] = {a.name, now + a.ttl + grace_};
+	constexpr uint32_t max_ttl = 86400;
+	names_[key(a.family, a.addr.data())] = {a.name, now + std::min(a.ttl, max_ttl) + grace_};
 }
 
 std::string DnsCache::lookup(uint16_t family, const uint8_t* addr, double now) const

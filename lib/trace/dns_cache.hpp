@@ -7,13 +7,15 @@
 namespace snitch {
 
 // Address -> the DNS name whose answer the host last saw for it. Entries
-// live for their TTL plus `grace` seconds (connections outlive TTLs), and
-// the oldest go first when there are more than `capacity`.
+// live for their TTL (at most a day: the answer's sender picks it) plus
+// `grace` seconds (connections outlive TTLs), and the oldest go first when
+// there are more than `capacity`.
 class DnsCache {
 public:
 	explicit DnsCache(double grace = 600, size_t capacity = 65536) : grace_(grace), capacity_(capacity) {}
-	// Parses one DNS response and remembers its A/AAAA answers.
-	void add_message(const uint8_t* msg, size_t len, double now);
+	// Remembers the A/AAAA records of a DNS response when it answers
+	// `query` (same id and question); false when it does not.
+	bool add_answer(const uint8_t* query, size_t query_len, const uint8_t* msg, size_t len, double now);
 	void add(const DnsAddress& a, double now);
 	// The name for a 4- or 16-byte address, or "".
 	std::string lookup(uint16_t family, const uint8_t* addr, double now) const;

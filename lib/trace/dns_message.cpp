@@ -94,6 +94,22 @@ bool chain_reaches(const std::unordered_map<std::string, std::string>& cnames, s
 
 } // namespace
 
+std::optional<DnsQuestion> parse_dns_question(const uint8_t* msg, size_t len)
+{
+	Reader r(msg, len);
+	DnsQuestion q;
+	q.id = r.u16();
+	r.skip(2);
+	uint16_t qd = r.u16();
+	r.skip(6);
+	q.name = r.name();
+	q.type = r.u16();
+	q.cls = r.u16();
+	if (!r.ok() || qd != 1)
+		return std::nullopt;
+	return q;
+}
+
 std::vector<DnsAddress> parse_dns_answers(const uint8_t* msg, size_t len)
 {
 	std::vector<DnsAddress> out;

@@ -2,6 +2,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -15,6 +16,16 @@ struct DnsAddress {
 	std::string name;              // lower case, no trailing dot
 	uint32_t ttl = 0;
 };
+
+// The question of a DNS message: its id and first question.
+struct DnsQuestion {
+	uint16_t id = 0, type = 0, cls = 0;
+	std::string name; // lower case, no trailing dot
+	bool operator==(const DnsQuestion&) const = default;
+};
+
+// nullopt unless the message holds exactly one question, readable whole.
+std::optional<DnsQuestion> parse_dns_question(const uint8_t* msg, size_t len);
 
 // The A and AAAA records of a DNS response (RFC 1035 wire format, name
 // compression included). Queries, truncated or malformed messages yield

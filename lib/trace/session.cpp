@@ -44,6 +44,8 @@ TraceSession::TraceSession(LoadedTrace& trace, JsonlWriter& out, SessionOptions 
 	rb_.reset(ring_buffer__new(bpf_map__fd(trace.skel->maps.records), on_record, this, nullptr));
 	if (!rb_)
 		throw std::system_error(errno, std::generic_category(), "ring buffer");
+	if (int err = ring_buffer__add(rb_.get(), bpf_map__fd(trace.skel->maps.dns_records), on_record, this))
+		throw std::system_error(-err, std::generic_category(), "DNS ring buffer");
 	procs_.scan_proc();
 	flows_.set_tcp_baseline(read_tcp_counts(trace_), own_netns());
 	scan_open_sockets(trace_);
@@ -78,7 +80,8 @@ void TraceSession::handle_record(const void* data, size_t size)
 	} else if (hdr.kind == RECORD_DNS && size >= offsetof(dns_record, data)) {
 		const auto* r = static_cast<const dns_record*>(data);
 		size_t len = std::min<size_t>({r->len, size - offsetof(dns_record, data), DNS_MAX});
-		dns_.add_message(r->data, len, epoch_now());
+		size_t query_len = std::min<size_t>(r->query_len, DNS_QUERY_MAX);
+		dns_.add_answer(r->query, query_len, r->data, len, epoch_now());
 	}
 }
 
@@ -131,11 +134,15 @@ void TraceSession::report_losses()
 	for (uint32_t i = 0; i < LOST_COUNTERS; i++)
 		now[i] = read_percpu_counter(fd, i);
 	uint64_t ring = now[LOST_RINGBUF] - lost_seen_[LOST_RINGBUF];
+	uint64_t dns = now[LOST_DNS_RING] - lost_seen_[LOST_DNS_RING];
 	uint64_t flows = now[LOST_FLOW_MAP] - lost_seen_[LOST_FLOW_MAP];
 	uint64_t bytes = now[LOST_BYTES] - lost_seen_[LOST_BYTES];
 	if (ring)
 		out_.write_line(dump_line(error_event("snitch-trace",
-			"ring buffer full: process start/exit or DNS records dropped, attribution or domain names may be incomplete", ring)));
+			"ring buffer full: process start/exit records dropped, attribution may be incomplete", ring)));
+	if (dns)
+		out_.write_line(dump_line(error_event("snitch-trace",
+			"DNS ring buffer full: answers dropped, domain names may be missing", dns)));
 	if (flows)
 		out_.write_line(dump_line(error_event("snitch-trace",
 			"flow map full: " + std::to_string(bytes) + " bytes of new flows not attributed", flows)));
