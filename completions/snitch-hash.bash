@@ -12,6 +12,6 @@ _snitch_hash() {
 		return
 		;;
 	esac
-	COMPREPLY=($(compgen -W "--config --max-open --no-fanotify --hash-file --verbose --help --version" -- "$cur"))
+	COMPREPLY=($(compgen -W "--config --max-open --no-fanotify --hash-file --verbose --check-config --help --version" -- "$cur"))
 }
 complete -o filenames -F _snitch_hash snitch-hash

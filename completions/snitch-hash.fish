@@ -7,3 +7,4 @@ complete -c snitch-hash -l max-open -x -d 'Executables kept open and cached at m
 complete -c snitch-hash -l no-fanotify -d 'Detect modified executables by ctime instead of fanotify'
 complete -c snitch-hash -l hash-file -r -F -d 'Print the SHA-256 of FILE like sha256sum and exit'
 complete -c snitch-hash -s v -l verbose -d 'Say how the cache is sized and invalidated'
+complete -c snitch-hash -l check-config -d 'Check the configuration, exit 0 or 1 without starting'

@@ -7,6 +7,6 @@ _snitch_notify() {
 	-u | --user) mapfile -t COMPREPLY < <(compgen -u -- "$cur"); return ;;
 	--window | --error-interval) return ;;
 	esac
-	mapfile -t COMPREPLY < <(compgen -W "--dir --config --user --print --window --error-interval --help --version" -- "$cur")
+	mapfile -t COMPREPLY < <(compgen -W "--dir --config --user --print --window --error-interval --check-config --help --version" -- "$cur")
 }
 complete -o filenames -F _snitch_notify snitch-notify

@@ -8,3 +8,4 @@ complete -c snitch-notify -s u -l user -x -a '(__fish_complete_users)' -d 'Deskt
 complete -c snitch-notify -l print -d 'Write notifications to stdout as notice events'
 complete -c snitch-notify -l window -x -d 'Seconds a burst is gathered into one notification'
 complete -c snitch-notify -l error-interval -x -d 'At most one error notification per this many seconds'
+complete -c snitch-notify -l check-config -d 'Check the configuration, exit 0 or 1 without starting'

@@ -10,6 +10,6 @@ _snitch_store() {
 	-w | --window | --retention-days | --host-id | --queue-bytes | --ignore) return ;;
 	esac
 	COMPREPLY=($(compgen -W "--config --db --window --retention-days --host-id --quiet --no-addresses
-		--no-commands --ignore --queue-dir --queue-bytes --init-schema --help --version" -- "$cur"))
+		--no-commands --ignore --queue-dir --queue-bytes --init-schema --check-config --help --version" -- "$cur"))
 }
 complete -F _snitch_store snitch-store

@@ -12,6 +12,6 @@ _snitch_vt() {
 		return
 		;;
 	esac
-	COMPREPLY=($(compgen -W "--config --cache --api-url --cacert --request-limit --upload --max-attempts --max-backoff --help --version" -- "$cur"))
+	COMPREPLY=($(compgen -W "--config --cache --api-url --cacert --request-limit --upload --max-attempts --max-backoff --check-config --help --version" -- "$cur"))
 }
 complete -o filenames -F _snitch_vt snitch-vt

@@ -13,6 +13,7 @@ struct Options {
 	size_t max_open = 0;
 	bool no_fanotify = false;
 	bool verbose = false;
+	bool check_config = false;
 	std::vector<std::string> files;
 };
 
@@ -24,6 +25,7 @@ void make_options(CLI::App& app, Options& o)
 		->check(CLI::PositiveNumber);
 	app.add_flag("--no-fanotify", o.no_fanotify, "Detect modified executables by ctime on every cache hit instead of fanotify");
 	app.add_option("--hash-file", o.files, "Print the SHA-256 of FILE like sha256sum(1) and exit")->type_name("FILE");
+	app.add_flag("--check-config", o.check_config, "Check the configuration this stage would use, print what is wrong, exit 0 or 1 without starting");
 	app.add_flag("-v,--verbose", o.verbose, "Say how the cache is sized and invalidated");
 }
 
@@ -47,6 +49,8 @@ int run(const Options& o)
 	if (!o.files.empty())
 		return hash_files(o.files);
 	snitch::Config config = snitch::load_config(o.config);
+	if (o.check_config)
+		return 0;
 	snitch::ExeHashCache cache(snitch::open_file_budget(config.set_rlimit_nofile, o.max_open), !o.no_fanotify);
 	if (o.verbose)
 		std::cerr << "snitch-hash: caching up to " << cache.capacity() << " executables, invalidated by "

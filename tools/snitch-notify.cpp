@@ -12,13 +12,14 @@ struct Options {
 	std::string dir;
 	std::string config;
 	std::string user;
-	bool print = false;
+	bool print = false, check_config = false;
 	snitch::NotifyPolicyOptions policy;
 };
 
 void make_options(CLI::App& app, Options& o)
 {
 	app.add_option("-d,--dir", o.dir, "Directory of summary.json (and config.json unless --config; default: $PICOSNITCH_DIR, else /var/lib/picosnitch as root, else ~/.config/picosnitch)");
+	app.add_flag("--check-config", o.check_config, "Check the configuration this stage would use, print what is wrong, exit 0 or 1 without starting");
 	app.add_option("--config", o.config, "config.json to read \"Desktop notifications\" from (default: DIR/config.json)");
 	app.add_option("-u,--user", o.user, "Desktop user (name or uid) whose session bus gets the notifications (default: the sudo user, else the owner of the graphical session)");
 	app.add_flag("--print", o.print, "Write notifications to stdout as notice events instead of D-Bus");
@@ -31,10 +32,12 @@ void make_options(CLI::App& app, Options& o)
 int run(const Options& o)
 {
 	std::string dir = o.dir.empty() ? snitch::state_dir() : o.dir;
-	if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST)
-		throw std::system_error(errno, std::generic_category(), "mkdir " + dir);
 	std::string config_dir = o.dir.empty() ? snitch::config_dir() : o.dir;
 	snitch::Config config = snitch::load_config(o.config.empty() ? config_dir + "/config.json" : o.config);
+	if (o.check_config)
+		return 0;
+	if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST)
+		throw std::system_error(errno, std::generic_category(), "mkdir " + dir);
 	snitch::NotifyServiceOptions so;
 	so.summary_path = dir + "/summary.json";
 	so.print = o.print;

@@ -2,6 +2,7 @@
 #include "core/cli.hpp"
 #include "core/config.hpp"
 #include "core/filter_loop.hpp"
+#include "store/ignore.hpp"
 #include "store/pg.hpp"
 #include "store/runner.hpp"
 #include "store/sqlite.hpp"
@@ -16,7 +17,7 @@ struct Options {
 	std::string config, db, host, queue_dir;
 	double window = 1, retention_days = 365;
 	uint64_t queue_bytes = 64ull << 20;
-	bool quiet = false, no_addresses = false, no_commands = false, init_schema = false;
+	bool quiet = false, check_config = false, no_addresses = false, no_commands = false, init_schema = false;
 	std::vector<std::string> ignore;
 };
 
@@ -35,6 +36,7 @@ void make_options(CLI::App& app, Options& o)
 	app.add_option("--ignore", o.ignore, "Also ignore connections matching this (name, port, IP/CIDR, .domain, sha256)");
 	app.add_option("--queue-dir", o.queue_dir, "PostgreSQL only: on-disk queue directory (default: state dir/pg-queue)");
 	app.add_option("--queue-bytes", o.queue_bytes, "PostgreSQL only: bound of the on-disk queue")->capture_default_str();
+	app.add_flag("--check-config", o.check_config, "Check the configuration this stage would use, print what is wrong, exit 0 or 1 without starting");
 	app.add_flag("--init-schema", o.init_schema, "Create or migrate the schema, then exit (PostgreSQL: run as the owner)");
 }
 
@@ -71,6 +73,25 @@ bool is_postgres(const std::string& db)
 	return db.rfind("postgresql://", 0) == 0 || db.rfind("postgres://", 0) == 0;
 }
 
+// A SQLite file is made where its nearest existing ancestor is a directory.
+void check_sqlite_path(const std::string& db)
+{
+	namespace fs = std::filesystem;
+	std::error_code ec;
+	if (fs::is_directory(db, ec))
+		throw std::runtime_error("database " + db + ": is a directory");
+	for (fs::path p = fs::path(db).parent_path(); !p.empty(); p = p.parent_path()) {
+		fs::file_status st = fs::status(p, ec);
+		if (fs::exists(st)) {
+			if (!fs::is_directory(st))
+				throw std::runtime_error("database " + db + ": cannot be created, " + p.string() + " is not a directory");
+			return;
+		}
+		if (p == p.parent_path())
+			return;
+	}
+}
+
 std::unique_ptr<snitch::StoreSink> open_sink(const Options& o)
 {
 	if (is_postgres(o.db))
@@ -85,6 +106,11 @@ int run(CLI::App& app, Options& o)
 {
 	snitch::Config c;
 	apply_config(app, o, c);
+	snitch::IgnoreRules rules(c.log_ignore);
+	if (!is_postgres(o.db))
+		check_sqlite_path(o.db);
+	if (o.check_config)
+		return 0;
 	if (o.init_schema) {
 		if (is_postgres(o.db))
 			snitch::init_pg_schema(o.db);
@@ -94,7 +120,7 @@ int run(CLI::App& app, Options& o)
 	}
 	auto sink = open_sink(o);
 	snitch::EventWindow window({o.window, c.log_addresses && !o.no_addresses, c.log_commands && !o.no_commands,
-				    snitch::IgnoreRules(c.log_ignore)});
+				    std::move(rules)});
 	snitch::StoreRunner runner(window, *sink, o.quiet);
 	double tick = o.window > 0 ? std::clamp(o.window / 4, 0.05, 1.0) : 1.0, next_tick = 0;
 	snitch::FilterLoop loop{"snitch-store"};

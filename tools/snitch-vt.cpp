@@ -12,7 +12,7 @@ namespace {
 struct Options {
 	std::string config, cache, cacert, api_url = "https://www.virustotal.com";
 	std::optional<double> request_limit;
-	bool upload = false;
+	bool upload = false, check_config = false;
 	long max_attempts = 5;
 	double max_backoff = 3600;
 };
@@ -27,6 +27,7 @@ void make_options(CLI::App& app, Options& o)
 	app.add_option("--request-limit", o.request_limit, "Seconds between requests (overrides \"VT request limit (seconds)\")")
 		->check(CLI::Range(0.0, 86400.0));
 	app.add_flag("--upload", o.upload, "Upload unknown executables (as \"VT file upload\": true)");
+	app.add_flag("--check-config", o.check_config, "Check the configuration this stage would use, print what is wrong, exit 0 or 1 without starting");
 	app.add_option("--max-attempts", o.max_attempts, "Failed requests per hash before it is given up")
 		->check(CLI::Range(1L, 1000L))->capture_default_str();
 	app.add_option("--max-backoff", o.max_backoff, "Longest wait after repeated failures (seconds)")
@@ -51,6 +52,8 @@ int run(const Options& o)
 {
 	std::string config = o.config.empty() ? snitch::config_dir() + "/config.json" : o.config;
 	snitch::Config cfg = snitch::load_config(config);
+	if (o.check_config)
+		return 0;
 	snitch::VtSettings s;
 	s.key = api_key(cfg);
 	if (s.key.empty()) {
