@@ -89,7 +89,9 @@ wait_count() { # PATTERN N [SECONDS]
 	wait_in_db "$APP"
 	run -0 "$PS" status
 	assert_line --regexp "^picosnitch: +running \(pid $DAEMON, up "
-	assert_line --regexp '^events: +[1-9][0-9]* connections'
+	assert_line --regexp '^events: +[1-9][0-9]* connections \([0-9]+ events\), [1-9][0-9]* programs$'
+	assert_line --regexp '^  [0-9-]+ [0-9:]+ UTC '
+	assert_line "restarts:     none"
 	assert_output --partial "$APP"
 	assert_output --partial "127.0.0.1:7101"
 	# stop right after a connection: snitch-trace reports its last interval
@@ -170,6 +172,11 @@ refused() { # CONFIG_TEXT REASON
 	wait_count "snitch-hash (pid $hash) exited with status 137; restarting the pipeline" 1
 	wait_count "picosnitch: started:" 2
 	wait_count "snitch-trace: .*ready" 2 120
+	# status says the pipeline is restarting, how often and why, and fails
+	run -1 "$PS" status
+	assert_line --regexp "^restarts: +1, the last at [0-9-]+ [0-9:]+ [A-Z+0-9-]+ \(snitch-hash \(pid $hash\) exited with status 137\)$"
+	assert_line --partial "health:       restarting"
+	refute_line --regexp '^last error:.*(ready|restarting the pipeline|started:)'
 	run -0 pgrep -g "$DAEMON" -x snitch-hash
 	[[ $output != "$hash" ]] || fail "snitch-hash was not restarted"
 	# the restarted pipeline logs again
