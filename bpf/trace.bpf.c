@@ -808,6 +808,19 @@ static __always_inline void *reserve(__u64 size)
 	return r;
 }
 
+/* What user space needs to say whether the path can be trusted to name the file. */
+static __always_inline void note_exe_trust(struct exec_record *r, struct task_struct *p, struct file *file)
+{
+	struct mnt_namespace *ns = BPF_CORE_READ(p, nsproxy, mnt_ns);
+	struct mount *mnt = container_of(file->f_path.mnt, struct mount, mnt);
+
+	r->mnt_ns = BPF_CORE_READ(ns, ns.inum);
+	if (BPF_CORE_READ(mnt, mnt_ns) != ns)
+		r->exe_flags |= EXE_NO_MOUNT;
+	if (BPF_CORE_READ(file, f_inode, i_nlink) == 0)
+		r->exe_flags |= EXE_UNLINKED;
+}
+
 SEC("tp_btf/sched_process_exec")
 int BPF_PROG(exec_btf, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
 {
@@ -829,6 +842,7 @@ int BPF_PROG(exec_btf, struct task_struct *p, pid_t old_pid, struct linux_binprm
 	r->ino = inode->i_ino;
 	r->dev = inode->i_sb->s_dev;
 	read_exe_path(r, file);
+	note_exe_trust(r, p, file);
 
 	struct mm_struct *mm = p->mm;
 	unsigned long start = mm->arg_start, end = mm->arg_end;

@@ -132,6 +132,12 @@ struct fork_record {
 	__u32 pad;
 };
 
+/* Bits of exec_record.exe_flags: why the path may not name what ran. */
+enum exe_flag {
+	EXE_NO_MOUNT = 1,   /* on no mount of the process's namespace (memfd, an fd from elsewhere) */
+	EXE_UNLINKED = 2,   /* no links left: deleted before the exec */
+};
+
 struct exec_record {
 	struct record_header hdr;
 	__u64 dev;       /* kernel dev_t of the executable's superblock */
@@ -139,6 +145,8 @@ struct exec_record {
 	__u64 start_ns;
 	__u32 ppid;
 	__u32 uid;
+	__u32 mnt_ns;    /* inode of the process's mount namespace */
+	__u32 exe_flags;
 	__u32 path_depth;   /* components in path, leaf first */
 	__u32 path_len;     /* bytes used in path */
 	__u32 args_len;

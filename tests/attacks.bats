@@ -310,3 +310,25 @@ PY
 	run -0 jq -s '[.[] | select(.type == "error" and (.message | test("process start")))] | length' "$TRACE_OUT"
 	assert_output 0
 }
+
+@test "13: an exe path that cannot name what ran is marked: memfd, deleted before exec, another mount namespace" {
+	require_ebpf
+	local bin="$BATS_TEST_TMPDIR/doomed" other="$BATS_TEST_TMPDIR/other"
+	cp /bin/true "$bin"
+	cp /bin/true "$other"
+	start_trace --exec
+	python3 -c 'import os; fd = os.memfd_create("usr-bin-true", 0); os.write(fd, open("/bin/true", "rb").read()); os.execve(fd, ["memfd"], {})'
+	python3 -c 'import os, sys; fd = os.open(sys.argv[1], os.O_RDONLY); os.unlink(sys.argv[1]); os.execve(fd, ["deleted"], {})' "$bin"
+	unshare -m sh -c 'mount --bind "$1" /bin/true && exec /bin/true bound' sh "$other"
+	/bin/true plain
+	stop_trace
+	unverified_of() { jq -rs --arg c "$1" '[.[] | select(.type == "exec" and .cmdline == $c) | .exe_unverified // "none"] | join(",")' "$TRACE_OUT"; }
+	run -0 unverified_of memfd
+	assert_output "no mount"
+	run -0 unverified_of deleted
+	assert_output deleted
+	run -0 unverified_of "/bin/true bound"
+	assert_output "other mount namespace"
+	run -0 unverified_of "/bin/true plain"
+	assert_output none
+}

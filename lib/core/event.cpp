@@ -41,8 +41,11 @@ Json error_event(std::string_view source, std::string_view message, uint64_t los
 
 Json to_json(const ProcessIdentity& p)
 {
-	return {{"pid", p.pid}, {"comm", p.comm}, {"exe", p.exe},
+	Json j = {{"pid", p.pid}, {"comm", p.comm}, {"exe", p.exe},
 		{"dev", p.dev}, {"ino", p.ino}, {"cmdline", p.cmdline}};
+	if (!p.exe_unverified.empty())
+		j["exe_unverified"] = p.exe_unverified;
+	return j;
 }
 
 Json to_json(const FlowEvent& f)
@@ -51,6 +54,8 @@ Json to_json(const FlowEvent& f)
 		{"pid", f.proc.pid}, {"ppid", f.ppid}, {"uid", f.uid},
 		{"comm", f.proc.comm}, {"exe", f.proc.exe}, {"cmdline", f.proc.cmdline},
 		{"dev", f.proc.dev}, {"ino", f.proc.ino}};
+	if (!f.proc.exe_unverified.empty())
+		j["exe_unverified"] = f.proc.exe_unverified;
 	if (f.parent)
 		j["parent"] = to_json(*f.parent);
 	if (f.grandparent)

@@ -28,6 +28,9 @@ struct ProcessIdentity {
 	uint64_t dev = 0;
 	uint64_t ino = 0;
 	std::string cmdline;
+	// Why exe may not name the file that ran ("" when it does): "deleted",
+	// "no mount" (a memfd, a file of another mount namespace), "other mount namespace".
+	std::string exe_unverified;
 };
 
 Json to_json(const ProcessIdentity& p);

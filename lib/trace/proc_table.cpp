@@ -61,6 +61,24 @@ bool is_file(const std::string& path, uint64_t dev, uint64_t ino)
 	return stat(path.c_str(), &st) == 0 && st.st_dev == dev && st.st_ino == ino;
 }
 
+// Why the exe path of an exec record may not name what ran, or "".
+std::string exe_unverified(const exec_record& r, const std::string& exe, uint64_t dev, uint32_t own_mnt_ns)
+{
+	if (r.exe_flags & EXE_NO_MOUNT)
+		return "no mount";
+	if (r.exe_flags & EXE_UNLINKED)
+		return "deleted";
+	if (r.mnt_ns != own_mnt_ns && !is_file(exe, dev, r.ino))
+		return "other mount namespace";
+	return "";
+}
+
+uint32_t own_mnt_ns()
+{
+	struct stat st;
+	return stat("/proc/self/ns/mnt", &st) == 0 ? static_cast<uint32_t>(st.st_ino) : 0;
+}
+
 } // namespace
 
 std::string host_path(const std::string& path, uint64_t dev, uint64_t ino)
@@ -173,6 +191,9 @@ const ProcessInfo& ProcessTable::on_exec(const exec_record& r)
 		if (auto now = read_proc(r.hdr.pid); now && !now->exe.empty())
 			p.exe = now->exe;
 	p.cmdline = join_args(r.args, std::min<uint32_t>(r.args_len, ARGS_LEN));
+	if (!own_mnt_ns_)
+		own_mnt_ns_ = own_mnt_ns();
+	p.exe_unverified = exe_unverified(r, p.exe, p.dev, own_mnt_ns_);
 	return p;
 }
 

@@ -32,6 +32,7 @@ public:
 
 private:
 	std::unordered_map<uint32_t, ProcessInfo> procs_;
+	uint32_t own_mnt_ns_ = 0;
 };
 
 // /proc/PID as it is now; nullopt when the process is gone.

@@ -20,8 +20,11 @@ double clock_seconds(clockid_t id)
 
 Json exec_json(const ProcessInfo& p)
 {
-	return {{"type", "exec"}, {"time", epoch_now()}, {"pid", p.pid}, {"ppid", p.ppid}, {"uid", p.uid},
+	Json j = {{"type", "exec"}, {"time", epoch_now()}, {"pid", p.pid}, {"ppid", p.ppid}, {"uid", p.uid},
 		{"comm", p.comm}, {"exe", p.exe}, {"dev", p.dev}, {"ino", p.ino}, {"cmdline", p.cmdline}};
+	if (!p.exe_unverified.empty())
+		j["exe_unverified"] = p.exe_unverified;
+	return j;
 }
 
 uint32_t own_netns()
