@@ -320,8 +320,9 @@ struct io_arg {
 	int pad;
 };
 
+/* LRU: a thread that dies between entry and return leaves its entry behind. */
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 16384);
 	__type(key, __u64);
 	__type(value, struct io_arg);
