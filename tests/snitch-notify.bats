@@ -17,6 +17,7 @@ teardown() {
 	exec 7>&-
 	kill_background
 	[[ -n "${BUS_DIR:-}" ]] && rm -rf "$BUS_DIR"
+	[[ -z "${RUN_USERS:-}" ]] || rm -rf "${RUN_USERS[@]}"
 	true
 }
 
@@ -266,6 +267,37 @@ wait_for_count() { # N [SECONDS]
 	[[ "$stderr" == *"cannot notify user root"* ]]
 	[[ "$stderr" == *"not delivered"* ]]
 	jq -e 'length == 1' <(recorded)
+}
+
+# Issue 17 point 8: the first /run/user/*/bus in directory order used to win.
+@test "as root with two users' session buses and no seat user it refuses to guess; --user picks one" {
+	require_root "session buses of two users in /run/user"
+	local u
+	for u in 1 65534; do
+		[[ ! -e /run/user/$u ]] || skip_or_fail "/run/user/$u exists already"
+	done
+	if sd_seat=$(loginctl show-seat seat0 -p ActiveSession --value 2>/dev/null) && [[ -n $sd_seat ]]; then
+		skip_or_fail "a seat session is active: the seat user would be chosen"
+	fi
+	RUN_USERS=(/run/user/1 /run/user/65534)
+	mkdir -p /run/user
+	install -d -o 1 -g 1 -m 0700 /run/user/1
+	install -d -o 65534 -g 65534 -m 0700 /run/user/65534
+	RECORD=/run/user/1/notifications.jsonl
+	start_bus /run/user/1/bus 1
+	RECORD_1=$RECORD
+	RECORD=/run/user/65534/notifications.jsonl
+	start_bus /run/user/65534/bus 65534
+	unset DBUS_SESSION_BUS_ADDRESS SUDO_USER
+	flow curl /usr/bin/curl "$(sha 1)" >"$BATS_TEST_TMPDIR/in.jsonl"
+	run -0 --separate-stderr timeout 60 snitch-notify --dir "$DIR" <"$BATS_TEST_TMPDIR/in.jsonl"
+	[[ $stderr == *"which desktop user? no active seat session and session buses of uids 1, 65534: choose one with --user"* ]] || fail "$stderr"
+	[[ ! -s $RECORD_1 && ! -s $RECORD ]] || fail "a notification reached a bus it guessed"
+	mkdir "$DIR/fresh"  # the first run saw curl already
+	run -0 --separate-stderr timeout 60 snitch-notify --user nobody --dir "$DIR/fresh" <"$BATS_TEST_TMPDIR/in.jsonl"
+	assert_equal "$stderr" ""
+	jq -e 'map(.summary) == ["New program: curl"]' <(recorded)
+	[[ ! -s $RECORD_1 ]] || fail "uid 1's bus got nobody's notification"
 }
 
 @test "summary.json is replaced atomically, at most about once a second under a flood" {

@@ -18,6 +18,8 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <systemd/sd-login.h>
+#include <vector>
 #include <system_error>
 #include <systemd/sd-bus.h>
 #include <unistd.h>
@@ -66,33 +68,53 @@ const passwd* find_user(const std::string& user)
 	return nullptr;
 }
 
-// As root without sudo: the owner of a running session bus (the graphical login).
-std::string session_bus_owner()
+// Owners (not root) of the session buses in /run/user, in uid order.
+std::vector<uid_t> session_bus_owners()
 {
+	std::vector<uid_t> owners;
 	std::unique_ptr<DIR, CFree<closedir>> dir(opendir("/run/user"));
-	if (!dir)
-		return "";
-	while (const dirent* d = readdir(dir.get())) {
+	while (dir) {
+		const dirent* d = readdir(dir.get());
+		if (!d)
+			break;
 		struct stat st;
 		std::string bus = std::string("/run/user/") + d->d_name + "/bus";
-		if (d->d_name[0] != '.' && stat(bus.c_str(), &st) == 0 && S_ISSOCK(st.st_mode) && st.st_uid != 0)
-			return std::to_string(st.st_uid);
+		if (d->d_name[0] != '.' && lstat(bus.c_str(), &st) == 0 && S_ISSOCK(st.st_mode) && st.st_uid != 0 &&
+			std::to_string(st.st_uid) == d->d_name)
+			owners.push_back(st.st_uid);
 	}
-	return "";
+	std::sort(owners.begin(), owners.end());
+	return owners;
 }
 
-std::string default_user()
+// As root without sudo: the active seat0 user (logind), else the only bus
+// owner; "" and `why` set when that is not one user.
+std::string default_user(std::string& why)
 {
 	if (geteuid() != 0)
 		return std::to_string(geteuid());
 	if (const char* sudo = std::getenv("SUDO_USER"); sudo && *sudo)
 		return sudo;
-	std::string owner = session_bus_owner();
-	return owner.empty() ? "0" : owner;
+	if (const char* bus = std::getenv("DBUS_SESSION_BUS_ADDRESS"); bus && *bus)
+		return "0";  // a bus named for us: ours, no one else's to guess
+	uid_t seat_uid;
+	if (sd_seat_get_active("seat0", nullptr, &seat_uid) >= 0 && seat_uid != 0)
+		return std::to_string(seat_uid);
+	std::vector<uid_t> owners = session_bus_owners();
+	if (owners.size() == 1)
+		return std::to_string(owners[0]);
+	std::string list;
+	for (uid_t u : owners)
+		list += (list.empty() ? "" : ", ") + std::to_string(u);
+	why = owners.empty() ? "no desktop user: no active seat session and no session bus in /run/user (set --user, or \"Desktop notifications\": false)"
+			     : "which desktop user? no active seat session and session buses of uids " + list + ": choose one with --user";
+	return "";
 }
 
 void drop_privileges(const BusTarget& t)
 {
+	if (!t.refused.empty())
+		throw std::runtime_error(t.refused);
 	if (geteuid() == t.uid && getuid() == t.uid)
 		return;
 	if (geteuid() != 0)
@@ -205,11 +227,14 @@ void serve(int fd, const BusTarget& t)
 
 BusTarget resolve_bus_target(const std::string& user)
 {
-	std::string who = user.empty() ? default_user() : user;
+	std::string why;
+	std::string who = user.empty() ? default_user(why) : user;
+	if (who.empty())
+		return BusTarget{"", 0, 0, "", why};
 	const passwd* pw = find_user(who);
 	if (!pw)
 		throw std::runtime_error("unknown user \"" + who + "\" for desktop notifications");
-	BusTarget t{pw->pw_name, pw->pw_uid, pw->pw_gid, ""};
+	BusTarget t{pw->pw_name, pw->pw_uid, pw->pw_gid, "", ""};
 	const char* env = std::getenv("DBUS_SESSION_BUS_ADDRESS");
 	t.address = env && *env ? env : "unix:path=/run/user/" + std::to_string(t.uid) + "/bus";
 	return t;
@@ -322,7 +347,7 @@ void NotifyDelivery::delivered()
 void NotifyDelivery::failed(const std::string& why, double now)
 {
 	if (!failing_)
-		std::cerr << "snitch-notify: cannot notify user " << target_.user << ": " << why << "; "
+		std::cerr << "snitch-notify: cannot notify" << (target_.user.empty() ? "" : " user " + target_.user) << ": " << why << "; "
 			  << queue_.size() << " notification(s) queued until the bus is reachable\n";
 	failing_ = true;
 	retry_at_ = now + backoff_;

@@ -14,10 +14,13 @@ struct BusTarget {
 	uid_t uid = 0;
 	gid_t gid = 0;
 	std::string address;  // D-Bus address, e.g. unix:path=/run/user/1000/bus
+	std::string refused;  // why no user was chosen (each delivery fails with it)
 };
 
 // The user: `user` when given (a name or a uid), else the one who ran sudo,
-// else (as root) the owner of the first /run/user/UID/bus, else ourselves.
+// else (as root) the user of logind's active session on seat0, else the one
+// user with a /run/user/UID/bus; with several and no seat user it refuses
+// (BusTarget::refused) rather than guess.
 // The address: $DBUS_SESSION_BUS_ADDRESS when set, else unix:path=/run/user/UID/bus.
 // Throws std::runtime_error for an unknown user.
 BusTarget resolve_bus_target(const std::string& user);
