@@ -192,3 +192,23 @@ start_stub() {
 	# the flow itself passed through untouched
 	assert_equal "$(head -1 <<<"$output")" "$(cat "$D/in.jsonl")"
 }
+
+@test "the reader of an idle stage's output exits: every stage and snitch-trace exit 0 at once, not at their next event" {
+	local s cmd
+	for s in hash vt notify store trace; do
+		case $s in
+		hash) cmd=(snitch-hash) ;;
+		vt) cmd=(snitch-vt --cache "$D/vt.db") ;;
+		notify) cmd=(snitch-notify --print --dir "$D") ;;
+		store) cmd=(snitch-store --db "$D/s.db") ;;
+		trace) require_ebpf; cmd=(snitch-trace) ;;
+		esac
+		rm -f "$D/in.fifo"
+		mkfifo "$D/in.fifo"
+		sleep 60 >"$D/in.fifo" 3>&- &
+		BG_PIDS+=("$!")
+		# the reader reads nothing and leaves after a second; the stage's input stays open and silent
+		run -0 timeout 30 bash -c '"$@" <"$0" 2>/dev/null | sleep 1' "$D/in.fifo" "${cmd[@]}"
+		kill "${BG_PIDS[-1]}" 2>/dev/null || true
+	done
+}

@@ -84,14 +84,16 @@ int poll_timeout_ms(const FilterLoop& cfg)
 }
 
 // Sleeps until the input (while open) or the wake descriptor is readable, the
-// next deadline, or a signal. True when the input has something (data or EOF).
-bool wait_for_input(const FilterLoop& cfg, bool input_open)
+// next deadline, the reader of the output going away, or a signal. True when the
+// input has something (data or EOF).
+bool wait_for_input(const FilterLoop& cfg, bool input_open, int out_fd)
 {
-	struct pollfd p[2] = {{input_open ? cfg.in_fd : -1, POLLIN, 0}, {cfg.wake_fd ? cfg.wake_fd() : -1, POLLIN, 0}};
+	struct pollfd p[3] = {{input_open ? cfg.in_fd : -1, POLLIN, 0}, {cfg.wake_fd ? cfg.wake_fd() : -1, POLLIN, 0},
+		{out_fd, 0, 0}};
 	int timeout = poll_timeout_ms(cfg);
 	if (!input_open && p[1].fd < 0 && timeout < 0)
 		timeout = 100;  // lingering with nothing to wait on: check again soon
-	if (::poll(p, 2, timeout) < 0 && errno != EINTR)
+	if (::poll(p, 3, timeout) < 0 && errno != EINTR)
 		throw std::system_error(errno, std::generic_category(), "poll");
 	return input_open && p[0].revents;
 }
@@ -118,8 +120,10 @@ int run_filter(const FilterLoop& cfg, const LineHandler& handle)
 		if (cfg.on_idle)
 			cfg.on_idle(out);
 		out.flush();
-		if (wait_for_input(cfg, !in.eof()))
+		out.check_reader();
+		if (wait_for_input(cfg, !in.eof(), cfg.out_fd))
 			in.fill();
+		out.check_reader();
 	}
 	drain(in, out, bad, handle);
 	bad.summarize(true);

@@ -1,5 +1,6 @@
 #include "core/jsonl_writer.hpp"
 #include <cerrno>
+#include <poll.h>
 #include <system_error>
 #include <unistd.h>
 
@@ -20,6 +21,13 @@ void JsonlWriter::write_line(std::string_view line)
 		buf_.push_back('\n');
 	if (buf_.size() >= high_water_)
 		flush();
+}
+
+void JsonlWriter::check_reader() const
+{
+	struct pollfd p = {fd_, 0, 0};
+	if (::poll(&p, 1, 0) > 0 && (p.revents & POLLERR))
+		throw OutputClosed();
 }
 
 void JsonlWriter::flush()

@@ -22,6 +22,9 @@ public:
 	void write_line(std::string_view line);
 	void flush();
 	bool empty() const { return buf_.empty(); }
+	// Throws OutputClosed when the reader has gone, even if nothing is being written:
+	// an idle stage would otherwise hold the pipeline open until its next event.
+	void check_reader() const;
 
 private:
 	int fd_;

@@ -177,6 +177,7 @@ void TraceSession::run()
 			if (err < 0 && err != -EINTR)
 				throw std::system_error(-err, std::generic_category(), "ring buffer poll");
 			out_.flush();
+			out_.check_reader();
 			continue;
 		}
 		report_interval();
