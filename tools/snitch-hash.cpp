@@ -25,7 +25,7 @@ void make_options(CLI::App& app, Options& o)
 		->check(CLI::PositiveNumber);
 	app.add_flag("--no-fanotify", o.no_fanotify, "Detect modified executables by ctime on every cache hit instead of fanotify");
 	app.add_option("--hash-file", o.files, "Print the SHA-256 of FILE like sha256sum(1) and exit")->type_name("FILE");
-	app.add_flag("--check-config", o.check_config, "Check the configuration this stage would use, print what is wrong, exit 0 or 1 without starting");
+	snitch::add_check_config(app, o.check_config);
 	app.add_flag("-v,--verbose", o.verbose, "Say how the cache is sized and invalidated");
 }
 

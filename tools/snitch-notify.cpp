@@ -19,7 +19,7 @@ struct Options {
 void make_options(CLI::App& app, Options& o)
 {
 	app.add_option("-d,--dir", o.dir, "Directory of summary.json (and config.json unless --config; default: $PICOSNITCH_DIR, else /var/lib/picosnitch as root, else ~/.config/picosnitch)");
-	app.add_flag("--check-config", o.check_config, "Check the configuration this stage would use, print what is wrong, exit 0 or 1 without starting");
+	snitch::add_check_config(app, o.check_config);
 	app.add_option("--config", o.config, "config.json to read \"Desktop notifications\" from (default: DIR/config.json)");
 	app.add_option("-u,--user", o.user, "Desktop user (name or uid) whose session bus gets the notifications (default: the sudo user, else the owner of the graphical session)");
 	app.add_flag("--print", o.print, "Write notifications to stdout as notice events instead of D-Bus");

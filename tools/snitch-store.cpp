@@ -36,7 +36,7 @@ void make_options(CLI::App& app, Options& o)
 	app.add_option("--ignore", o.ignore, "Also ignore connections matching this (name, port, IP/CIDR, .domain, sha256)");
 	app.add_option("--queue-dir", o.queue_dir, "PostgreSQL only: on-disk queue directory (default: state dir/pg-queue)");
 	app.add_option("--queue-bytes", o.queue_bytes, "PostgreSQL only: bound of the on-disk queue")->capture_default_str();
-	app.add_flag("--check-config", o.check_config, "Check the configuration this stage would use, print what is wrong, exit 0 or 1 without starting");
+	snitch::add_check_config(app, o.check_config);
 	app.add_flag("--init-schema", o.init_schema, "Create or migrate the schema, then exit (PostgreSQL: run as the owner)");
 }
 
@@ -73,25 +73,6 @@ bool is_postgres(const std::string& db)
 	return db.rfind("postgresql://", 0) == 0 || db.rfind("postgres://", 0) == 0;
 }
 
-// A SQLite file is made where its nearest existing ancestor is a directory.
-void check_sqlite_path(const std::string& db)
-{
-	namespace fs = std::filesystem;
-	std::error_code ec;
-	if (fs::is_directory(db, ec))
-		throw std::runtime_error("database " + db + ": is a directory");
-	for (fs::path p = fs::path(db).parent_path(); !p.empty(); p = p.parent_path()) {
-		fs::file_status st = fs::status(p, ec);
-		if (fs::exists(st)) {
-			if (!fs::is_directory(st))
-				throw std::runtime_error("database " + db + ": cannot be created, " + p.string() + " is not a directory");
-			return;
-		}
-		if (p == p.parent_path())
-			return;
-	}
-}
-
 std::unique_ptr<snitch::StoreSink> open_sink(const Options& o)
 {
 	if (is_postgres(o.db))
@@ -108,7 +89,7 @@ int run(CLI::App& app, Options& o)
 	apply_config(app, o, c);
 	snitch::IgnoreRules rules(c.log_ignore);
 	if (!is_postgres(o.db))
-		check_sqlite_path(o.db);
+		snitch::check_sqlite_path(o.db);
 	if (o.check_config)
 		return 0;
 	if (o.init_schema) {

@@ -27,7 +27,7 @@ void make_options(CLI::App& app, Options& o)
 	app.add_option("--request-limit", o.request_limit, "Seconds between requests (overrides \"VT request limit (seconds)\")")
 		->check(CLI::Range(0.0, 86400.0));
 	app.add_flag("--upload", o.upload, "Upload unknown executables (as \"VT file upload\": true)");
-	app.add_flag("--check-config", o.check_config, "Check the configuration this stage would use, print what is wrong, exit 0 or 1 without starting");
+	snitch::add_check_config(app, o.check_config);
 	app.add_option("--max-attempts", o.max_attempts, "Failed requests per hash before it is given up")
 		->check(CLI::Range(1L, 1000L))->capture_default_str();
 	app.add_option("--max-backoff", o.max_backoff, "Longest wait after repeated failures (seconds)")

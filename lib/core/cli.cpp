@@ -10,6 +10,11 @@ void setup_app(CLI::App& app, const std::string& footer)
 	app.footer(footer);
 }
 
+void add_check_config(CLI::App& app, bool& flag)
+{
+	app.add_flag("--check-config", flag, "Check the configuration this stage would use, print what is wrong, exit 0 or 1 without starting");
+}
+
 int parse_and_run(CLI::App& app, int argc, char** argv, const std::function<int()>& run)
 {
 	try {

@@ -1,6 +1,7 @@
 #include "store/sqlite.hpp"
 #include "core/event.hpp"
 #include <cmath>
+#include <filesystem>
 #include <stdexcept>
 
 namespace snitch {
@@ -244,6 +245,24 @@ std::vector<ErrorRow> SqliteStore::finish()
 {
 	roll_up();
 	return {};
+}
+
+void check_sqlite_path(const std::string& db)
+{
+	namespace fs = std::filesystem;
+	std::error_code ec;
+	if (fs::is_directory(db, ec))
+		throw std::runtime_error("database " + db + ": is a directory");
+	for (fs::path p = fs::path(db).parent_path(); !p.empty(); p = p.parent_path()) {
+		fs::file_status st = fs::status(p, ec);
+		if (fs::exists(st)) {
+			if (!fs::is_directory(st))
+				throw std::runtime_error("database " + db + ": cannot be created, " + p.string() + " is not a directory");
+			return;
+		}
+		if (p == p.parent_path())
+			return;
+	}
 }
 
 } // namespace snitch
