@@ -25,10 +25,10 @@ flow() { # SEQ [NAME] [RADDR] [RPORT] [DOMAIN] [SENT] [RECV] [SHA256]
 		"${6:-100}" "${7:-1000}" "${8:-$SHA_A}"
 }
 
-# N flows with distinct keys: pid = rport = FROM..TO.
+# N flows with distinct keys: pid = rport = FROM..TO, a millisecond apart from now.
 flows() { # FROM TO
 	awk -v a="$1" -v b="$2" -v t="$(date +%s)" -v sha="$SHA_A" 'BEGIN { for (i = a; i <= b; i++)
-		printf "{\"type\":\"flow\",\"time\":%d.5,\"pid\":%d,\"uid\":0,\"comm\":\"gen\",\"exe\":\"/usr/bin/gen\",\"cmdline\":\"gen\",\"family\":\"ipv4\",\"proto\":\"udp\",\"raddr\":\"10.9.9.9\",\"rport\":%d,\"domain\":\"\",\"sent\":1,\"recv\":2,\"events\":1,\"sha256\":\"%s\"}\n", t, i, i, sha }'
+		printf "{\"type\":\"flow\",\"time\":%.3f,\"pid\":%d,\"uid\":0,\"comm\":\"gen\",\"exe\":\"/usr/bin/gen\",\"cmdline\":\"gen\",\"family\":\"ipv4\",\"proto\":\"udp\",\"raddr\":\"10.9.9.9\",\"rport\":%d,\"domain\":\"\",\"sent\":1,\"recv\":2,\"events\":1,\"sha256\":\"%s\"}\n", t + i / 1000, i, i, sha }'
 }
 
 sql() { sqlite3 "$DB" "$1"; }
@@ -114,6 +114,59 @@ end_store_stream() {
 	assert_equal "$(sql "SELECT rport, sent, recv, events FROM connections ORDER BY rport")" "$(printf '80|5|5|1\n443|111|222|3')"
 	run -0 --separate-stderr store --db "$BATS_TEST_TMPDIR/w0.db" --window 0 <"$BATS_TEST_TMPDIR/in.jsonl"
 	assert_equal "$(sqlite3 "$BATS_TEST_TMPDIR/w0.db" "SELECT count(*), sum(sent) FROM connections")" "4|116"
+}
+
+# flow SEQ ARGS... at event time TIME (seconds, may have a fraction).
+flow_at() { # TIME SEQ [NAME] [RADDR] [RPORT] [DOMAIN] [SENT] [RECV]
+	local t=$1; shift
+	flow "$@" | sed "s/\"time\":[0-9.]*/\"time\":$t/"
+}
+
+rows() { # DB
+	sqlite3 "$1" "SELECT first_time, last_time, rport, sent, recv, events FROM connections ORDER BY last_time, rport"
+}
+
+@test "the write window groups by the events' own time: a replayed day gives rows at the right hours" {
+	local h0=$(( $(date +%s) / 3600 * 3600 - 10 * 3600 ))
+	{ flow_at $((h0 + 100)) 1 curl 10.1.2.3 443 a.example 1 2; flow_at $((h0 + 200)) 2 curl 10.1.2.3 443 a.example 10 20
+	  flow_at $((h0 + 3605)) 3 curl 10.1.2.3 443 a.example 100 200; flow_at $((h0 + 3 * 3600 + 1)) 4 curl 10.1.2.3 443 a.example 1000 2000
+	  flow_at $((h0 + 3 * 3600 + 3599)) 5 curl 10.1.2.3 443 a.example 10000 20000
+	  # out of order: back to hour 0
+	  flow_at $((h0 + 150)) 6 curl 10.1.2.3 443 a.example 100000 200000; } >"$BATS_TEST_TMPDIR/day.jsonl"
+	run -0 --separate-stderr store --db "$DB" --window 3600 <"$BATS_TEST_TMPDIR/day.jsonl"
+	assert_equal "$(sql "SELECT (CAST(last_time AS INTEGER) - $h0) / 3600, sent, recv, events FROM connections ORDER BY last_time")" \
+		"$(printf '0|100011|200022|3\n1|100|200|1\n3|11000|22000|2')"
+	assert_equal "$(sql "SELECT min(first_time) - $h0, max(last_time) - $h0 FROM connections WHERE last_time < $h0 + 3600")" "100.0|200.0"
+}
+
+@test "a stream fed slowly (commits between its events) gives the rows it gives fed at once" {
+	local t=$(( ( $(date +%s) - 100 ) / 2 * 2 )) i
+	local -a lines
+	mapfile -t lines < <(for i in .1 .2 .3 .4 .5 .6; do flow_at "$t$i" 1 curl 10.1.2.3 443 a.example 1 2; done
+		flow_at $((t + 2)).5 2 curl 10.1.2.3 443 a.example 10 20; flow_at $((t + 2)).6 3 curl 10.1.2.3 80 a.example 5 5
+		flow_at $((t + 7200)).2 4 curl 10.1.2.3 443 a.example 100 200; flow_at $((t + 7200)).9 5 curl 10.1.2.3 443 a.example 1000 2000)
+	printf '%s\n' "${lines[@]}" | store --db "$BATS_TEST_TMPDIR/fast.db" --window 2 -q
+	# a commit every 2 s of the feed falls inside the first event-time window
+	start_store_stream --db "$DB" --window 2 -q
+	for i in "${lines[@]}"; do
+		printf '%s\n' "$i" >&5
+		sleep 0.5
+	done
+	end_store_stream
+	assert_equal "$(rows "$DB")" "$(rows "$BATS_TEST_TMPDIR/fast.db")"
+	assert_equal "$(sql "SELECT count(*), sum(sent), sum(events) FROM connections")" "4|1121|10"
+}
+
+@test "events without a believable time (missing, zero, negative, a day ahead) are stored at the time they were read" {
+	local before after
+	before=$(date +%s)
+	{ flow 1 | sed 's/"time":[0-9.]*,//'; flow_at 0 2; flow 3 | sed 's/"time":[0-9.]*/"time":-5/'
+	  flow_at $((before + 2 * 86400)) 4; flow_at 1e300 5; flow_at $((before - 5)) 6; } >"$BATS_TEST_TMPDIR/odd.jsonl"
+	run -0 --separate-stderr store --db "$DB" --window 0 <"$BATS_TEST_TMPDIR/odd.jsonl"
+	after=$(( $(date +%s) + 1 ))
+	assert_equal "$(sql "SELECT group_concat(pid) FROM (SELECT pid FROM connections WHERE last_time >= $before AND last_time <= $after ORDER BY pid)")" 1,2,3,4,5
+	assert_equal "$(sql "SELECT last_time FROM connections WHERE pid = 6")" "$((before - 5)).0"
+	assert_equal "$(sql "SELECT count(*), sum(sent), sum(recv) FROM connections")" "6|600|6000"
 }
 
 @test "a window is committed on time while input stays open, and SIGTERM commits the open window" {

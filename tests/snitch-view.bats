@@ -660,6 +660,11 @@ long_path_event() { # TIME
 	start_view --db "$DB" --screen time
 	wait_screen "> 2026-11-18 11:07:00"
 	keys End
+	# the first event is in its own minute, not merged into the next one's row
+	wait_screen "> 2026-11-18 11:06:00"
+	wait_screen "Executables of 2026-11-18 11:06:00"
+	assert_equal "$(screen_row '/usr/bin/curl')" "/usr/bin/curl 3 100 B 2.0 KiB"
+	keys Up
 	wait_screen "> 2026-11-16 11:06:00"
 	# the lower pane breaks the minute down: was always empty
 	wait_screen "Executables of 2026-11-16 11:06:00"
@@ -678,7 +683,7 @@ long_path_event() { # TIME
 	sleep 0.3
 	[[ "$(screen | tail -1)" == "/" ]] || { screen >&2; fail "the search prompt was pre-filled"; }
 	keys Enter
-	wait_screen "| 3 rows"
+	wait_screen "| 4 rows"
 	! screen | grep -qF "search:" || fail "search not cleared"
 	# d: the bytes as a bar chart, 2 days in 99 columns of 30 minutes
 	keys d

@@ -11,32 +11,38 @@ void StoreRunner::line(std::string_view line, JsonlWriter& out)
 	if (!quiet_)
 		out.write_line(line);
 	if ((++check_ & 63) == 0 && window_.due(monotonic_now()))
-		commit(&out);
+		commit(&out, false);
 }
 
 void StoreRunner::idle(JsonlWriter& out)
 {
-	if (!window_.empty() && (stop_requested() || window_.idle_commit() || window_.due(monotonic_now())))
-		commit(&out);
+	double now = monotonic_now();
+	if (!window_.empty() && (stop_requested() || window_.idle_commit() || window_.quiet(now)))
+		commit(&out, true);
+	else if (!window_.empty() && window_.due(now))
+		commit(&out, false);
 	report(sink_.tick(), &out);
 }
 
 void StoreRunner::finish()
 {
 	if (!window_.empty())
-		commit(nullptr);
+		commit(nullptr, true);
 	report(sink_.finish(), nullptr);
 }
 
-void StoreRunner::commit(JsonlWriter* out)
+void StoreRunner::commit(JsonlWriter* out, bool all)
 {
-	Batch b = window_.take();
+	Batch b = window_.take(all);
 	uint64_t n = b.events;
+	if (b.empty() && !n)
+		return;
 	std::vector<ErrorRow> errors;
 	try {
 		errors = sink_.write(b);
 	} catch (const std::exception& e) {
-		// already passed on downstream, but not stored: say how many
+		// already passed on downstream, but not stored: say how many (held rows too, the run ends here)
+		n += window_.pending_events();
 		throw StoreFailed{std::string(e.what()) + " (" + std::to_string(n) + " event" + (n == 1 ? "" : "s") +
 				  " of this window not stored, " + std::to_string(committed_) + " stored before)"};
 	}

@@ -1,6 +1,8 @@
 #pragma once
 // Drives snitch-store: lines into the window, windows into the sink when due
 // (per line while busy; on the filter loop's idle and tick hooks while quiet).
+// Rows of the newest event-time window are held back until input is quiet for
+// a window, ends or is stopped.
 #include "core/jsonl_writer.hpp"
 #include "store/window.hpp"
 #include <string>
@@ -23,7 +25,7 @@ public:
 	uint64_t committed_events() const { return committed_; }
 
 private:
-	void commit(JsonlWriter* out);
+	void commit(JsonlWriter* out, bool all);
 	void report(const std::vector<ErrorRow>& errors, JsonlWriter* out);
 
 	EventWindow& window_;

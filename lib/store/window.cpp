@@ -1,4 +1,5 @@
 #include "store/window.hpp"
+#include "core/event.hpp"
 #include <algorithm>
 #include <cstring>
 #include <stdexcept>
@@ -200,8 +201,10 @@ void EventWindow::add(std::string_view line)
 	}
 	if (f.type.empty())
 		throw std::runtime_error("no \"type\" string");
+	last_add_ = monotonic_now();
 	if (opened_ < 0)
-		opened_ = monotonic_now();
+		opened_ = last_add_;
+	f.time = event_time(f);
 	++batch_.events;
 	if (f.type == "flow") {
 		add_flow(f);
@@ -212,6 +215,18 @@ void EventWindow::add(std::string_view line)
 	} else if (f.type == "error") {
 		batch_.errors.push_back({f.time, std::string(f.source), std::string(f.message), f.lost});
 	}
+}
+
+// How far ahead of this host's clock an event's time is still believed.
+constexpr double max_ahead = 86400;
+
+// An event's own time places its row. One missing, not after the epoch or
+// more than a day ahead of this host's clock cannot be placed (nor deleted by
+// retention): such an event is stored at the time snitch-store read it.
+double EventWindow::event_time(const Fields& f) const
+{
+	double now = epoch_now();
+	return f.time > 0 && f.time <= now + max_ahead ? f.time : now;
 }
 
 int64_t EventWindow::record_process(const Identity& p, double time)
@@ -262,13 +277,17 @@ void EventWindow::add_flow(const Fields& f)
 	merge(std::move(r));
 }
 
-void EventWindow::merge(ConnRow&& r)
+void EventWindow::merge(ConnRow&& r, uint64_t lines)
 {
 	if (o_.window <= 0) {
 		batch_.connections.push_back(std::move(r));
+		slots_.push_back({0, lines});
 		return;
 	}
+	double bucket = std::floor(r.last_time / o_.window);
+	newest_ = std::max(newest_, bucket);
 	key_.clear();
+	append_bytes(key_, bucket);
 	for (int64_t v : {r.exe_id, r.parent_id, r.grandparent_id, r.uid, r.rport})
 		append_bytes(key_, v);
 	append_bytes(key_, r.netns);
@@ -277,8 +296,10 @@ void EventWindow::merge(ConnRow&& r)
 	auto [it, inserted] = index_.try_emplace(key_, batch_.connections.size());
 	if (inserted) {
 		batch_.connections.push_back(std::move(r));
+		slots_.push_back({bucket, lines});
 		return;
 	}
+	slots_[it->second].lines += lines;
 	ConnRow& m = batch_.connections[it->second];
 	m.first_time = std::min(m.first_time, r.first_time);
 	m.last_time = std::max(m.last_time, r.last_time);
@@ -296,12 +317,46 @@ bool EventWindow::due(double now) const
 	return now - opened_ >= interval || rows >= o_.max_rows;
 }
 
-Batch EventWindow::take()
+// The newest rows stay unless they alone fill the window (or there are no buckets).
+bool EventWindow::keep_newest() const
+{
+	if (o_.window <= 0)
+		return false;
+	auto newest = std::count_if(slots_.begin(), slots_.end(), [&](const Slot& s) { return s.bucket == newest_; });
+	return static_cast<size_t>(newest) < o_.max_rows;
+}
+
+Batch EventWindow::take(bool all)
 {
 	Batch b = std::move(batch_);
+	std::vector<Slot> slots = std::move(slots_);
 	batch_ = Batch();
+	slots_.clear();
 	index_.clear();
 	opened_ = -1;
+	if (all || !keep_newest()) {
+		newest_ = -HUGE_VAL;
+		return b;
+	}
+	std::vector<ConnRow> taken;
+	std::unordered_set<int64_t> ids;
+	for (size_t i = 0; i < slots.size(); ++i) {
+		if (slots[i].bucket != newest_) {
+			taken.push_back(std::move(b.connections[i]));
+			continue;
+		}
+		ConnRow& r = b.connections[i];
+		ids.insert({r.exe_id, r.parent_id, r.grandparent_id});
+		b.events -= slots[i].lines;
+		batch_.events += slots[i].lines;
+		merge(std::move(r), slots[i].lines);
+	}
+	b.connections = std::move(taken);
+	for (const ProcessRow& p : b.processes)  // inserted once however often they come
+		if (ids.count(p.id))
+			batch_.processes.push_back(p);
+	if (!batch_.empty())
+		opened_ = monotonic_now();
 	return b;
 }
 

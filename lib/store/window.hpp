@@ -1,13 +1,17 @@
 #pragma once
 // snitch-store's write window: events are decoded (simdjson) into rows and
-// merged by key until the window is committed as one Batch.
+// merged by key and by the window of event time they fall in (time / window),
+// so that a replayed stream yields the rows the live one did.
 #include "core/fast_event.hpp"
 #include "store/ignore.hpp"
 #include "db/schema.hpp"
+#include <algorithm>
+#include <cmath>
 #include <string>
 #include <string_view>
 #include <unordered_map>
 #include <unordered_set>
+#include <vector>
 
 namespace snitch {
 
@@ -28,10 +32,14 @@ public:
 	void add(std::string_view line);
 	// Whether the window should be committed now (monotonic seconds).
 	bool due(double now) const;
+	// No input for a whole window: the newest rows will get no more events.
+	bool quiet(double now) const { return last_add_ >= 0 && now - last_add_ >= std::max(o_.window, 0.0); }
 	bool idle_commit() const { return o_.window <= 0; }
 	bool empty() const { return batch_.empty() && !batch_.events; }
-	// The window's rows; the next window starts empty.
-	Batch take();
+	uint64_t pending_events() const { return batch_.events; }
+	// The window's rows. Unless `all`, the rows of the newest event-time
+	// window stay for the events still to come (and their processes with them).
+	Batch take(bool all);
 	// Processes written so far are not repeated in later batches; after a
 	// batch was dropped they must be.
 	void forget_processes() { known_.clear(); }
@@ -47,15 +55,23 @@ private:
 	int64_t record_process(const Identity& p, double time);
 	void add_flow(const Fields& f);
 	void add_exec(const Fields& f);
-	void merge(ConnRow&& row);
+	void merge(ConnRow&& row, uint64_t lines = 1);
+	double event_time(const Fields& f) const;
+	bool keep_newest() const;
+
+	struct Slot {
+		double bucket;   // floor(event time / window)
+		uint64_t lines;  // input lines merged into the row
+	};
 
 	WindowOptions o_;
 	FastEventParser parser_;
 	Batch batch_;
 	std::unordered_map<std::string, size_t> index_;
 	std::unordered_set<int64_t> known_;
+	std::vector<Slot> slots_;  // one per batch_.connections row
 	std::string key_;
-	double opened_ = -1;
+	double opened_ = -1, last_add_ = -1, bucket_ = 0, newest_ = -HUGE_VAL;
 };
 
 } // namespace snitch
