@@ -1,11 +1,14 @@
 #!/bin/sh
-# snitch-store ingest rate into SQLite against a bare prepared-statement insert
-# loop of the same rows (bench/store_ref.cpp) in the same run, on the same
-# deterministic 1M-event file; plus database bytes per million events.
-# Usage: sh bench/store.sh [EVENTS] [RUNS]   (defaults 1000000 3)
+# snitch-store on a generated desktop day (bench/store_ref.cpp gen: 40
+# programs, 3,000 remote addresses, 600 domains, ephemeral ports, parent and
+# grandparent): ingest rate into SQLite against a bare prepared-statement
+# insert loop of the same rows, in the same run; bytes per row and per event
+# next to picosnitch 2.2's documented schema loaded with the same rows
+# (bench/picosnitch-load.sql); a year at the default settings.
+# Usage: sh bench/store.sh [EVENTS] [RUNS]   (defaults 200000 3)
 set -eu
 cd "$(dirname "$0")/.."
-N=${1:-1000000}
+N=${1:-200000}
 RUNS=${2:-3}
 OUT=.output/bench
 mkdir -p "$OUT"
@@ -13,7 +16,7 @@ make --no-print-directory .output/bin/snitch-store >/dev/null
 STORE=.output/bin/snitch-store
 REF="$OUT/store_ref"
 g++ -O2 -std=c++20 -Wall -Wextra -Ilib bench/store_ref.cpp .output/libsnitch.a -lsqlite3 -o "$REF"
-EVENTS="$OUT/store-events-$N.jsonl"
+EVENTS="$OUT/store-desktop-$N.jsonl"
 [ -s "$EVENTS" ] || "$REF" gen "$N" >"$EVENTS"
 NOCONF="$OUT/no-such-config.json"
 
@@ -33,20 +36,35 @@ median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
 i=0
 while [ "$i" -lt "$RUNS" ]; do
 	timed "$OUT/ref.db" "$REF" insert "$N" "$OUT/ref.db" >>"$OUT/store-ref.times"
-	timed "$OUT/w0.db" sh -c "$STORE --config $NOCONF --db $OUT/w0.db --window 0 <$EVENTS >/dev/null" >>"$OUT/store-w0.times"
-	timed "$OUT/w1.db" sh -c "$STORE --config $NOCONF --db $OUT/w1.db --window 1 <$EVENTS >/dev/null" >>"$OUT/store-w1.times"
+	for w in 0 1; do
+		timed "$OUT/w$w.db" sh -c "$STORE --config $NOCONF --host-id bench --db $OUT/w$w.db --window $w <$EVENTS >/dev/null" \
+			>>"$OUT/store-w$w.times"
+	done
 	i=$((i + 1))
 done
-bytes() { sqlite3 "$1" 'PRAGMA wal_checkpoint(TRUNCATE)' >/dev/null; stat -c %s "$1"; }
+bytes() { stat -c %s "$1"; }
 rows() { sqlite3 "$1" 'SELECT count(*) FROM connections'; }
+# picosnitch's schema holding the rows of snitch-store database $1.
+picosnitch() { # SNITCH_DB PICO_DB
+	rm -f "$2"
+	sqlite3 "$2" "ATTACH '$1' AS s" ".read bench/picosnitch-load.sql" >/dev/null
+}
+# sizes are of what the databases hold, not of what they grew through
+for w in 0 1; do
+	picosnitch "$OUT/w$w.db" "$OUT/pico$w.db"
+	for db in "$OUT/w$w.db" "$OUT/pico$w.db"; do
+		sqlite3 "$db" 'PRAGMA wal_checkpoint(TRUNCATE)' 'VACUUM' >/dev/null
+	done
+done
 ref=$(median <"$OUT/store-ref.times")
 {
-	echo "# snitch-store ingest, $N events, median of $RUNS runs"
+	echo "# snitch-store on a desktop day, $N events, median of $RUNS runs"
 	echo
-	echo "commit $(git rev-parse --short HEAD), kernel $(uname -r), $(nproc) CPUs, SQLite $(sqlite3 --version | cut -d' ' -f1)"
+	echo "commit $(git rev-parse --short HEAD), kernel $(uname -r), $(nproc) CPUs, SQLite $(sqlite3 --version | cut -d' ' -f1)." \
+		"Reproduce: sh bench/store.sh $N $RUNS"
 	echo
-	echo "| command | seconds | events/s | relative to reference | rows | DB bytes per 1M events |"
-	echo "| --- | --- | --- | --- | --- | --- |"
+	echo "| command | seconds | events/s | relative to reference | rows |"
+	echo "| --- | --- | --- | --- | --- |"
 	for k in ref w0 w1; do
 		t=$(median <"$OUT/store-$k.times")
 		case $k in
@@ -54,7 +72,24 @@ ref=$(median <"$OUT/store-ref.times")
 		w0) name="snitch-store --window 0 (one row per event)";;
 		w1) name="snitch-store --window 1 (default merging)";;
 		esac
-		awk -v n="$name" -v t="$t" -v r="$ref" -v N="$N" -v rows="$(rows "$OUT/$k.db")" -v b="$(bytes "$OUT/$k.db")" \
-			'BEGIN { printf "| %s | %.2f | %.0f | %.2f | %d | %.0f |\n", n, t, N / t, r / t, rows, b * 1e6 / N }'
+		awk -v n="$name" -v t="$t" -v r="$ref" -v N="$N" -v rows="$(rows "$OUT/$k.db")" \
+			'BEGIN { printf "| %s | %.2f | %.0f | %.2f | %d |\n", n, t, N / t, r / t, rows }'
 	done
+	echo
+	echo "Database bytes after VACUUM; picosnitch 2.2's schema loaded with the same rows in this run."
+	echo
+	echo "| rows from | schema | rows | bytes | bytes per row | bytes per event | relative to picosnitch |"
+	echo "| --- | --- | --- | --- | --- | --- | --- |"
+	for w in 0 1; do
+		pico=$(bytes "$OUT/pico$w.db")
+		for k in "snitch-store $(bytes "$OUT/w$w.db")" "picosnitch-2.2 $pico"; do
+			awk -v w="$w" -v k="${k% *}" -v b="${k#* }" -v p="$pico" -v rows="$(rows "$OUT/w$w.db")" -v N="$N" \
+				'BEGIN { printf "| --window %s | %s | %d | %d | %.1f | %.1f | %.2f |\n", w, k, rows, b, b / rows, b / N, b / p }'
+		done
+	done
+	echo
+	awk -v b="$(bytes "$OUT/w1.db")" -v p="$(bytes "$OUT/pico1.db")" -v rows="$(rows "$OUT/w1.db")" 'BEGIN {
+		printf "A year at the default settings (--window 1, 365 days retention), this day 365 times: %.1f GB (picosnitch 2.2: %.1f GB);", 365 * b / 1e9, 365 * p / 1e9
+		printf " at the 1.7M rows a day of 20 active flows (issue 19): %.0f GB (picosnitch 2.2: %.0f GB).\n", 365 * 1.7e6 * b / rows / 1e9, 365 * 1.7e6 * p / rows / 1e9
+	}'
 } | tee "$OUT/store.md"

@@ -1,7 +1,10 @@
-// Reference for bench/store.sh: `gen N` prints N deterministic flow events;
-// `insert N DB` inserts the rows those events become (one per event, as
-// snitch-store --window 0 writes them) with bare prepared statements into a
-// database made by `snitch-store --init-schema`, with the same pragmas.
+// Reference for bench/store.sh: `gen N` prints N deterministic flow events,
+// one desktop day (issue 19): 40 programs under 4 parents and 2 grandparents,
+// 3,000 remote addresses (a quarter IPv6; 600 domains, a fifth with none),
+// ephemeral local ports, spread evenly over 24 hours. `insert N DB` inserts
+// the rows those events become (one per event, as snitch-store --window 0
+// writes them) with bare prepared statements into a database made by
+// `snitch-store --init-schema`, with the same pragmas.
 #include "db/schema.hpp"
 #include <cstdio>
 #include <iostream>
@@ -12,9 +15,16 @@
 
 namespace {
 
+constexpr double day0 = 1795000000 - 86400;  // bench/view.sh's reference time, a day before
+
+struct Exe {
+	std::string exe, name, cmdline, sha256;
+};
+
 struct Gen {
 	int64_t i;
-	std::string exe, name, cmdline, sha256, pexe, pname, pcmdline, psha256, raddr, domain;
+	Exe self, parent, grandparent;
+	std::string family, proto, laddr, raddr, domain;
 	int64_t pid, uid, lport, rport, sent, recv;
 	double time;
 };
@@ -30,44 +40,66 @@ std::string hex64(uint64_t seed)
 	return s;
 }
 
-Gen make(int64_t i)
+Exe program(int64_t p)
+{
+	std::string name = "prog" + std::to_string(p), exe = "/usr/bin/" + name;
+	return {exe, name, exe + " --flag value --other " + std::to_string(p * 7), hex64(static_cast<uint64_t>(p) + 1)};
+}
+
+Exe ancestor(int64_t a)
+{
+	static const char* names[] = {"gnome-shell", "bash", "systemd", "code", "systemd", "gdm-session-wor"};
+	std::string exe = std::string(a == 2 || a == 4 ? "/usr/lib/systemd/" : "/usr/bin/") + names[a];
+	return {exe, names[a], exe + (a == 2 ? " --user" : ""), hex64(static_cast<uint64_t>(a) + 900)};
+}
+
+void set_remote(Gen& g, int64_t host)
+{
+	bool v6 = host % 4 == 0;
+	g.family = v6 ? "ipv6" : "ipv4";
+	g.laddr = v6 ? "2001:db8:1::2" : "192.168.1.2";
+	g.raddr = v6 ? "2001:db8:1:" + std::to_string(host) + "::7" : "10." + std::to_string(host / 256) + "." + std::to_string(host % 256) + ".7";
+	g.domain = host < 2400 ? "host" + std::to_string(host % 600) + ".example.com" : "";
+	g.rport = host % 10 == 1 ? 53 : host % 10 == 2 ? 80 : 443;
+	g.proto = g.rport == 53 ? "udp" : "tcp";
+}
+
+Gen make(int64_t i, int64_t n)
 {
 	uint64_t x = static_cast<uint64_t>(i) * 2654435761u;
-	int64_t prog = static_cast<int64_t>(x % 50), host = static_cast<int64_t>((x >> 8) % 5000);
+	int64_t prog = static_cast<int64_t>(x % 40);
 	Gen g;
 	g.i = i;
-	g.name = "prog" + std::to_string(prog);
-	g.exe = "/usr/bin/" + g.name;
-	g.cmdline = g.exe + " --flag value --other " + std::to_string(prog * 7);
-	g.sha256 = hex64(static_cast<uint64_t>(prog) + 1);
-	g.pname = "bash";
-	g.pexe = "/usr/bin/bash";
-	g.pcmdline = "bash -l";
-	g.psha256 = hex64(999);
-	g.raddr = "10." + std::to_string(host / 256) + "." + std::to_string(host % 256) + ".7";
-	g.domain = "host" + std::to_string(host) + ".example.com";
+	g.self = program(prog);
+	g.parent = ancestor(prog % 4);
+	g.grandparent = ancestor(4 + prog % 2);
+	set_remote(g, static_cast<int64_t>((x >> 8) % 3000));
 	g.pid = 1000 + prog;
 	g.uid = 1000 + prog % 3;
-	g.lport = 32768 + i % 28000;
-	g.rport = host % 10 ? 443 : 53;
+	g.lport = 32768 + static_cast<int64_t>((x >> 16) % 28232);
 	g.sent = static_cast<int64_t>(x % 100000);
 	g.recv = static_cast<int64_t>((x >> 4) % 1000000);
-	g.time = 1.7e9 + static_cast<double>(i) * 0.001;
+	g.time = day0 + static_cast<double>(i) * 86400.0 / static_cast<double>(n);
 	return g;
+}
+
+std::string identity(const Exe& e, int64_t pid)
+{
+	return "\"pid\":" + std::to_string(pid) + ",\"comm\":\"" + e.name + "\",\"exe\":\"" + e.exe +
+	       "\",\"dev\":2049,\"ino\":777,\"cmdline\":\"" + e.cmdline + "\",\"sha256\":\"" + e.sha256 + "\"";
 }
 
 void gen(int64_t n)
 {
 	std::string line;
 	for (int64_t i = 0; i < n; ++i) {
-		Gen g = make(i);
-		line = "{\"type\":\"flow\",\"time\":" + std::to_string(g.time) + ",\"start\":" + std::to_string(g.time - 1) +
-		       ",\"pid\":" + std::to_string(g.pid) + ",\"ppid\":1,\"uid\":" + std::to_string(g.uid) + ",\"comm\":\"" + g.name +
-		       "\",\"exe\":\"" + g.exe + "\",\"cmdline\":\"" + g.cmdline + "\",\"dev\":2049,\"ino\":12345,\"parent\":{\"pid\":1,\"comm\":\"" +
-		       g.pname + "\",\"exe\":\"" + g.pexe + "\",\"dev\":2049,\"ino\":777,\"cmdline\":\"" + g.pcmdline + "\",\"sha256\":\"" +
-		       g.psha256 + "\"},\"netns\":4026531840,\"cgroup\":\"/user.slice\",\"family\":\"ipv4\",\"proto\":\"tcp\",\"laddr\":\"192.168.1.2\",\"lport\":" +
-		       std::to_string(g.lport) + ",\"raddr\":\"" + g.raddr + "\",\"rport\":" + std::to_string(g.rport) + ",\"domain\":\"" + g.domain +
-		       "\",\"sent\":" + std::to_string(g.sent) + ",\"recv\":" + std::to_string(g.recv) + ",\"events\":1,\"sha256\":\"" + g.sha256 + "\"}\n";
+		Gen g = make(i, n);
+		line = "{\"type\":\"flow\",\"time\":" + std::to_string(g.time) + ",\"start\":" + std::to_string(g.time - 1) + "," +
+		       identity(g.self, g.pid) + ",\"ppid\":900,\"uid\":" + std::to_string(g.uid) + ",\"parent\":{" + identity(g.parent, 900) +
+		       "},\"grandparent\":{" + identity(g.grandparent, 800) + "},\"netns\":4026531840,\"cgroup\":\"/user.slice\",\"family\":\"" +
+		       g.family + "\",\"proto\":\"" + g.proto + "\",\"laddr\":\"" + g.laddr + "\",\"lport\":" + std::to_string(g.lport) +
+		       ",\"raddr\":\"" + g.raddr + "\",\"rport\":" + std::to_string(g.rport) + ",\"domain\":\"" + g.domain +
+		       "\",\"sent\":" + std::to_string(g.sent) + ",\"recv\":" + std::to_string(g.recv) + ",\"events\":1}\n";
 		std::fwrite(line.data(), 1, line.size(), stdout);
 	}
 }
@@ -98,18 +130,17 @@ void insert(int64_t n, const char* path)
 	std::unique_ptr<sqlite3_stmt, Closer> stmt(s);
 	ok(raw, sqlite3_exec(raw, "BEGIN", nullptr, nullptr, nullptr));
 	for (int64_t i = 0; i < n; ++i) {
-		Gen g = make(i);
+		Gen g = make(i, n);
 		int k = 0;
-		auto text = [&](const std::string& v) { sqlite3_bind_text(s, ++k, v.data(), static_cast<int>(v.size()), SQLITE_STATIC); };
+		auto text = [&](const std::string& v) { sqlite3_bind_text(s, ++k, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT); };
 		auto integer = [&](int64_t v) { sqlite3_bind_int64(s, ++k, v); };
+		auto id = [&](const Exe& e) { integer(snitch::process_id(e.exe, e.name, e.cmdline, e.sha256)); };
 		text("bench");
 		sqlite3_bind_double(s, ++k, g.time - 1);
 		sqlite3_bind_double(s, ++k, g.time);
-		integer(snitch::process_id(g.exe, g.name, g.cmdline, g.sha256));
-		integer(snitch::process_id(g.pexe, g.pname, g.pcmdline, g.psha256));
-		sqlite3_bind_null(s, ++k);
+		id(g.self), id(g.parent), id(g.grandparent);
 		integer(g.pid), integer(g.uid), integer(4026531840);
-		text("/user.slice"), text("ipv4"), text("tcp"), text("192.168.1.2");
+		text("/user.slice"), text(g.family), text(g.proto), text(g.laddr);
 		integer(g.lport), text(g.raddr), integer(g.rport), text(g.domain), integer(g.sent), integer(g.recv), integer(1);
 		rc = sqlite3_step(s);
 		sqlite3_reset(s);
