@@ -124,13 +124,4 @@ Config parse_config(std::string_view text, const std::string& path)
 	return c;
 }
 
-std::string default_config_json()
-{
-	Json j = {{"DB retention (days)", 365}, {"DB write limit (seconds)", 1}, {"Database", ""},
-		{"Desktop notifications", true}, {"Log addresses", true}, {"Log commands", true},
-		{"Log ignore", Json::array()}, {"Set RLIMIT_NOFILE", nullptr}, {"VT API key", ""},
-		{"VT file upload", false}, {"VT request limit (seconds)", 15}};
-	return j.dump(4) + "\n";
-}
-
 } // namespace snitch

@@ -36,7 +36,4 @@ Config load_config(const std::string& path);
 // The same for the text of a config.json; `path` names it in errors.
 Config parse_config(std::string_view text, const std::string& path);
 
-// The JSON text of the defaults, as written on first start.
-std::string default_config_json();
-
 } // namespace snitch

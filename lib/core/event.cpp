@@ -1,14 +1,6 @@
 #include "core/event.hpp"
-#include <time.h>
 
 namespace snitch {
-
-double epoch_now()
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
-}
 
 std::string dump_line(const Json& j)
 {

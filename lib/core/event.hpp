@@ -1,4 +1,5 @@
 #pragma once
+#include "core/clock.hpp"
 #include <cstdint>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -8,8 +9,6 @@
 namespace snitch {
 
 using Json = nlohmann::ordered_json;
-
-double epoch_now();
 
 // Compact one-line JSON; invalid UTF-8 (common in comm and cmdline) is replaced, not fatal.
 std::string dump_line(const Json& j);

@@ -33,22 +33,6 @@ simdjson::ondemand::object& FastEventParser::parse(std::string_view line)
 	return obj_;
 }
 
-void splice_field(std::string& out, std::string_view object_line, std::string_view key, std::string_view raw_json)
-{
-	while (!object_line.empty() && object_line.back() != '}')
-		object_line.remove_suffix(1);
-	if (object_line.empty())
-		throw std::runtime_error("not a JSON object");
-	object_line.remove_suffix(1);
-	size_t body = object_line.find_last_not_of(" \t\r\n");
-	bool empty_object = body != std::string_view::npos && object_line[body] == '{';
-	out.append(object_line);
-	if (!empty_object)
-		out.push_back(',');
-	out.append(json_quote(key)).push_back(':');
-	out.append(raw_json).push_back('}');
-}
-
 std::string json_quote(std::string_view s)
 {
 	static const char hex[] = "0123456789abcdef";

@@ -23,10 +23,6 @@ private:
 	size_t len_ = 0;
 };
 
-// Appends ,"key":<raw_json> before the closing brace of a compact object line;
-// the rest of the line stays byte-for-byte as it was.
-void splice_field(std::string& out, std::string_view object_line, std::string_view key, std::string_view raw_json);
-
 // A JSON string literal for `s` (quotes included), control characters escaped.
 std::string json_quote(std::string_view s);
 

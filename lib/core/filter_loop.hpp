@@ -17,7 +17,6 @@ public:
 	void report(unsigned long line_no, std::string_view why);
 	// Emits the pending summary, if any (called at idle and at exit).
 	void summarize(bool force = false);
-	unsigned long total() const { return total_; }
 
 private:
 	std::string source_;

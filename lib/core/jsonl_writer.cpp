@@ -1,4 +1,5 @@
 #include "core/jsonl_writer.hpp"
+#include "core/file_io.hpp"
 #include <cerrno>
 #include <poll.h>
 #include <system_error>
@@ -32,18 +33,13 @@ void JsonlWriter::check_reader() const
 
 void JsonlWriter::flush()
 {
-	size_t done = 0;
-	while (done < buf_.size()) {
-		ssize_t n = ::write(fd_, buf_.data() + done, buf_.size() - done);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			buf_.clear();
-			if (errno == EPIPE)
-				throw OutputClosed();
-			throw std::system_error(errno, std::generic_category(), "write");
-		}
-		done += static_cast<size_t>(n);
+	try {
+		write_all(fd_, buf_, "write");
+	} catch (const std::system_error& e) {
+		buf_.clear();
+		if (e.code().value() == EPIPE)
+			throw OutputClosed();
+		throw;
 	}
 	buf_.clear();
 }

@@ -1,4 +1,6 @@
 #include "core/stop_flag.hpp"
+#include <cerrno>
+#include <system_error>
 
 namespace snitch {
 namespace {
@@ -12,11 +14,12 @@ void install_stop_handlers()
 	struct sigaction sa = {};
 	sa.sa_handler = on_stop_signal;
 	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, nullptr);
-	sigaction(SIGTERM, &sa, nullptr);
 	struct sigaction ign = {};
 	ign.sa_handler = SIG_IGN;
-	sigaction(SIGPIPE, &ign, nullptr);
+	sigemptyset(&ign.sa_mask);
+	if (sigaction(SIGINT, &sa, nullptr) != 0 || sigaction(SIGTERM, &sa, nullptr) != 0 ||
+	    sigaction(SIGPIPE, &ign, nullptr) != 0)
+		throw std::system_error(errno, std::generic_category(), "sigaction");
 }
 
 bool stop_requested() { return stop_signal != 0; }

@@ -1,12 +1,6 @@
 #include "db/schema.hpp"
-#include <chrono>
 
 namespace snitch {
-
-double monotonic_now()
-{
-	return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
-}
 
 int64_t process_id(std::string_view exe, std::string_view name, std::string_view cmdline, std::string_view sha256)
 {

@@ -79,9 +79,6 @@ struct Batch {
 	bool empty() const { return processes.empty() && connections.empty() && verdicts.empty() && errors.empty(); }
 };
 
-// Seconds on the monotonic clock (window ages, retry timers).
-double monotonic_now();
-
 // DDL taking a database from version `from` to `from + 1` (index from - 0).
 // Version 0 is an empty database.
 const std::vector<std::string>& schema_migration(Dialect d, int from);

@@ -1,4 +1,5 @@
 #include "hash/exe_hash.hpp"
+#include "core/clock.hpp"
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
@@ -171,7 +172,6 @@ HashOutcome ExeHashCache::from_entry(Entry& e)
 		e.valid = false;
 		return {false, {}, std::string("cannot hash the executable: ") + ex.what()};
 	}
-	++hashed_;
 	e.ctime = st.st_ctim;
 	e.size = st.st_size;
 	e.valid = true;
@@ -182,9 +182,7 @@ void ExeHashCache::refresh_if_due()
 {
 	if (!fan_)
 		return;
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	int64_t now = ts.tv_sec * 1000000000LL + ts.tv_nsec;
+	int64_t now = clock_ns(CLOCK_MONOTONIC);
 	if (!refresh_due_ && now - last_refresh_ns_ < refresh_period_ns)
 		return;
 	refresh_due_ = false;

@@ -51,7 +51,6 @@ public:
 	const char* invalidation() const { return fan_ ? "fanotify FAN_MODIFY" : "ctime check on every hit"; }
 	size_t size() const { return entries_.size(); }
 	size_t capacity() const { return max_open_; }
-	uint64_t files_hashed() const { return hashed_; }
 
 private:
 	struct Key {
@@ -83,7 +82,6 @@ private:
 	std::unordered_map<Key, Entry, KeyHash> entries_;
 	std::list<Key> lru_; // most recent first
 	Sha256File hasher_;
-	uint64_t hashed_ = 0;
 	bool refresh_due_ = true;
 	int64_t last_refresh_ns_ = 0;
 };

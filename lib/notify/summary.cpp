@@ -1,13 +1,10 @@
 #include "notify/summary.hpp"
-#include "core/c_handle.hpp"
+#include "core/file_io.hpp"
 #include <algorithm>
-#include <cerrno>
 #include <ctime>
-#include <fcntl.h>
 #include <fstream>
 #include <sstream>
 #include <system_error>
-#include <unistd.h>
 
 namespace snitch {
 namespace {
@@ -44,25 +41,6 @@ void read_lists(const Json& j, const char* key, std::map<std::string, std::vecto
 			if (e.is_string())
 				add_unique(out[k], e.get<std::string>());
 	}
-}
-
-void write_all(int fd, const std::string& text, const std::string& path)
-{
-	size_t done = 0;
-	while (done < text.size()) {
-		ssize_t n = ::write(fd, text.data() + done, text.size() - done);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			throw std::system_error(errno, std::generic_category(), "write " + path);
-		done += static_cast<size_t>(n);
-	}
-}
-
-std::string parent_dir(const std::string& path)
-{
-	auto slash = path.rfind('/');
-	return slash == std::string::npos ? "." : slash == 0 ? "/" : path.substr(0, slash);
 }
 
 } // namespace
@@ -159,20 +137,7 @@ Json Summary::to_json() const
 
 void Summary::save(const std::string& path) const
 {
-	std::string text = to_json().dump(2, ' ', false, nlohmann::detail::error_handler_t::replace) + "\n";
-	std::string tmp = path + ".tmp";
-	UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
-	if (!fd)
-		throw std::system_error(errno, std::generic_category(), "open " + tmp);
-	write_all(fd.get(), text, tmp);
-	if (::fsync(fd.get()) != 0)
-		throw std::system_error(errno, std::generic_category(), "fsync " + tmp);
-	fd.reset();
-	if (::rename(tmp.c_str(), path.c_str()) != 0)
-		throw std::system_error(errno, std::generic_category(), "rename " + tmp);
-	UniqueFd dir(::open(parent_dir(path).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-	if (dir && ::fsync(dir.get()) != 0)
-		throw std::system_error(errno, std::generic_category(), "fsync " + parent_dir(path));
+	write_file_durably(path, to_json().dump(2, ' ', false, nlohmann::detail::error_handler_t::replace) + "\n");
 }
 
 } // namespace snitch

@@ -1,14 +1,11 @@
 #include "store/queue.hpp"
-#include "core/c_handle.hpp"
 #include "core/event.hpp"
-#include <cerrno>
-#include <fcntl.h>
+#include "core/file_io.hpp"
 #include <filesystem>
 #include <fstream>
 #include <random>
 #include <sstream>
 #include <system_error>
-#include <unistd.h>
 
 namespace snitch {
 namespace fs = std::filesystem;
@@ -33,26 +30,6 @@ std::string seq_name(uint64_t seq)
 {
 	std::string n = std::to_string(seq);
 	return std::string(20 - n.size(), '0') + n + suffix;
-}
-
-void write_durably(const std::string& path, const std::string& text)
-{
-	std::string tmp = path + ".tmp";
-	UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
-	if (!fd)
-		throw std::system_error(errno, std::generic_category(), tmp);
-	for (size_t done = 0; done < text.size();) {
-		ssize_t n = ::write(fd.get(), text.data() + done, text.size() - done);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			throw std::system_error(errno, std::generic_category(), tmp);
-		done += static_cast<size_t>(n);
-	}
-	if (::fsync(fd.get()) != 0)
-		throw std::system_error(errno, std::generic_category(), "fsync " + tmp);
-	fd.reset();
-	fs::rename(tmp, path);
 }
 
 } // namespace
@@ -124,7 +101,7 @@ bool DiskQueue::push(const Batch& b)
 	std::string text = batch_to_json(b, random_id());
 	if (bytes_ + text.size() > max_bytes_)
 		return false;
-	write_durably(dir_ + "/" + seq_name(next_seq_++), text);
+	write_file_durably(dir_ + "/" + seq_name(next_seq_++), text);
 	bytes_ += text.size();
 	return true;
 }

@@ -22,7 +22,6 @@ public:
 	void idle(JsonlWriter& out);
 	// Commits what is left (end of input); error rows go to stderr only.
 	void finish();
-	uint64_t committed_events() const { return committed_; }
 
 private:
 	void commit(JsonlWriter* out, bool all);

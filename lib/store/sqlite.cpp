@@ -197,8 +197,10 @@ void SqliteStore::roll_up()
 		for (const RollupColumns& c : rollup_columns()) {
 			try {
 				roll_up_dim(c, hwm, top, false);
-			} catch (const std::runtime_error&) {  // integer overflow: only that statement was undone
-				roll_up_dim(c, hwm, top, true);
+			} catch (const std::runtime_error& e) {
+				if (!std::string_view(e.what()).ends_with(": integer overflow"))
+					throw;
+				roll_up_dim(c, hwm, top, true);  // SQLite undid only that statement
 			}
 		}
 		SqliteStmt s = prepare("UPDATE rollup_state SET hwm = ?");

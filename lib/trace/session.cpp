@@ -11,13 +11,6 @@
 namespace snitch {
 namespace {
 
-double clock_seconds(clockid_t id)
-{
-	struct timespec ts;
-	clock_gettime(id, &ts);
-	return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
-}
-
 Json exec_json(const ProcessInfo& p)
 {
 	Json j = {{"type", "exec"}, {"time", epoch_now()}, {"pid", p.pid}, {"ppid", p.ppid}, {"uid", p.uid},

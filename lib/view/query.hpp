@@ -66,7 +66,8 @@ class ViewDb {
 public:
 	virtual ~ViewDb() = default;
 	virtual Dialect dialect() const = 0;
-	// Whether the database has snitch-store's rollup (SQLite, schema 3).
+	// Whether the database has snitch-store's rollup (SQLite: rollup_state,
+	// PostgreSQL: rollup_marks).
 	virtual bool has_rollup() const { return false; }
 	// `sql` uses ? placeholders (rewritten to $n for PostgreSQL).
 	virtual SqlRows query(const std::string& sql, const std::vector<SqlParam>& params) = 0;

@@ -35,13 +35,13 @@ private:
 	std::unordered_set<std::string> seen_;
 };
 
-} // namespace
-
-void write_all(JsonlWriter& out, const std::vector<std::string>& lines)
+void write_lines(JsonlWriter& out, const std::vector<std::string>& lines)
 {
 	for (const std::string& line : lines)
 		out.write_line(line);
 }
+
+} // namespace
 
 int run_vt_filter(VtWorker& worker, int in_fd, int out_fd)
 {
@@ -50,7 +50,7 @@ int run_vt_filter(VtWorker& worker, int in_fd, int out_fd)
 	bool input_done = false;
 	FilterLoop loop{.source = "snitch-vt", .in_fd = in_fd, .out_fd = out_fd};
 	loop.wake_fd = [&] { return worker.wake_fd(); };
-	loop.on_tick = [&](double, JsonlWriter& out) { write_all(out, worker.take_output()); };
+	loop.on_tick = [&](double, JsonlWriter& out) { write_lines(out, worker.take_output()); };
 	loop.linger = [&] {
 		if (!input_done) {
 			input_done = true;
@@ -60,7 +60,7 @@ int run_vt_filter(VtWorker& worker, int in_fd, int out_fd)
 	};
 	loop.on_finish = [&](JsonlWriter& out) {
 		worker.join();
-		write_all(out, worker.take_output());  // rethrows what stopped the worker, if anything did
+		write_lines(out, worker.take_output());  // rethrows what stopped the worker, if anything did
 	};
 	worker.start();
 	return run_filter(loop, [&](std::string_view line, JsonlWriter& out) {

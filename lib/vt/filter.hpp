@@ -7,8 +7,8 @@ namespace snitch {
 // The snitch-vt loop: passes every input line through at once, hands each
 // sha256 (and parent.sha256, grandparent.sha256) not seen before to the
 // worker, and writes the worker's vt and error events as they arrive, also
-// while input is idle. Unlike run_filter() it polls stdin and the worker's
-// eventfd together. At EOF it waits until the queue is answered; on
+// while input is idle: run_filter() with the worker's eventfd as its wake
+// descriptor. At EOF it waits until the queue is answered; on
 // SIGINT/SIGTERM it stops at once (the queue stays on disk). Returns 0; rethrows
 // what stopped the worker, if anything did, once input is done.
 int run_vt_filter(VtWorker& worker, int in_fd = 0, int out_fd = 1);

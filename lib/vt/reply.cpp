@@ -1,18 +1,10 @@
 #include "vt/reply.hpp"
-#include "core/c_handle.hpp"
 #include <algorithm>
 #include <cctype>
-#include <cerrno>
-#include <fcntl.h>
-#include <openssl/evp.h>
 #include <stdexcept>
-#include <system_error>
-#include <unistd.h>
 
 namespace snitch {
 namespace {
-
-using EvpMdCtx = std::unique_ptr<EVP_MD_CTX, CFree<EVP_MD_CTX_free>>;
 
 Json parse_reply(const std::string& body)
 {
@@ -114,37 +106,6 @@ Json vt_event(const std::string& sha256, const std::string& exe, const std::stri
 	e["link"] = "https://www.virustotal.com/gui/file/" + sha256;
 	e["asked"] = asked;
 	return e;
-}
-
-std::string file_sha256(const std::string& path)
-{
-	UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-	if (!fd)
-		throw std::system_error(errno, std::generic_category(), "open " + path);
-	EvpMdCtx ctx(EVP_MD_CTX_new());
-	if (!ctx || EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr) != 1)
-		throw std::runtime_error("EVP sha256 init failed");
-	std::string buf(1 << 16, '\0');
-	for (;;) {
-		ssize_t n = ::read(fd.get(), buf.data(), buf.size());
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			throw std::system_error(errno, std::generic_category(), "read " + path);
-		if (n == 0)
-			break;
-		if (EVP_DigestUpdate(ctx.get(), buf.data(), static_cast<size_t>(n)) != 1)
-			throw std::runtime_error("EVP sha256 update failed");
-	}
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned len = 0;
-	if (EVP_DigestFinal_ex(ctx.get(), md, &len) != 1)
-		throw std::runtime_error("EVP sha256 final failed");
-	static constexpr char hex[] = "0123456789abcdef";
-	std::string out;
-	for (unsigned i = 0; i < len; ++i)
-		out.append({hex[md[i] >> 4], hex[md[i] & 15]});
-	return out;
 }
 
 } // namespace snitch

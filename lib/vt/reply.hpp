@@ -28,7 +28,4 @@ bool is_sha256(const std::string& s);
 Json vt_event(const std::string& sha256, const std::string& exe, const std::string& status,
 	const VtCounts* counts, double asked);
 
-// sha256 (lower-case hex) of a file's contents. Throws std::system_error on read failures.
-std::string file_sha256(const std::string& path);
-
 } // namespace snitch
