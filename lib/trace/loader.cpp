@@ -267,34 +267,40 @@ void attach_cgroup(LoadedTrace& t)
 	t.cgroup_hooks = true;
 }
 
-// Loads and attaches one set, then checks its counts; "" on success, else why not.
-std::string try_set(LoadedTrace& t, const HookSet& set, const TraceOptions& opts, KernelFunctions& kernel)
+// Why a hook set was refused; load_trace goes on to the next set.
+struct SetRefused : std::runtime_error {
+	using std::runtime_error::runtime_error;
+};
+
+void drop_set(LoadedTrace& t)
+{
+	t.links.clear();
+	t.kretprobes.clear();
+	t.skel.reset();
+}
+
+// Loads and attaches one set, then checks its counts. Throws SetRefused.
+void try_set(LoadedTrace& t, const HookSet& set, const TraceOptions& opts, KernelFunctions& kernel)
 {
 	std::vector<Hook> hooks = usable_hooks(set, opts, kernel, t.notes);
 	if (hooks.empty())
-		return "none of its functions is in this kernel";
+		throw SetRefused("none of its functions is in this kernel");
 	TraceSkel skel = open_with(hooks, opts);
-	int err = trace_bpf__load(skel.get());
-	if (err)
-		return strerror(-err);
+	if (int err = trace_bpf__load(skel.get()))
+		throw SetRefused(strerror(-err));
 	t.skel = std::move(skel);
-	std::string why;
 	try {
 		attach_tracing(t, hooks);
-		why = check_hook_counts(bpf_map__fd(t.skel->maps.check));
-		if (!why.empty())
-			why = "miscounts: " + why;
+		if (std::string why = check_hook_counts(bpf_map__fd(t.skel->maps.check)); !why.empty())
+			throw SetRefused("miscounts: " + why);
 	} catch (const std::system_error& e) {
-		why = e.what();
-	}
-	if (!why.empty()) {
-		t.links.clear();
-		t.kretprobes.clear();
-		t.skel.reset();
-		return why;
+		drop_set(t);
+		throw SetRefused(e.what());
+	} catch (...) {
+		drop_set(t);
+		throw;
 	}
 	t.hooks = set.name;
-	return "";
 }
 
 } // namespace
@@ -309,12 +315,14 @@ LoadedTrace load_trace(const TraceOptions& opts)
 		if (!opts.hooks.empty() && opts.hooks != set.name)
 			continue;
 		known = true;
-		std::string why = try_set(t, set, opts, kernel);
-		if (why.empty())
+		try {
+			try_set(t, set, opts, kernel);
 			break;
-		why = std::string(set.name) + " (" + set.needs + "): " + why;
-		t.notes.push_back("hook set " + why);
-		failures += (failures.empty() ? "" : "; ") + why;
+		} catch (const SetRefused& e) {
+			std::string why = std::string(set.name) + " (" + set.needs + "): " + e.what();
+			t.notes.push_back("hook set " + why);
+			failures += (failures.empty() ? "" : "; ") + why;
+		}
 	}
 	if (!known)
 		throw std::invalid_argument("unknown hook set '" + opts.hooks + "'");
