@@ -219,6 +219,38 @@ stop_hasher() {
 	assert_equal "$(jq -r .sha256 <<<"$output")" "$(sha_of "$exe")"
 }
 
+# attacks.bats table, point 13: the path of an identity snitch-trace could not
+# verify (another mount namespace, deleted, memfd) may name another file.
+@test "a gone process marked exe_unverified is not hashed through its path" {
+	local exe line
+	exe=$(copy_bin /bin/sleep "unverified path")
+	start_bg "$exe" 100
+	line=$(flow_event "$STARTED" "$exe" | jq -c '.exe_unverified = "another mount namespace"')
+	kill "$STARTED"; wait "$STARTED" || true
+	hash_lines -- "$line"
+	jq -e -s '.[0] | (has("sha256") | not) and (.sha256_error | test("has exited, and the event.s exe path is not tried: it is marked exe_unverified"))' <<<"$output"
+}
+
+# attacks.bats table, point 12: a 100 GiB sparse ELF runs; hashing it would
+# hold the stream for minutes while snitch-trace drops records behind it.
+@test "a 100 GiB sparse executable gets sha256_error at once, size or time capped, and the stream goes on" {
+	local huge small line
+	huge=$(copy_bin /bin/sleep "huge")
+	truncate -s 100G "$huge"
+	small=$(copy_bin /bin/sleep "small")
+	start_bg "$huge" 100
+	line=$(flow_event "$STARTED" "$huge")
+	start_bg "$small" 100
+	printf '%s\n' "$line" "$line" "$(flow_event "$STARTED" "$small")" >"$BATS_TEST_TMPDIR/in.jsonl"
+	run -0 timeout 20 snitch-hash <"$BATS_TEST_TMPDIR/in.jsonl"
+	jq -e -s '[.[] | select(.type == "flow")] | (.[0].sha256_error | test("is 107374182400 bytes, over the cap of 4294967296")) and .[1].sha256_error == .[0].sha256_error' <<<"$output"
+	jq -e -s --arg h "$(sha_of "$small")" '[.[] | select(.type == "flow")][2].sha256 == $h' <<<"$output"
+	# without the size cap, the time cap ends it
+	run -0 timeout 20 snitch-hash --max-size 0 --max-seconds 0.3 <"$BATS_TEST_TMPDIR/in.jsonl"
+	jq -e -s '[.[] | select(.type == "flow")] | (.[0].sha256_error | test("not hashed: gave up after 0.3 s, [0-9]+ bytes read of 107374182400")) and .[1].sha256_error == .[0].sha256_error' <<<"$output"
+	jq -e -s --arg h "$(sha_of "$small")" '[.[] | select(.type == "flow")][2].sha256 == $h' <<<"$output"
+}
+
 @test "a pid now running another executable than the event names gets sha256_error and an error event" {
 	local exe other
 	exe=$(copy_bin /bin/sleep "running")

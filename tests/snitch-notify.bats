@@ -204,15 +204,19 @@ wait_for_count() { # N [SECONDS]
 	export DBUS_SESSION_BUS_ADDRESS="unix:path=$BATS_TEST_TMPDIR/no-bus-here"
 	{
 		flow curl /usr/bin/curl "$(sha 1)" bash /usr/bin/bash
+		echo '{"type":"flow","time":3,"pid":10,"comm":"orphan","exe":"/opt/orphan","parent":{"pid":1,"comm":"init"}}'
+		echo '{"type":"flow","time":3,"pid":11,"comm":"ghost","exe":"/usr/bin/true","exe_unverified":"deleted"}'
 		echo '{"type":"error","time":5,"source":"snitch-vt","message":"HTTP 429"}'
 	} >"$BATS_TEST_TMPDIR/in.jsonl"
 	run -0 --separate-stderr snitch-notify --print --dir "$DIR" <"$BATS_TEST_TMPDIR/in.jsonl"
 	assert_equal "$stderr" ""
 	printf '%s\n' "$output" | jq -se '[.[] | select(.type == "notice") | {summary, body}] | sort_by(.summary) == [
 		{summary: "New program: curl", body: "/usr/bin/curl\nstarted by bash (/usr/bin/bash)"},
+		{summary: "New program: ghost", body: "/usr/bin/true\nidentity unverified (deleted): the path may name another file"},
+		{summary: "New program: orphan", body: "/opt/orphan\nstarted by init"},
 		{summary: "picosnitch error", body: "snitch-vt: HTTP 429"}]'
-	printf '%s\n' "$output" | jq -se 'map(select(.type == "notice") | .time | type == "number") | all and length == 2'
-	printf '%s\n' "$output" | jq -se 'map(select(.type == "flow")) | length == 1'
+	printf '%s\n' "$output" | jq -se 'map(select(.type == "notice") | .time | type == "number") | all and length == 4'
+	printf '%s\n' "$output" | jq -se 'map(select(.type == "flow")) | length == 3'
 }
 
 @test "\"Desktop notifications\": false sends nothing but keeps summary.json current" {

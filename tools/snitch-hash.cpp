@@ -11,6 +11,7 @@ namespace {
 struct Options {
 	std::string config;
 	size_t max_open = 0;
+	snitch::HashLimits limits;
 	bool no_fanotify = false;
 	bool verbose = false;
 	bool check_config = false;
@@ -23,6 +24,10 @@ void make_options(CLI::App& app, Options& o)
 	app.add_option("-c,--config", o.config, "config.json to read (\"Set RLIMIT_NOFILE\")")->capture_default_str();
 	app.add_option("--max-open", o.max_open, "Executables kept open and cached at most (default: RLIMIT_NOFILE less a reserve)")
 		->check(CLI::PositiveNumber);
+	app.add_option("--max-size", o.limits.max_size, "Executables larger than BYTES get sha256_error instead of a hash (0: no cap)")
+		->type_name("BYTES")->check(CLI::NonNegativeNumber)->capture_default_str();
+	app.add_option("--max-seconds", o.limits.max_seconds, "Give up hashing one executable after SECONDS (0: no cap)")
+		->check(CLI::NonNegativeNumber)->capture_default_str();
 	app.add_flag("--no-fanotify", o.no_fanotify, "Detect modified executables by ctime on every cache hit instead of fanotify");
 	app.add_option("--hash-file", o.files, "Print the SHA-256 of FILE like sha256sum(1) and exit")->type_name("FILE");
 	snitch::add_check_config(app, o.check_config);
@@ -51,7 +56,7 @@ int run(const Options& o)
 	snitch::Config config = snitch::load_config(o.config);
 	if (o.check_config)
 		return 0;
-	snitch::ExeHashCache cache(snitch::open_file_budget(config.set_rlimit_nofile, o.max_open), !o.no_fanotify);
+	snitch::ExeHashCache cache(snitch::open_file_budget(config.set_rlimit_nofile, o.max_open), !o.no_fanotify, o.limits);
 	if (o.verbose)
 		std::cerr << "snitch-hash: caching up to " << cache.capacity() << " executables, invalidated by "
 			  << cache.invalidation() << '\n';

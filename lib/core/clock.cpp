@@ -1,4 +1,6 @@
 #include "core/clock.hpp"
+#include <iomanip>
+#include <sstream>
 
 namespace snitch {
 
@@ -14,6 +16,13 @@ double clock_seconds(clockid_t id)
 	struct timespec ts;
 	clock_gettime(id, &ts);
 	return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
+}
+
+std::string seconds_text(double s)
+{
+	std::ostringstream out;
+	out << std::setprecision(3) << s << " s";
+	return out.str();
 }
 
 } // namespace snitch

@@ -1,5 +1,6 @@
 #include "core/sha256_file.hpp"
 #include "core/c_handle.hpp"
+#include "core/clock.hpp"
 #include <cerrno>
 #include <fcntl.h>
 #include <openssl/err.h>
@@ -35,8 +36,9 @@ Sha256Hex to_hex(const unsigned char* md, unsigned int len)
 
 } // namespace
 
-Sha256Hex Sha256File::hash_fd(int fd)
+Sha256Hex Sha256File::hash_fd(int fd, double max_seconds)
 {
+	double deadline = max_seconds > 0 ? monotonic_now() + max_seconds : 0;
 	EvpMdCtx ctx(EVP_MD_CTX_new());
 	if (!ctx)
 		throw_openssl("EVP_MD_CTX_new");
@@ -54,6 +56,8 @@ Sha256Hex Sha256File::hash_fd(int fd)
 		if (EVP_DigestUpdate(ctx.get(), buf_.data(), static_cast<size_t>(n)) != 1)
 			throw_openssl("EVP_DigestUpdate");
 		off += n;
+		if (deadline && monotonic_now() > deadline)
+			throw HashTimedOut("gave up after " + seconds_text(max_seconds) + ", " + std::to_string(off) + " bytes read");
 	}
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int len = 0;

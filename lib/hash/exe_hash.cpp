@@ -85,7 +85,8 @@ UniqueFd init_fanotify()
 
 } // namespace
 
-ExeHashCache::ExeHashCache(size_t max_open, bool watch) : max_open_(max_open ? max_open : 1)
+ExeHashCache::ExeHashCache(size_t max_open, bool watch, HashLimits limits)
+	: max_open_(max_open ? max_open : 1), limits_(limits)
 {
 	if (watch)
 		fan_ = init_fanotify();
@@ -116,6 +117,10 @@ UniqueFd ExeHashCache::open_identity(const ExeRef& ref, std::string& why)
 		why = "the event names no process (pid 0)";
 	if (fd)
 		return fd;
+	if (ref.unverified) {
+		why += ", and the event's exe path is not tried: it is marked exe_unverified";
+		return fd;
+	}
 	if (ref.exe.empty() || ref.exe.front() != '/') {
 		why += ", and the event names no absolute exe path to try";
 		return fd;
@@ -161,21 +166,36 @@ bool ExeHashCache::unchanged(Entry& e)
 
 HashOutcome ExeHashCache::from_entry(Entry& e)
 {
-	if (e.valid && unchanged(e))
-		return {true, e.sha256, {}};
-	struct stat st;
-	if (::fstat(e.fd.get(), &st) != 0)
-		return {false, {}, std::string("cannot stat the executable: ") + std::strerror(errno)};
-	try {
-		e.sha256 = hasher_.hash_fd(e.fd.get());
-	} catch (const std::exception& ex) {
-		e.valid = false;
-		return {false, {}, std::string("cannot hash the executable: ") + ex.what()};
+	if (!e.valid || !unchanged(e)) {
+		struct stat st;
+		if (::fstat(e.fd.get(), &st) != 0)
+			return {false, {}, std::string("cannot stat the executable: ") + std::strerror(errno)};
+		hash_entry(e, st);
 	}
+	if (!e.error.empty())
+		return {false, {}, e.error};
+	return {true, e.sha256, {}};
+}
+
+void ExeHashCache::hash_entry(Entry& e, const struct stat& st)
+{
+	e.error.clear();
 	e.ctime = st.st_ctim;
 	e.size = st.st_size;
 	e.valid = true;
-	return {true, e.sha256, {}};
+	if (limits_.max_size > 0 && st.st_size > limits_.max_size) {
+		e.error = "the executable is " + std::to_string(st.st_size) + " bytes, over the cap of " +
+			  std::to_string(limits_.max_size) + " (--max-size): not hashed";
+		return;
+	}
+	try {
+		e.sha256 = hasher_.hash_fd(e.fd.get(), limits_.max_seconds);
+	} catch (const HashTimedOut& ex) {
+		e.error = std::string("not hashed: ") + ex.what() + " of " + std::to_string(st.st_size) + " (--max-seconds)";
+	} catch (const std::exception& ex) {
+		e.error = std::string("cannot hash the executable: ") + ex.what();
+		e.valid = false; // a read error may pass: try again next time
+	}
 }
 
 void ExeHashCache::refresh_if_due()

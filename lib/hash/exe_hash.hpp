@@ -3,12 +3,15 @@
 //
 // Identity comes from the event (stat(2) st_dev and st_ino, as the kernel
 // reported them at exec). A miss opens /proc/PID/exe, or failing that the
-// event's exe path, and hashes the file only when the opened file's (dev, ino)
-// is the event's. The opened descriptor stays in the cache (bounded LRU), so a
+// event's exe path (never when the event marks it exe_unverified), and hashes
+// the file only when the opened file's (dev, ino) is the event's. The opened descriptor stays in the cache (bounded LRU), so a
 // process that is gone later is still hashed by identity, and the inode cannot
 // be reused while we hold it. Entries are invalidated by fanotify FAN_MODIFY
 // marks (root), else by a ctime check on every hit: neither can be fooled by
-// restoring the mtime.
+// restoring the mtime. A file over the size cap, or whose hashing outlasts the
+// time cap, gets an error instead, cached like a hash: a hostile executable
+// (a 100 GiB sparse ELF runs) holds the stream for the time cap once, not for
+// minutes on every event.
 #include "core/c_handle.hpp"
 #include "core/sha256_file.hpp"
 #include <cstdint>
@@ -25,6 +28,12 @@ struct ExeRef {
 	uint64_t pid = 0;
 	uint64_t dev = 0, ino = 0;
 	std::string_view exe; // may be empty
+	bool unverified = false; // the event's exe_unverified: its path may name another file
+};
+
+struct HashLimits {
+	off_t max_size = off_t(4) << 30; // bytes; 0: no cap
+	double max_seconds = 10;         // per file; 0: no cap
 };
 
 struct HashOutcome {
@@ -37,7 +46,7 @@ class ExeHashCache {
 public:
 	// `max_open`: descriptors kept open at most (see open_file_budget).
 	// `watch`: try fanotify first (needs CAP_SYS_ADMIN).
-	explicit ExeHashCache(size_t max_open, bool watch = true);
+	explicit ExeHashCache(size_t max_open, bool watch = true, HashLimits limits = {});
 
 	HashOutcome lookup(const ExeRef& ref);
 	// Applies pending fanotify modifications: at once after refresh_soon()
@@ -65,12 +74,14 @@ private:
 		bool watched = false;
 		bool valid = false;
 		Sha256Hex sha256{};
+		std::string error; // when valid: why this file gets no hash
 		struct timespec ctime {};
 		off_t size = 0;
 		std::list<Key>::iterator lru;
 	};
 
 	HashOutcome from_entry(Entry& e);
+	void hash_entry(Entry& e, const struct stat& st);
 	UniqueFd open_identity(const ExeRef& ref, std::string& why);
 	Entry& insert(const Key& key, UniqueFd fd);
 	void evict_oldest();
@@ -78,6 +89,7 @@ private:
 	void invalidate(int event_fd);
 
 	size_t max_open_;
+	HashLimits limits_;
 	UniqueFd fan_;
 	std::unordered_map<Key, Entry, KeyHash> entries_;
 	std::list<Key> lru_; // most recent first

@@ -8,7 +8,7 @@ namespace {
 
 namespace od = simdjson::ondemand;
 
-enum class Field { other, type, pid, dev, ino, exe, hash_key, parent, grandparent };
+enum class Field { other, type, pid, dev, ino, exe, unverified, hash_key, parent, grandparent };
 
 // Keys are compared raw, as simdjson's operator== does: the keys we look for
 // are plain ASCII and are never written with escapes.
@@ -22,7 +22,7 @@ Field classify(od::raw_json_string key)
 	case 'i':
 		return key == "ino" ? Field::ino : Field::other;
 	case 'e':
-		return key == "exe" ? Field::exe : Field::other;
+		return key == "exe" ? Field::exe : key == "exe_unverified" ? Field::unverified : Field::other;
 	case 't':
 		return key == "type" ? Field::type : Field::other;
 	case 's':
@@ -73,6 +73,9 @@ bool read_identity(Field f, od::value v, ExeHashFilter::Target& t)
 	case Field::exe:
 		if (!string_text(v, t.exe_storage, t.ref.exe))
 			t.ref.exe = {};
+		return true;
+	case Field::unverified: // whatever its value: the path is not to be trusted
+		t.ref.unverified = true;
 		return true;
 	case Field::hash_key:
 		t.has_hash_key = true;

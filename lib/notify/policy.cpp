@@ -47,12 +47,20 @@ const char* kind_title(NotifyPolicy::Kind k, bool many)
 	return "";
 }
 
+std::string parent_text(const NotifyPolicy::Item& i)
+{
+	if (i.parent_exe.empty())
+		return notify_escape(i.parent_name, 64);
+	if (i.parent_name.empty())
+		return notify_escape(i.parent_exe);
+	return notify_escape(i.parent_name, 64) + " (" + notify_escape(i.parent_exe) + ")";
+}
+
 std::string detail_line(const NotifyPolicy::Item& i)
 {
 	switch (i.kind) {
 	case NotifyPolicy::Kind::new_program:
-		return i.parent_name.empty() && i.parent_exe.empty() ? std::string()
-			: "started by " + notify_escape(i.parent_name, 64) + " (" + notify_escape(i.parent_exe) + ")";
+		return i.parent_name.empty() && i.parent_exe.empty() ? std::string() : "started by " + parent_text(i);
 	case NotifyPolicy::Kind::changed: return "new sha256 " + notify_escape(i.sha256, 64);
 	case NotifyPolicy::Kind::flagged: return notify_escape(i.counts) + ", sha256 " + notify_escape(i.sha256, 64);
 	}
@@ -64,6 +72,8 @@ Notification single(const NotifyPolicy::Item& i)
 	Notification n{kind_title(i.kind, false) + notify_escape(i.name, 64), notify_escape(i.exe), i.kind == NotifyPolicy::Kind::flagged};
 	if (auto d = detail_line(i); !d.empty())
 		n.body += "\n" + d;
+	if (!i.unverified.empty())
+		n.body += "\nidentity unverified (" + notify_escape(i.unverified, 64) + "): the path may name another file";
 	return n;
 }
 
@@ -73,6 +83,8 @@ Notification folded(NotifyPolicy::Kind kind, const std::vector<const NotifyPolic
 	for (size_t k = 0; k < items.size() && k < list_max; ++k) {
 		const auto& i = *items[k];
 		n.body += (k ? "\n" : "") + notify_escape(i.name, 64) + " (" + notify_escape(i.exe, 160) + ")";
+		if (!i.unverified.empty())
+			n.body += " unverified";
 		if (i.kind == NotifyPolicy::Kind::new_program && !i.parent_name.empty())
 			n.body += " from " + notify_escape(i.parent_name, 64);
 	}
@@ -105,7 +117,7 @@ bool NotifyPolicy::observe_flow(const Json& e, double now)
 		name = base_name(exe);
 	std::string sha = str_field(e, "sha256");
 	Seen seen = summary_.record_flow(name, exe, sha, now);
-	Item item{seen.new_exe ? Kind::new_program : Kind::changed, name, exe, sha, "", "", ""};
+	Item item{seen.new_exe ? Kind::new_program : Kind::changed, name, exe, sha, "", "", "", str_field(e, "exe_unverified")};
 	if (auto p = e.find("parent"); p != e.end() && p->is_object()) {
 		item.parent_name = str_field(*p, "comm");
 		item.parent_exe = str_field(*p, "exe");
@@ -133,7 +145,7 @@ bool NotifyPolicy::observe_vt(const Json& e, double now)
 	bool changed = summary_.record_verdict(sha, exe, counts);
 	if (mal + sus > 0) {
 		std::string name = str_field(e, "comm");
-		add_item({Kind::flagged, name.empty() ? base_name(exe) : name, exe, sha, "", "", counts}, now);
+		add_item({Kind::flagged, name.empty() ? base_name(exe) : name, exe, sha, "", "", counts, ""}, now);
 	}
 	return changed;
 }

@@ -33,6 +33,7 @@ public:
 	struct Item {
 		Kind kind;
 		std::string name, exe, sha256, parent_name, parent_exe, counts;
+		std::string unverified; // the flow's exe_unverified: why its path may name another file
 	};
 
 private:

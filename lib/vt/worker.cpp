@@ -1,4 +1,5 @@
 #include "vt/worker.hpp"
+#include "core/clock.hpp"
 #include "core/event.hpp"
 #include "core/sha256_file.hpp"
 #include "vt/reply.hpp"
@@ -10,9 +11,7 @@
 #include <cstring>
 #include <fcntl.h>
 #include <filesystem>
-#include <iomanip>
 #include <pthread.h>
-#include <sstream>
 #include <sys/eventfd.h>
 #include <sys/stat.h>
 #include <system_error>
@@ -20,13 +19,6 @@
 
 namespace snitch {
 namespace {
-
-std::string seconds_text(double s)
-{
-	std::ostringstream out;
-	out << std::setprecision(3) << s << " s";
-	return out.str();
-}
 
 std::string http_problem(const HttpReply& r)
 {
