@@ -157,6 +157,22 @@ rows() { # DB
 	assert_equal "$(sql "SELECT count(*), sum(sent), sum(events) FROM connections")" "4|1121|10"
 }
 
+# A live daemon's input is never quiet for a window: every process the machine
+# starts is an exec event. Those later events release the flows held back.
+@test "a flow is committed while exec events from later windows keep the input busy" {
+	start_store_stream --db "$DB" --window 1 -q
+	local t i
+	t=$(date +%s)
+	flow_at "$t.5" 1 >&5
+	for ((i = 1; i <= 40; i++)); do
+		jq -nc --argjson t "$((t + 1)).$i" --argjson pid "$((100 + i))" '{type: "exec", time: $t, pid: $pid, ppid: 1, uid: 0, comm: "sh", exe: "/bin/sh", dev: 1, ino: 2}' >&5
+		[[ $(sql "SELECT count(*) FROM connections") -eq 1 ]] && break
+		sleep 0.1
+	done
+	assert_equal "$(sql "SELECT count(*) FROM connections")" 1
+	end_store_stream
+}
+
 @test "events without a believable time (missing, zero, negative, a day ahead) are stored at the time they were read" {
 	local before after
 	before=$(date +%s)

@@ -205,6 +205,7 @@ void EventWindow::add(std::string_view line)
 	if (opened_ < 0)
 		opened_ = last_add_;
 	f.time = event_time(f);
+	latest_ = std::max(latest_, f.time);
 	++batch_.events;
 	if (f.type == "flow") {
 		add_flow(f);
@@ -317,10 +318,12 @@ bool EventWindow::due(double now) const
 	return now - opened_ >= interval || rows >= o_.max_rows;
 }
 
-// The newest rows stay unless they alone fill the window (or there are no buckets).
+// The newest rows stay unless they alone fill the window, there are no buckets,
+// or an event of any type (an exec, say) has already come from a later window:
+// a live stream's flows of a window are all in by then.
 bool EventWindow::keep_newest() const
 {
-	if (o_.window <= 0)
+	if (o_.window <= 0 || newest_ < std::floor(latest_ / o_.window))
 		return false;
 	auto newest = std::count_if(slots_.begin(), slots_.end(), [&](const Slot& s) { return s.bucket == newest_; });
 	return static_cast<size_t>(newest) < o_.max_rows;

@@ -38,7 +38,8 @@ public:
 	bool empty() const { return batch_.empty() && !batch_.events; }
 	uint64_t pending_events() const { return batch_.events; }
 	// The window's rows. Unless `all`, the rows of the newest event-time
-	// window stay for the events still to come (and their processes with them).
+	// window stay for the events still to come (and their processes with them),
+	// until input is quiet or an event from a later window arrives.
 	Batch take(bool all);
 	// Processes written so far are not repeated in later batches; after a
 	// batch was dropped they must be.
@@ -71,7 +72,8 @@ private:
 	std::unordered_set<int64_t> known_;
 	std::vector<Slot> slots_;  // one per batch_.connections row
 	std::string key_;
-	double opened_ = -1, last_add_ = -1, bucket_ = 0, newest_ = -HUGE_VAL;
+	double opened_ = -1, last_add_ = -1, newest_ = -HUGE_VAL;
+	double latest_ = -HUGE_VAL; // the latest event time seen, of any type
 };
 
 } // namespace snitch
