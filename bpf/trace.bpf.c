@@ -822,6 +822,16 @@ static __always_inline void note_exe_trust(struct exec_record *r, struct task_st
 		r->exe_flags |= EXE_UNLINKED;
 }
 
+/* Everything before path is sent, args beyond args_len too, and the slot
+ * still holds this CPU's previous record. clang does not inline a memset
+ * this large; volatile keeps it from turning the loop into one. */
+static __always_inline void clear_args(struct exec_record *r)
+{
+	volatile __u64 *w = (volatile __u64 *)r->args;
+	for (int i = 0; i < ARGS_LEN / 8; i++)
+		w[i] = 0;
+}
+
 SEC("tp_btf/sched_process_exec")
 int BPF_PROG(exec_btf, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
 {
@@ -829,8 +839,9 @@ int BPF_PROG(exec_btf, struct task_struct *p, pid_t old_pid, struct linux_binprm
 	struct exec_record *r = bpf_map_lookup_elem(&exec_scratch, &zero);
 	if (!r)
 		return 0;
-	/* args and path are read only up to args_len and path_len */
+	/* path is sent only up to path_len, all of which read_exe_path writes */
 	__builtin_memset(r, 0, __builtin_offsetof(struct exec_record, args));
+	clear_args(r);
 	r->hdr.kind = RECORD_EXEC;
 	r->hdr.pid = p->tgid;
 	r->ppid = p->real_parent->tgid;

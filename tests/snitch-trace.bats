@@ -214,6 +214,35 @@ send_hook() { # SET
 	assert_output "$APP tcp-client 127.0.0.1 1 0"
 }
 
+# The bytes of CPU 0's exec_scratch slot, where the kernel side builds each
+# exec record and sends it from (hex, comma-separated). Looked up from CPU 1
+# so that the lookup's own exec leaves CPU 0's slot alone.
+exec_slot_cpu0() {
+	local fd id
+	for fd in /proc/"$TRACE_PID"/fdinfo/*; do
+		id=$(awk '/^map_id:/ { print $2 }' "$fd")
+		[[ -n $id ]] && bpftool map show id "$id" | grep -q 'name exec_scratch' && break
+		id=
+	done
+	[[ -n $id ]] || fail "no exec_scratch map in snitch-trace $TRACE_PID"
+	taskset -c 1 bpftool -j map lookup id "$id" key 0 0 0 0 |
+		jq -r '.values[] | select(.cpu == 0) | .value | join(",")'
+}
+
+@test "an exec record carries none of the previous exec's argv from the same CPU" {
+	command -v bpftool >/dev/null || skip_or_fail "bpftool not installed"
+	start_trace --exec
+	local long
+	long=$(printf 'Z%.0s' {1..900})
+	taskset -c 0 bash -c '/bin/true "$1"; /bin/true short' _ "$long"
+	local slot
+	slot=$(exec_slot_cpu0)
+	[[ $slot == 0x01,* ]] || fail "no exec record on CPU 0"
+	# 64 'Z' in a row can only be the long argv, and only argv goes into args
+	[[ $slot != *"$(printf '0x5a,%.0s' {1..64})"* ]] || fail "the long argv is still in the record the next exec sends"
+	stop_trace
+}
+
 @test "a refused connection is still reported as a flow with no bytes" {
 	start_trace
 	app "refused" tcp-client 127.0.0.1 1 0 || true
