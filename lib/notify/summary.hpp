@@ -32,7 +32,6 @@ public:
 	// Sets the verdict of `sha256` for every executable that has it (and for
 	// `exe` when given). True when something changed.
 	bool record_verdict(const std::string& sha256, const std::string& exe, const std::string& verdict);
-	bool knows_exe(const std::string& exe) const { return processes_.count(exe) != 0; }
 
 	Json to_json() const;
 	// Writes atomically: a temporary file beside `path`, fsync, rename, fsync of the directory.

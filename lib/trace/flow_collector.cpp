@@ -37,7 +37,7 @@ template <class Key> std::vector<Key> map_keys(int fd)
 
 } // namespace
 
-void FlowCollector::set_tcp_baseline(const std::unordered_map<uint64_t, uint64_t>& tcp_read, uint32_t own_netns)
+void FlowCollector::set_tcp_baseline(const TcpReadCounts& tcp_read, uint32_t own_netns)
 {
 	own_netns_ = own_netns;
 	for (const auto& [cookie, n] : tcp_read)
@@ -63,7 +63,7 @@ uint64_t FlowCollector::tcp_credit(uint64_t cookie, uint64_t tcp_read, uint64_t 
 }
 
 void FlowCollector::collect(const std::function<void(const FlowDelta&)>& emit,
-			    const std::function<TcpReads()>& read_tcp)
+			    const std::function<TcpReadCounts()>& read_tcp)
 {
 	// Closed marks first: a socket marked closed has final counters by the time we read them.
 	std::unordered_map<uint64_t, close_mark> closed;
@@ -72,7 +72,7 @@ void FlowCollector::collect(const std::function<void(const FlowDelta&)>& emit,
 		if (bpf_map_lookup_elem(closed_fd_, &cookie, &m) == 0)
 			closed[cookie] = m;
 	}
-	const TcpReads tcp_read = read_tcp ? read_tcp() : TcpReads{};
+	const TcpReadCounts tcp_read = read_tcp ? read_tcp() : TcpReadCounts{};
 	std::vector<FlowDelta> deltas;
 	std::unordered_map<uint64_t, uint64_t> traced; // TCP recv the tracepoints saw, per socket
 	for (const flow_key& key : map_keys<flow_key>(flows_fd_)) {

@@ -28,12 +28,10 @@ public:
 	// after the close marks are taken and before the flows are read, so that
 	// a socket marked closed has its final count and no read in flight is
 	// counted twice.
-	using TcpReads = std::unordered_map<uint64_t, uint64_t>;
 	void collect(const std::function<void(const FlowDelta&)>& emit,
-		     const std::function<TcpReads()>& read_tcp = nullptr);
+		     const std::function<TcpReadCounts()>& read_tcp = nullptr);
 	// Sockets open before tracing began: their earlier reads are not ours.
-	void set_tcp_baseline(const std::unordered_map<uint64_t, uint64_t>& tcp_read, uint32_t own_netns);
-	size_t tracked() const { return last_.size(); }
+	void set_tcp_baseline(const TcpReadCounts& tcp_read, uint32_t own_netns);
 
 private:
 	struct Seen {

@@ -1,6 +1,7 @@
 #pragma once
 #include "core/c_handle.hpp"
 #include "trace/kretprobe.hpp"
+#include "trace/records.hpp"
 #include "trace.skel.h"
 #include <bpf/libbpf.h>
 #include <memory>
@@ -41,7 +42,6 @@ struct TraceOptions {
 	std::string hooks;      // force one set by name; empty: the best that loads
 	uint32_t ringbuf_bytes = 0;  // 0: the object's default
 	uint32_t flow_entries = 0;   // 0: the object's default
-	bool verbose = false;
 	std::vector<std::string> skip_hooks; // hooks left out, by name or target (as if inlined)
 };
 
@@ -55,9 +55,8 @@ struct LoadedTrace {
 	BpfLink tcp_iter;                // iter/tcp: TCP's own read counts, for splice
 };
 
-// TCP's own count of the bytes each TCP socket's owner read (every path,
-// splice included), by socket cookie, for the sockets of the current netns.
-using TcpReadCounts = std::unordered_map<uint64_t, uint64_t>;
+// TCP's own count of the bytes each TCP socket's owner read, for the
+// sockets of the current netns.
 TcpReadCounts read_tcp_counts(const LoadedTrace& t);
 
 // Makes every socket already open in any process a flow of its owner (the
