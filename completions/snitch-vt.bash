@@ -8,10 +8,10 @@ _snitch_vt() {
 		COMPREPLY=($(compgen -f -- "$cur"))
 		return
 		;;
-	--api-url | --request-limit | --max-attempts | --max-backoff)
+	--api-url | --request-limit | --max-attempts | --max-backoff | --drain-seconds)
 		return
 		;;
 	esac
-	COMPREPLY=($(compgen -W "--config --cache --api-url --cacert --request-limit --upload --max-attempts --max-backoff --check-config --help --version" -- "$cur"))
+	COMPREPLY=($(compgen -W "--config --cache --api-url --cacert --request-limit --upload --max-attempts --max-backoff --drain-seconds --check-config --help --version" -- "$cur"))
 }
 complete -o filenames -F _snitch_vt snitch-vt

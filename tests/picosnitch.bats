@@ -159,9 +159,14 @@ refused() { # CONFIG_TEXT REASON
 		run -1 --separate-stderr "$BUILD_DIR/bin/$stage" --check-config --config "$bad" </dev/null
 		[[ $stderr == "$stage: "*'"Desktop notifications": expected true or false'* ]] || fail "$stage: $stderr"
 	done
+	run -0 --separate-stderr "$BUILD_DIR/bin/snitch-vt" --check-config --config "$good" --cache "$BATS_TEST_TMPDIR/new/vt.db" </dev/null
 	[[ ! -e $BATS_TEST_TMPDIR/new ]] || fail "--check-config created the database directory"
 	run -1 --separate-stderr "$BUILD_DIR/bin/snitch-store" --check-config --config "$good" --db "$BATS_TEST_TMPDIR" </dev/null
 	[[ $stderr == *"is a directory"* ]] || fail "$stderr"
+	run -1 --separate-stderr "$BUILD_DIR/bin/snitch-vt" --check-config --config "$good" --cache "$BATS_TEST_TMPDIR" </dev/null
+	[[ $stderr == "snitch-vt: VT cache $BATS_TEST_TMPDIR: is a directory" ]] || fail "$stderr"
+	run -1 --separate-stderr "$BUILD_DIR/bin/snitch-vt" --check-config --config "$good" --cache "$good/vt.db" </dev/null
+	[[ $stderr == *"cannot be created, $good is not a directory" ]] || fail "$stderr"
 }
 
 @test "a stage that dies is recorded in error.log and the pipeline restarts" {

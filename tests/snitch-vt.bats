@@ -243,6 +243,26 @@ start_vt_on_fifo() {
 	expect_event '.type == "flow"'
 }
 
+# picosnitch stop drains the pipeline through snitch-vt: with the API down it
+# used to retry with backoff (15 s, 30 s, 60 s...) for minutes after its input
+# ended, and the unit's stop timeout ended it with SIGKILL.
+@test "snitch-vt exits soon after its input ends with the API unreachable; the hash stays queued for the next run" {
+	local sha
+	sha=$(fake_sha unreachable)
+	flow_line "$sha" /bin/unreachable >"$IN"
+	# 1000 attempts 0.2 s apart: the old code was still retrying at the timeout
+	run -0 --separate-stderr timeout 30 env VT_API_KEY="$KEY" snitch-vt --cache "$CACHE" --api-url http://127.0.0.1:1 \
+		--request-limit 0.05 --max-backoff 0.2 --max-attempts 1000 --drain-seconds 1 <"$IN"
+	expect_event '.type == "flow" and .sha256 == $s' --arg s "$sha"
+	[[ $stderr == *"1 hash not yet answered stays queued for the next run"* ]] || fail "stderr: $stderr"
+	assert_equal "$(sqlite3 "$CACHE" "SELECT count(*) FROM vt_queue")" 1
+	# the API is back: the next run answers it with no input at all
+	start_stub --known "$sha=0,0,7,0"
+	: >"$IN"
+	run_vt
+	expect_event '.type == "vt" and .sha256 == $s and .undetected == 7' --arg s "$sha"
+}
+
 @test "snitch-vt retries after a dropped connection and a garbage body" {
 	local sha
 	sha=$(fake_sha garbage)

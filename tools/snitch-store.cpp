@@ -2,6 +2,7 @@
 #include "core/cli.hpp"
 #include "core/config.hpp"
 #include "core/filter_loop.hpp"
+#include "db/sqlite_path.hpp"
 #include "store/ignore.hpp"
 #include "store/pg.hpp"
 #include "store/runner.hpp"

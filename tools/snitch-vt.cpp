@@ -1,6 +1,7 @@
 // snitch-vt: what VirusTotal thinks of every executable that talks to the network.
 #include "core/cli.hpp"
 #include "core/config.hpp"
+#include "db/sqlite_path.hpp"
 #include "vt/filter.hpp"
 #include <cstdlib>
 #include <filesystem>
@@ -15,6 +16,7 @@ struct Options {
 	bool upload = false, check_config = false;
 	long max_attempts = 5;
 	double max_backoff = 3600;
+	double drain = 5;
 };
 
 void make_options(CLI::App& app, Options& o)
@@ -32,6 +34,8 @@ void make_options(CLI::App& app, Options& o)
 		->check(CLI::Range(1L, 1000L))->capture_default_str();
 	app.add_option("--max-backoff", o.max_backoff, "Longest wait after repeated failures (seconds)")
 		->check(CLI::Range(0.0, 86400.0))->capture_default_str();
+	app.add_option("--drain-seconds", o.drain, "At end of input, wait this long for answers; the rest stays queued for the next run")
+		->check(CLI::Range(0.0, 3600.0))->capture_default_str();
 }
 
 // The key from the environment, else from the config file; never from argv.
@@ -41,17 +45,17 @@ std::string api_key(const snitch::Config& cfg)
 	return env && *env ? env : cfg.vt_api_key;
 }
 
-std::string default_cache()
+std::string cache_path(const Options& o)
 {
-	std::filesystem::path dir = snitch::state_dir();
-	std::filesystem::create_directories(dir);
-	return dir / "vt_cache.db";
+	return o.cache.empty() ? (std::filesystem::path(snitch::state_dir()) / "vt_cache.db").string() : o.cache;
 }
 
 int run(const Options& o)
 {
 	std::string config = o.config.empty() ? snitch::config_dir() + "/config.json" : o.config;
 	snitch::Config cfg = snitch::load_config(config);
+	std::string cache = cache_path(o);
+	snitch::check_sqlite_path(cache, "VT cache");
 	if (o.check_config)
 		return 0;
 	snitch::VtSettings s;
@@ -68,8 +72,10 @@ int run(const Options& o)
 	s.max_attempts = o.max_attempts;
 	s.max_backoff = o.max_backoff;
 	snitch::CurlGlobal curl;
-	snitch::VtWorker worker(s, o.cache.empty() ? default_cache() : o.cache);
-	return snitch::run_vt_filter(worker);
+	if (auto dir = std::filesystem::path(cache).parent_path(); !dir.empty())
+		std::filesystem::create_directories(dir);
+	snitch::VtWorker worker(s, cache);
+	return snitch::run_vt_filter(worker, o.drain);
 }
 
 } // namespace

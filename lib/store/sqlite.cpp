@@ -249,22 +249,4 @@ std::vector<ErrorRow> SqliteStore::finish()
 	return {};
 }
 
-void check_sqlite_path(const std::string& db)
-{
-	namespace fs = std::filesystem;
-	std::error_code ec;
-	if (fs::is_directory(db, ec))
-		throw std::runtime_error("database " + db + ": is a directory");
-	for (fs::path p = fs::path(db).parent_path(); !p.empty(); p = p.parent_path()) {
-		fs::file_status st = fs::status(p, ec);
-		if (fs::exists(st)) {
-			if (!fs::is_directory(st))
-				throw std::runtime_error("database " + db + ": cannot be created, " + p.string() + " is not a directory");
-			return;
-		}
-		if (p == p.parent_path())
-			return;
-	}
-}
-
 } // namespace snitch

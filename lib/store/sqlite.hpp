@@ -45,8 +45,4 @@ private:
 	double last_retention_ = 0, last_roll_up_ = 0;
 };
 
-// Throws unless a SQLite file could be made at path: its nearest existing
-// ancestor must be a directory, and path itself not one.
-void check_sqlite_path(const std::string& path);
-
 } // namespace snitch

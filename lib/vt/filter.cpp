@@ -1,9 +1,12 @@
 #include "vt/filter.hpp"
+#include "core/clock.hpp"
 #include "core/event.hpp"
 #include "core/filter_loop.hpp"
 #include "vt/event_scan.hpp"
 #include "vt/reply.hpp"
 #include <cctype>
+#include <cmath>
+#include <iostream>
 #include <unordered_set>
 
 namespace snitch {
@@ -43,24 +46,28 @@ void write_lines(JsonlWriter& out, const std::vector<std::string>& lines)
 
 } // namespace
 
-int run_vt_filter(VtWorker& worker, int in_fd, int out_fd)
+int run_vt_filter(VtWorker& worker, double drain_seconds, int in_fd, int out_fd)
 {
 	VtEventScanner scanner;
 	HashCollector hashes(worker);
-	bool input_done = false;
+	double drain_until = HUGE_VAL; // epoch seconds, set at end of input
 	FilterLoop loop{.source = "snitch-vt", .in_fd = in_fd, .out_fd = out_fd};
 	loop.wake_fd = [&] { return worker.wake_fd(); };
+	loop.next_deadline = [&] { return drain_until; };
 	loop.on_tick = [&](double, JsonlWriter& out) { write_lines(out, worker.take_output()); };
 	loop.linger = [&] {
-		if (!input_done) {
-			input_done = true;
+		if (drain_until == HUGE_VAL) {
+			drain_until = epoch_now() + drain_seconds;
 			worker.finish_input();
 		}
-		return !worker.finished();
+		return !worker.finished() && epoch_now() < drain_until;
 	};
 	loop.on_finish = [&](JsonlWriter& out) {
 		worker.join();
 		write_lines(out, worker.take_output());  // rethrows what stopped the worker, if anything did
+		if (long left = worker.queued())
+			std::cerr << "snitch-vt: " << left << " hash" << (left == 1 ? "" : "es")
+				  << " not yet answered " << (left == 1 ? "stays" : "stay") << " queued for the next run\n";
 	};
 	worker.start();
 	return run_filter(loop, [&](std::string_view line, JsonlWriter& out) {

@@ -50,6 +50,8 @@ public:
 	// Output lines so far (clears the eventfd); rethrows what ended the thread, if anything did.
 	std::vector<std::string> take_output();
 	bool finished() const { return finished_; }
+	// Hashes still queued on disk; only after join().
+	long queued() { return store_.queued(); }
 
 private:
 	void run() noexcept;
