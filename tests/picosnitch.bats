@@ -190,6 +190,10 @@ refused() { # CONFIG_TEXT REASON
 	run -0 "$PS" stop
 	run -0 session_procs "$DAEMON"
 	assert_output ""
+	# stopped, status still tells what the last run went through
+	run -3 "$PS" status
+	assert_line --regexp "^restarts: +1 in the last run, the last at [0-9-]+ [0-9:]+ [A-Z+0-9-]+ \(snitch-hash \(pid $hash\) exited with status 137\)$"
+	refute_line --partial "health:"
 }
 
 @test "run --no-restart exits non-zero when a stage dies (for systemd)" {
