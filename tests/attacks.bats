@@ -7,12 +7,16 @@ bats_require_minimum_version 1.5.0
 
 setup_file() {
 	[[ $EUID -eq 0 ]] || return 0
-	# the desktop user whose ~/.config/picosnitch an attacker controls
-	export ATTACKER=snitch-attacker
+	# the desktop user whose ~/.config/picosnitch an attacker controls, one per
+	# run (named by its pid) so that two runs on one machine never share it
+	local u
+	for u in $(getent passwd | cut -d: -f1 | grep '^snitch-atk-[0-9]*$'); do
+		kill -0 "${u#snitch-atk-}" 2>/dev/null || userdel "$u" 2>/dev/null || true
+	done
+	export ATTACKER=snitch-atk-$$
 	ATTACKER_HOME=$(mktemp -d /tmp/snitch-attacker.XXXXXX)
 	export ATTACKER_HOME
 	chmod 0755 "$ATTACKER_HOME"
-	userdel "$ATTACKER" 2>/dev/null || true
 	useradd --no-create-home --home-dir "$ATTACKER_HOME" --shell /bin/sh "$ATTACKER"
 	chown "$ATTACKER:" "$ATTACKER_HOME"
 }
