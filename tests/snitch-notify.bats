@@ -250,6 +250,8 @@ wait_for_count() { # N [SECONDS]
 	wait_for_count 2 30
 	jq -e 'map(.summary) == ["New program: curl", "New program: wget"]' <(recorded)
 	wait_for_line "$BATS_TEST_TMPDIR/live.err" "again" 30
+	# a headless host is told once what to do instead
+	assert_equal "$(grep -c 'no desktop here? set "Desktop notifications": false in config.json, or read the notices with snitch-notify --print' "$BATS_TEST_TMPDIR/live.err")" 1
 	stop_live
 	jq -e '.Processes | has("/usr/bin/wget")' "$DIR/summary.json"
 }

@@ -349,6 +349,10 @@ void NotifyDelivery::failed(const std::string& why, double now)
 	if (!failing_)
 		std::cerr << "snitch-notify: cannot notify" << (target_.user.empty() ? "" : " user " + target_.user) << ": " << why << "; "
 			  << queue_.size() << " notification(s) queued until the bus is reachable\n";
+	if (!failing_ && !hinted_) // a headless host fails like this on every start: say once what to do
+		std::cerr << "snitch-notify: no desktop here? set \"Desktop notifications\": false in config.json, "
+			     "or read the notices with snitch-notify --print\n";
+	hinted_ = true;
 	failing_ = true;
 	retry_at_ = now + backoff_;
 	backoff_ = std::min(backoff_ * 2, max_backoff);

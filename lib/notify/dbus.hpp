@@ -58,7 +58,7 @@ private:
 	pid_t pid_ = -1;
 	bool in_flight_ = false;
 	double sent_at_ = 0, retry_at_ = 0, backoff_ = 0.5;
-	bool failing_ = false;
+	bool failing_ = false, hinted_ = false;
 	unsigned long dropped_ = 0;
 	std::string replies_;
 };
