@@ -6,6 +6,8 @@ CLANG     ?= clang
 BPFTOOL   ?= bpftool
 PREFIX    ?= /usr/local
 UNITDIR   ?= $(PREFIX)/lib/systemd/system
+# the desktop session starts snitch-notify --listen from here (XDG autostart)
+AUTOSTARTDIR ?= /etc/xdg/autostart
 DB        ?= /var/lib/picosnitch/snitch.db
 ARCH      := $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/;s/ppc64le/powerpc/')
 VERSION   := $(shell cat VERSION)
@@ -200,7 +202,8 @@ install: tools
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man5 \
 		$(DESTDIR)$(PREFIX)/share/man/man7 $(DESTDIR)$(PREFIX)/share/bash-completion/completions \
 		$(DESTDIR)$(PREFIX)/share/zsh/vendor-completions $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d \
-		$(DESTDIR)$(UNITDIR) $(DESTDIR)$(PREFIX)/share/picosnitch/web
+		$(DESTDIR)$(UNITDIR) $(DESTDIR)$(PREFIX)/share/picosnitch/web $(DESTDIR)$(AUTOSTARTDIR)
+	install -m 0644 desktop/picosnitch-notify.desktop $(DESTDIR)$(AUTOSTARTDIR)/
 	install -m 0755 $(BINS) tools/picosnitch $(DESTDIR)$(PREFIX)/bin/
 	install -m 0644 $(WEB_OUT) $(DESTDIR)$(PREFIX)/share/picosnitch/web/
 	install -m 0644 $(wildcard man/*.1) $(DESTDIR)$(PREFIX)/share/man/man1/
@@ -220,14 +223,14 @@ uninstall:
 		$(patsubst completions/%.bash,$(DESTDIR)$(PREFIX)/share/bash-completion/completions/%,$(wildcard completions/*.bash)) \
 		$(patsubst completions/%,$(DESTDIR)$(PREFIX)/share/zsh/vendor-completions/%,$(wildcard completions/_*)) \
 		$(patsubst completions/%,$(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/%,$(wildcard completions/*.fish)) \
-		$(DESTDIR)$(UNITDIR)/picosnitch.service
+		$(DESTDIR)$(UNITDIR)/picosnitch.service $(DESTDIR)$(AUTOSTARTDIR)/picosnitch-notify.desktop
 	rm -rf $(DESTDIR)$(PREFIX)/share/picosnitch/web
 
 # The Debian package (debian/): dpkg-buildpackage in a copy of what it is
 # built from (DEB_TREE) under $(OUTPUT)/deb, so that nothing is written beside
 # the checkout and the developer's build is left alone; rebuilt only when one
 # of those files changed.
-DEB_TREE    := Makefile VERSION bpf lib tools man completions systemd debian $(wildcard web)
+DEB_TREE    := Makefile VERSION bpf lib tools man completions systemd desktop debian $(wildcard web)
 DEB_VERSION := $(shell dpkg-parsechangelog -l debian/changelog -S Version 2>/dev/null)
 DEB_ARCH    := $(shell dpkg --print-architecture 2>/dev/null)
 DEB         := $(OUTPUT)/deb/picosnitch_$(DEB_VERSION)_$(DEB_ARCH).deb

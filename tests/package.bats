@@ -36,6 +36,7 @@ teardown() {
 		assert_line --regexp " \./usr/share/man/man${m##*.}/$m\.gz$"
 	done
 	assert_line --regexp " \./lib/systemd/system/picosnitch\.service$"
+	assert_line --regexp "^-rw-r--r-- root/root .* \./etc/xdg/autostart/picosnitch-notify\.desktop$"
 	for m in "$SNITCH_ROOT"/web/*; do
 		[[ -e $m ]] || continue
 		assert_line --regexp " \./usr/share/picosnitch/web/$(basename "$m")$"
@@ -49,7 +50,7 @@ teardown() {
 	run dpkg-deb -f "$DEB" Version
 	assert_output "$(cat "$SNITCH_ROOT/VERSION")"
 	run dpkg-deb --info "$DEB" conffiles
-	assert_output /etc/picosnitch/config.json
+	assert_output "$(printf '%s\n' /etc/picosnitch/config.json /etc/xdg/autostart/picosnitch-notify.desktop | sort)"
 }
 
 @test "lintian: no error, and every warning fixed or overridden with a reason" {

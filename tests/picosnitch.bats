@@ -87,6 +87,10 @@ wait_count() { # PATTERN N [SECONDS]
 	start_daemon
 	connect "pico client" 7101
 	wait_in_db "$APP"
+	# the notice for the desktop's listener (snitch-notify --listen), the group's to read
+	wait_for_line "$STATE/notices.jsonl" "New program: ${APP##*/}" 30
+	run -0 stat -c '%U %G %a' "$STATE/notices.jsonl"
+	assert_output "picosnitch picosnitch 640"
 	run -0 "$PS" status
 	assert_line --regexp "^picosnitch: +running \(pid $DAEMON, up "
 	assert_line --regexp '^events: +[1-9][0-9]* connections \([0-9]+ events\), [1-9][0-9]* programs$'

@@ -219,6 +219,41 @@ wait_for_count() { # N [SECONDS]
 	printf '%s\n' "$output" | jq -se 'map(select(.type == "flow")) | length == 3'
 }
 
+# The daemon's snitch-notify runs as the service user and cannot reach a
+# desktop bus: it appends notices to a file, and the desktop session runs
+# snitch-notify --listen as its own user to deliver them.
+@test "--notices appends what --listen delivers to its own bus: nothing older, and on across a rotation" {
+	start_bus "$BATS_TEST_TMPDIR/bus"
+	local notices="$BATS_TEST_TMPDIR/notices.jsonl"
+	echo '{"type":"notice","time":1,"summary":"told before the listener started","body":"","urgent":false}' >"$notices"
+	snitch-notify --listen "$notices" 2>"$BATS_TEST_TMPDIR/listen.err" 3>&- 7>&- &
+	BG_PIDS+=("$!")
+	sleep 1 # it has opened the file at its end
+	flow curl /usr/bin/curl "$(sha 1)" bash /usr/bin/bash >"$BATS_TEST_TMPDIR/in.jsonl"
+	env -u DBUS_SESSION_BUS_ADDRESS snitch-notify --dir "$DIR" --notices "$notices" <"$BATS_TEST_TMPDIR/in.jsonl" >/dev/null
+	wait_for_count 1
+	jq -e '.[0].summary == "New program: curl" and .[0].body == "/usr/bin/curl\nstarted by bash (/usr/bin/bash)"' <(recorded)
+	assert_equal "$(stat -c %a "$notices")" 640
+	# a rotated file is read to its end, then the new one from its start
+	mv "$notices" "$notices.1"
+	flow wget /usr/bin/wget "$(sha 2)" >"$BATS_TEST_TMPDIR/in.jsonl"
+	env -u DBUS_SESSION_BUS_ADDRESS snitch-notify --dir "$DIR" --notices "$notices" <"$BATS_TEST_TMPDIR/in.jsonl" >/dev/null
+	wait_for_count 2
+	sleep 1
+	jq -e 'map(.summary) == ["New program: curl", "New program: wget"]' <(recorded)
+}
+
+@test "--notices never writes through a link planted at its path" {
+	local notices="$BATS_TEST_TMPDIR/notices.jsonl"
+	echo precious >"$BATS_TEST_TMPDIR/target"
+	ln -s "$BATS_TEST_TMPDIR/target" "$notices"
+	flow curl /usr/bin/curl "$(sha 1)" >"$BATS_TEST_TMPDIR/in.jsonl"
+	run -0 --separate-stderr snitch-notify --dir "$DIR" --notices "$notices" <"$BATS_TEST_TMPDIR/in.jsonl"
+	[[ $stderr == *"notice not written: open $notices: Too many levels of symbolic links"* ]] || fail "stderr: $stderr"
+	assert_equal "$(cat "$BATS_TEST_TMPDIR/target")" precious
+	jq -e -s 'map(select(.type == "flow")) | length == 1' <<<"$output"
+}
+
 @test "\"Desktop notifications\": false sends nothing but keeps summary.json current" {
 	start_bus "$BATS_TEST_TMPDIR/bus"
 	echo '{"Desktop notifications": false}' >"$DIR/config.json"

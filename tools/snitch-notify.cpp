@@ -12,6 +12,7 @@ struct Options {
 	std::string dir;
 	std::string config;
 	std::string user;
+	std::string notices, listen;
 	bool print = false, check_config = false;
 	snitch::NotifyPolicyOptions policy;
 };
@@ -23,6 +24,10 @@ void make_options(CLI::App& app, Options& o)
 	app.add_option("--config", o.config, "config.json to read \"Desktop notifications\" from (default: DIR/config.json)");
 	app.add_option("-u,--user", o.user, "Desktop user (name or uid) whose session bus gets the notifications (default: the sudo user, else the owner of the graphical session)");
 	app.add_flag("--print", o.print, "Write notifications to stdout as notice events instead of D-Bus");
+	app.add_option("--notices", o.notices, "Append notifications to FILE as notice events instead of D-Bus (the daemon; a listener delivers them)")
+		->type_name("FILE");
+	app.add_option("--listen", o.listen, "Read no events: follow FILE written by --notices and deliver what is appended to this user's session bus")
+		->type_name("FILE")->excludes("--notices", "--print");
 	app.add_option("--window", o.policy.window, "Seconds a burst is gathered into one notification")
 		->check(CLI::Range(0.0, 3600.0))->capture_default_str();
 	app.add_option("--error-interval", o.policy.error_interval, "At most one error notification per this many seconds")
@@ -36,11 +41,14 @@ int run(const Options& o)
 	snitch::Config config = snitch::load_config(o.config.empty() ? config_dir + "/config.json" : o.config);
 	if (o.check_config)
 		return 0;
+	if (!o.listen.empty())
+		return snitch::listen_notices(o.listen, snitch::resolve_bus_target(o.user));
 	if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST)
 		throw std::system_error(errno, std::generic_category(), "mkdir " + dir);
 	snitch::NotifyServiceOptions so;
 	so.summary_path = dir + "/summary.json";
 	so.print = o.print;
+	so.notices_path = o.notices;
 	so.desktop = config.desktop_notifications;
 	so.policy = o.policy;
 	if (so.desktop && !so.print)
@@ -63,7 +71,8 @@ int main(int argc, char** argv)
 	snitch::setup_app(app, "\nExamples:\n"
 			       "  sudo snitch-trace | sudo snitch-hash | snitch-notify | snitch-store\n"
 			       "  snitch-notify --print < events.jsonl | jq -c 'select(.type == \"notice\")'\n"
-			       "  sudo snitch-notify --user alice --dir /var/lib/picosnitch\n");
+			       "  sudo snitch-notify --user alice --dir /var/lib/picosnitch\n"
+			       "  snitch-notify --listen /var/lib/picosnitch/notices.jsonl   # in the desktop session\n");
 	Options o;
 	make_options(app, o);
 	return snitch::parse_and_run(app, argc, argv, [&] { return run(o); });

@@ -11,7 +11,9 @@ namespace snitch {
 NotifyService::NotifyService(NotifyServiceOptions o)
 	: o_(std::move(o)), summary_(Summary::load(o_.summary_path)), policy_(summary_, o_.policy)
 {
-	if (o_.desktop && !o_.print && o_.target)
+	if (o_.desktop && !o_.print && !o_.notices_path.empty())
+		notices_ = std::make_unique<NoticeWriter>(o_.notices_path);
+	else if (o_.desktop && !o_.print && o_.target)
 		delivery_ = std::make_unique<NotifyDelivery>(*o_.target);
 }
 
@@ -34,8 +36,19 @@ void NotifyService::tell(std::vector<Notification> notes, double now, JsonlWrite
 		if (o_.print)
 			out.write_line(dump_line(Json{{"type", "notice"}, {"time", now}, {"summary", n.summary},
 				{"body", n.body}, {"urgent", n.urgent}}));
+		else if (notices_)
+			write_notice(n, now);
 		else if (delivery_)
 			delivery_->enqueue(std::move(n));
+	}
+}
+
+void NotifyService::write_notice(const Notification& n, double now)
+{
+	try {
+		notices_->write(n, now);
+	} catch (const std::exception& e) {
+		std::cerr << "snitch-notify: notice not written: " << e.what() << '\n';
 	}
 }
 

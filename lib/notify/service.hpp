@@ -1,6 +1,7 @@
 #pragma once
 // snitch-notify's work: watch the stream, keep summary.json, tell the user.
 #include "notify/dbus.hpp"
+#include "notify/notices.hpp"
 #include "core/jsonl_writer.hpp"
 #include "notify/policy.hpp"
 #include "notify/summary.hpp"
@@ -13,6 +14,7 @@ namespace snitch {
 struct NotifyServiceOptions {
 	std::string summary_path;
 	bool print = false;                 // notices to stdout instead of D-Bus
+	std::string notices_path;           // notices appended there instead of D-Bus (the daemon)
 	bool desktop = true;                // "Desktop notifications"
 	std::optional<BusTarget> target;    // where D-Bus notifications go (desktop && !print)
 	NotifyPolicyOptions policy;
@@ -34,6 +36,7 @@ public:
 
 private:
 	void tell(std::vector<Notification> notes, double now, JsonlWriter& out);
+	void write_notice(const Notification& n, double now);
 	void save_if_due(double now, bool force);
 	void pump_delivery(double now);
 
@@ -41,6 +44,7 @@ private:
 	Summary summary_;
 	NotifyPolicy policy_;
 	std::unique_ptr<NotifyDelivery> delivery_;
+	std::unique_ptr<NoticeWriter> notices_;
 	bool dirty_ = false;
 	double last_save_ = 0;
 };
