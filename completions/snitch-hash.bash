@@ -8,10 +8,10 @@ _snitch_hash() {
 		COMPREPLY=($(compgen -f -- "$cur"))
 		return
 		;;
-	--max-open | --max-size | --max-seconds)
+	--max-open | --max-size | --max-seconds | --inline-max)
 		return
 		;;
 	esac
-	COMPREPLY=($(compgen -W "--config --max-open --max-size --max-seconds --no-fanotify --hash-file --verbose --check-config --help --version" -- "$cur"))
+	COMPREPLY=($(compgen -W "--config --max-open --max-size --max-seconds --inline-max --no-fanotify --hash-file --verbose --check-config --help --version" -- "$cur"))
 }
 complete -o filenames -F _snitch_hash snitch-hash

@@ -246,9 +246,33 @@ stop_hasher() {
 	jq -e -s '[.[] | select(.type == "flow")] | (.[0].sha256_error | test("is 107374182400 bytes, over the cap of 4294967296")) and .[1].sha256_error == .[0].sha256_error' <<<"$output"
 	jq -e -s --arg h "$(sha_of "$small")" '[.[] | select(.type == "flow")][2].sha256 == $h' <<<"$output"
 	# without the size cap, the time cap ends it
-	run -0 timeout 20 snitch-hash --max-size 0 --max-seconds 0.3 <"$BATS_TEST_TMPDIR/in.jsonl"
+	run -0 timeout 20 snitch-hash --max-size 0 --max-seconds 0.3 --inline-max 0 <"$BATS_TEST_TMPDIR/in.jsonl"
 	jq -e -s '[.[] | select(.type == "flow")] | (.[0].sha256_error | test("not hashed: gave up after 0.3 s, [0-9]+ bytes read of 107374182400")) and .[1].sha256_error == .[0].sha256_error' <<<"$output"
 	jq -e -s --arg h "$(sha_of "$small")" '[.[] | select(.type == "flow")][2].sha256 == $h' <<<"$output"
+}
+
+@test "an executable over --inline-max is hashed off the event loop: the stream goes on, later events get its sha256" {
+	local big small bigline smallline i
+	big=$(copy_bin /bin/sleep "big")
+	truncate -s 300M "$big"
+	small=$(copy_bin /bin/sleep "small")
+	start_bg "$big" 100
+	bigline=$(flow_event "$STARTED" "$big")
+	start_bg "$small" 100
+	smallline=$(flow_event "$STARTED" "$small")
+	start_hasher --inline-max 1048576
+	printf '%s\n' "$bigline" "$smallline" >&5
+	wait_for_line "$HASH_OUT" '"exe":"[^"]*small"' 30
+	jq -e -s --arg big "$big" --arg h "$(sha_of "$small")" '[.[] | select(.type == "flow")] |
+		(.[0].exe == $big and (.[0].sha256_error | test("being hashed off the event loop \\(314572800 bytes\\)")))
+		and .[1].sha256 == $h' "$HASH_OUT"
+	for ((i = 0; i < 120; i++)); do
+		printf '%s\n' "$bigline" >&5
+		sleep 0.5
+		jq -e -s --arg big "$big" 'any(.[]; .type == "flow" and .exe == $big and has("sha256"))' "$HASH_OUT" >/dev/null && break
+	done
+	jq -e -s --arg big "$big" --arg h "$(sha_of "$big")" '[.[] | select(.type == "flow" and .exe == $big and has("sha256"))][0].sha256 == $h' "$HASH_OUT"
+	stop_hasher
 }
 
 @test "a pid now running another executable than the event names gets sha256_error and an error event" {

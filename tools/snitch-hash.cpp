@@ -28,6 +28,8 @@ void make_options(CLI::App& app, Options& o)
 		->type_name("BYTES")->check(CLI::NonNegativeNumber)->capture_default_str();
 	app.add_option("--max-seconds", o.limits.max_seconds, "Give up hashing one executable after SECONDS (0: no cap)")
 		->check(CLI::NonNegativeNumber)->capture_default_str();
+	app.add_option("--inline-max", o.limits.inline_max, "Executables larger than BYTES are hashed off the event loop; their first events get sha256_error (0: none are)")
+		->type_name("BYTES")->check(CLI::NonNegativeNumber)->capture_default_str();
 	app.add_flag("--no-fanotify", o.no_fanotify, "Detect modified executables by ctime on every cache hit instead of fanotify");
 	app.add_option("--hash-file", o.files, "Print the SHA-256 of FILE like sha256sum(1) and exit")->type_name("FILE");
 	snitch::add_check_config(app, o.check_config);

@@ -36,7 +36,7 @@ Sha256Hex to_hex(const unsigned char* md, unsigned int len)
 
 } // namespace
 
-Sha256Hex Sha256File::hash_fd(int fd, double max_seconds)
+Sha256Hex Sha256File::hash_fd(int fd, double max_seconds, const std::atomic<bool>* cancel)
 {
 	double deadline = max_seconds > 0 ? monotonic_now() + max_seconds : 0;
 	EvpMdCtx ctx(EVP_MD_CTX_new());
@@ -56,6 +56,8 @@ Sha256Hex Sha256File::hash_fd(int fd, double max_seconds)
 		if (EVP_DigestUpdate(ctx.get(), buf_.data(), static_cast<size_t>(n)) != 1)
 			throw_openssl("EVP_DigestUpdate");
 		off += n;
+		if (cancel && *cancel)
+			throw HashTimedOut("cancelled");
 		if (deadline && monotonic_now() > deadline)
 			throw HashTimedOut("gave up after " + seconds_text(max_seconds) + ", " + std::to_string(off) + " bytes read");
 	}

@@ -2,6 +2,7 @@
 // SHA-256 of a whole file through OpenSSL's EVP interface, streamed in
 // constant memory.
 #include <array>
+#include <atomic>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -22,9 +23,9 @@ public:
 	explicit Sha256File(size_t chunk = 1 << 16) : buf_(chunk) {}
 	// Hashes the file open on `fd` from offset 0 (pread: the descriptor's
 	// position is left alone). Throws std::runtime_error with the C library's
-	// or OpenSSL's words on failure; HashTimedOut once `max_seconds` (> 0) passed:
-	// a hostile file must not hold the caller for minutes.
-	Sha256Hex hash_fd(int fd, double max_seconds = 0);
+	// or OpenSSL's words on failure; HashTimedOut once `max_seconds` (> 0) passed
+	// (a hostile file must not hold the caller for minutes) or `cancel` is set.
+	Sha256Hex hash_fd(int fd, double max_seconds = 0, const std::atomic<bool>* cancel = nullptr);
 	// Opens `path` read-only and hashes it.
 	Sha256Hex hash_path(const std::string& path);
 

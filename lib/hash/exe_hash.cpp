@@ -77,6 +77,17 @@ void unwatch_fd(int fan, int fd) noexcept
 		return;
 }
 
+// The file changed, or we can no longer tell: hash it again when next seen,
+// and ignore what the background hasher says of its old contents.
+template <class Entry> void void_entry(Entry& e)
+{
+	e.valid = false;
+	if (e.pending) {
+		e.pending = false;
+		++e.generation;
+	}
+}
+
 UniqueFd init_fanotify()
 {
 	// EPERM without CAP_SYS_ADMIN: the ctime check takes over.
@@ -88,6 +99,8 @@ UniqueFd init_fanotify()
 ExeHashCache::ExeHashCache(size_t max_open, bool watch, HashLimits limits)
 	: max_open_(max_open ? max_open : 1), limits_(limits)
 {
+	if (limits_.inline_max > 0)
+		background_ = std::make_unique<BackgroundHasher>(limits_.max_seconds);
 	if (watch)
 		fan_ = init_fanotify();
 }
@@ -96,16 +109,17 @@ HashOutcome ExeHashCache::lookup(const ExeRef& ref)
 {
 	if (ref.ino == 0)
 		return {false, {}, "the event names no executable (ino 0)"};
+	apply_background();
 	Key key{ref.dev, ref.ino};
 	if (auto it = entries_.find(key); it != entries_.end()) {
 		lru_.splice(lru_.begin(), lru_, it->second.lru);
-		return from_entry(it->second);
+		return from_entry(key, it->second);
 	}
 	std::string why;
 	UniqueFd fd = open_identity(ref, why);
 	if (!fd)
 		return {false, {}, why};
-	return from_entry(insert(key, std::move(fd)));
+	return from_entry(key, insert(key, std::move(fd)));
 }
 
 UniqueFd ExeHashCache::open_identity(const ExeRef& ref, std::string& why)
@@ -164,20 +178,22 @@ bool ExeHashCache::unchanged(Entry& e)
 	return st.st_ctim.tv_sec == e.ctime.tv_sec && st.st_ctim.tv_nsec == e.ctime.tv_nsec && st.st_size == e.size;
 }
 
-HashOutcome ExeHashCache::from_entry(Entry& e)
+HashOutcome ExeHashCache::from_entry(const Key& key, Entry& e)
 {
-	if (!e.valid || !unchanged(e)) {
+	if ((!e.valid || !unchanged(e)) && !e.pending) {
 		struct stat st;
 		if (::fstat(e.fd.get(), &st) != 0)
 			return {false, {}, std::string("cannot stat the executable: ") + std::strerror(errno)};
-		hash_entry(e, st);
+		hash_entry(key, e, st);
 	}
+	if (e.pending)
+		return {false, {}, "being hashed off the event loop (" + std::to_string(e.size) + " bytes): later events get its sha256"};
 	if (!e.error.empty())
 		return {false, {}, e.error};
 	return {true, e.sha256, {}};
 }
 
-void ExeHashCache::hash_entry(Entry& e, const struct stat& st)
+void ExeHashCache::hash_entry(const Key& key, Entry& e, const struct stat& st)
 {
 	e.error.clear();
 	e.ctime = st.st_ctim;
@@ -188,13 +204,33 @@ void ExeHashCache::hash_entry(Entry& e, const struct stat& st)
 			  std::to_string(limits_.max_size) + " (--max-size): not hashed";
 		return;
 	}
-	try {
-		e.sha256 = hasher_.hash_fd(e.fd.get(), limits_.max_seconds);
-	} catch (const HashTimedOut& ex) {
-		e.error = std::string("not hashed: ") + ex.what() + " of " + std::to_string(st.st_size) + " (--max-seconds)";
-	} catch (const std::exception& ex) {
-		e.error = std::string("cannot hash the executable: ") + ex.what();
-		e.valid = false; // a read error may pass: try again next time
+	if (background_ && st.st_size > limits_.inline_max) {
+		UniqueFd dup(::fcntl(e.fd.get(), F_DUPFD_CLOEXEC, 0));
+		if (dup) {
+			background_->submit({key.dev, key.ino, ++e.generation, std::move(dup), st.st_size});
+			e.pending = true;
+			return;
+		}
+	}
+	HashDone d = hash_capped(hasher_, e.fd.get(), st.st_size, limits_.max_seconds);
+	e.sha256 = d.sha256;
+	e.error = d.error;
+	e.valid = !d.retry;
+}
+
+void ExeHashCache::apply_background()
+{
+	if (!background_)
+		return;
+	for (HashDone& d : background_->take()) {
+		auto it = entries_.find(Key{d.dev, d.ino});
+		if (it == entries_.end() || it->second.generation != d.generation)
+			continue;  // evicted, or changed since: hashed again when next seen
+		Entry& e = it->second;
+		e.pending = false;
+		e.sha256 = d.sha256;
+		e.error = d.error;
+		e.valid = e.valid && !d.retry;
 	}
 }
 
@@ -223,7 +259,7 @@ void ExeHashCache::refresh()
 			continue;
 		if (n < 0 && errno != EAGAIN) { // e.g. EMFILE: events may be lost, trust nothing
 			for (auto& kv : entries_)
-				kv.second.valid = false;
+				void_entry(kv.second);
 			return;
 		}
 		if (n <= 0)
@@ -233,7 +269,7 @@ void ExeHashCache::refresh()
 			UniqueFd fd(m->fd); // the kernel opened it for us: always close it
 			if (m->vers != FANOTIFY_METADATA_VERSION || (m->mask & FAN_Q_OVERFLOW))
 				for (auto& kv : entries_)
-					kv.second.valid = false;
+					void_entry(kv.second);
 			else if (fd)
 				invalidate(fd.get());
 		}
@@ -245,11 +281,11 @@ void ExeHashCache::invalidate(int event_fd)
 	struct stat st;
 	if (::fstat(event_fd, &st) != 0) {
 		for (auto& kv : entries_)
-			kv.second.valid = false;
+			void_entry(kv.second);
 		return;
 	}
 	if (auto it = entries_.find(Key{static_cast<uint64_t>(st.st_dev), static_cast<uint64_t>(st.st_ino)}); it != entries_.end())
-		it->second.valid = false;
+		void_entry(it->second);
 }
 
 size_t open_file_budget(long set_rlimit_nofile, size_t requested)

@@ -11,11 +11,15 @@
 // restoring the mtime. A file over the size cap, or whose hashing outlasts the
 // time cap, gets an error instead, cached like a hash: a hostile executable
 // (a 100 GiB sparse ELF runs) holds the stream for the time cap once, not for
-// minutes on every event.
+// minutes on every event. Files over `inline_max` are hashed on a thread of
+// their own (BackgroundHasher): their first events pass on at once with a
+// sha256_error saying so, later ones get the sha256.
 #include "core/c_handle.hpp"
 #include "core/sha256_file.hpp"
+#include "hash/background.hpp"
 #include <cstdint>
 #include <list>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <sys/stat.h>
@@ -32,8 +36,9 @@ struct ExeRef {
 };
 
 struct HashLimits {
-	off_t max_size = off_t(4) << 30; // bytes; 0: no cap
-	double max_seconds = 10;         // per file; 0: no cap
+	off_t max_size = off_t(4) << 30;     // bytes; 0: no cap
+	double max_seconds = 10;             // per file; 0: no cap
+	off_t inline_max = off_t(256) << 20; // larger files are hashed off the event loop; 0: none are
 };
 
 struct HashOutcome {
@@ -75,13 +80,16 @@ private:
 		bool valid = false;
 		Sha256Hex sha256{};
 		std::string error; // when valid: why this file gets no hash
+		bool pending = false;   // with the background hasher
+		uint64_t generation = 0; // bumped when the file changes: a result for an older one is void
 		struct timespec ctime {};
 		off_t size = 0;
 		std::list<Key>::iterator lru;
 	};
 
-	HashOutcome from_entry(Entry& e);
-	void hash_entry(Entry& e, const struct stat& st);
+	HashOutcome from_entry(const Key& key, Entry& e);
+	void hash_entry(const Key& key, Entry& e, const struct stat& st);
+	void apply_background();
 	UniqueFd open_identity(const ExeRef& ref, std::string& why);
 	Entry& insert(const Key& key, UniqueFd fd);
 	void evict_oldest();
@@ -90,6 +98,7 @@ private:
 
 	size_t max_open_;
 	HashLimits limits_;
+	std::unique_ptr<BackgroundHasher> background_;
 	UniqueFd fan_;
 	std::unordered_map<Key, Entry, KeyHash> entries_;
 	std::list<Key> lru_; // most recent first

@@ -2,6 +2,7 @@
 #include "core/clock.hpp"
 #include "core/event.hpp"
 #include "core/sha256_file.hpp"
+#include "core/stop_flag.hpp"
 #include "vt/reply.hpp"
 #include <algorithm>
 #include <cerrno>
@@ -31,24 +32,6 @@ std::string http_problem(const HttpReply& r)
 	return detail.empty() ? what : what + ": " + detail;
 }
 
-// Runs `fn` with SIGINT, SIGTERM and SIGPIPE blocked, so that the thread it
-// starts inherits a mask that leaves those signals to the main thread.
-template <class Fn> void with_signals_blocked(Fn fn)
-{
-	sigset_t block, old;
-	sigemptyset(&block);
-	for (int s : {SIGINT, SIGTERM, SIGPIPE})
-		sigaddset(&block, s);
-	if (int rc = pthread_sigmask(SIG_BLOCK, &block, &old); rc != 0)
-		throw std::system_error(rc, std::generic_category(), "pthread_sigmask");
-	try {
-		fn();
-	} catch (...) {
-		pthread_sigmask(SIG_SETMASK, &old, nullptr);
-		throw;
-	}
-	pthread_sigmask(SIG_SETMASK, &old, nullptr);
-}
 
 } // namespace
 
