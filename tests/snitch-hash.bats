@@ -233,15 +233,22 @@ stop_hasher() {
 
 # attacks.bats table, point 12: a 100 GiB sparse ELF runs; hashing it would
 # hold the stream for minutes while snitch-trace drops records behind it.
+# A running copy of sleep grown (sparse) to SIZE and a small one: their flow
+# events in $BIG_LINE and $SMALL_LINE, paths in $BIG and $SMALL.
+big_and_small() { # SIZE
+	BIG=$(copy_bin /bin/sleep "big")
+	truncate -s "$1" "$BIG"
+	SMALL=$(copy_bin /bin/sleep "small")
+	start_bg "$BIG" 100
+	BIG_LINE=$(flow_event "$STARTED" "$BIG")
+	start_bg "$SMALL" 100
+	SMALL_LINE=$(flow_event "$STARTED" "$SMALL")
+}
+
 @test "a 100 GiB sparse executable gets sha256_error at once, size or time capped, and the stream goes on" {
-	local huge small line
-	huge=$(copy_bin /bin/sleep "huge")
-	truncate -s 100G "$huge"
-	small=$(copy_bin /bin/sleep "small")
-	start_bg "$huge" 100
-	line=$(flow_event "$STARTED" "$huge")
-	start_bg "$small" 100
-	printf '%s\n' "$line" "$line" "$(flow_event "$STARTED" "$small")" >"$BATS_TEST_TMPDIR/in.jsonl"
+	big_and_small 100G
+	local small=$SMALL
+	printf '%s\n' "$BIG_LINE" "$BIG_LINE" "$SMALL_LINE" >"$BATS_TEST_TMPDIR/in.jsonl"
 	run -0 timeout 20 snitch-hash <"$BATS_TEST_TMPDIR/in.jsonl"
 	jq -e -s '[.[] | select(.type == "flow")] | (.[0].sha256_error | test("is 107374182400 bytes, over the cap of 4294967296")) and .[1].sha256_error == .[0].sha256_error' <<<"$output"
 	jq -e -s --arg h "$(sha_of "$small")" '[.[] | select(.type == "flow")][2].sha256 == $h' <<<"$output"
@@ -252,14 +259,8 @@ stop_hasher() {
 }
 
 @test "an executable over --inline-max is hashed off the event loop: the stream goes on, later events get its sha256" {
-	local big small bigline smallline i
-	big=$(copy_bin /bin/sleep "big")
-	truncate -s 300M "$big"
-	small=$(copy_bin /bin/sleep "small")
-	start_bg "$big" 100
-	bigline=$(flow_event "$STARTED" "$big")
-	start_bg "$small" 100
-	smallline=$(flow_event "$STARTED" "$small")
+	big_and_small 300M
+	local big=$BIG small=$SMALL bigline=$BIG_LINE smallline=$SMALL_LINE i
 	start_hasher --inline-max 1048576
 	printf '%s\n' "$bigline" "$smallline" >&5
 	wait_for_line "$HASH_OUT" '"exe":"[^"]*small"' 30
