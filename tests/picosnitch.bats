@@ -219,6 +219,14 @@ refused() { # CONFIG_TEXT REASON
 	done
 }
 
+@test "systemd-analyze security rates the unit's exposure at 3.0 or less (issue 17)" {
+	run -0 systemd-analyze security --offline=true --no-pager "$SNITCH_ROOT/systemd/picosnitch.service"
+	local level
+	level=$(sed -n 's/.*Overall exposure level for picosnitch.service: \([0-9.]*\).*/\1/p' <<<"$output")
+	[[ -n $level ]] || fail "no exposure level in: $output"
+	awk -v l="$level" 'BEGIN { exit !(l <= 3.0) }' || fail "exposure $level is over 3.0"
+}
+
 @test "systemd writes the unit for this layout and enables nothing" {
 	require_root
 	local units="$BATS_TEST_TMPDIR/units"
