@@ -8,7 +8,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
 {
 	using namespace snitch;
 	std::string_view text = fuzz::as_text(data, size);
-	ExeHashCache cache(8, false);
+	HashLimits limits;
+	limits.inline_max = 0;  // no thread per input
+	ExeHashCache cache(8, false, limits);
 	ExeHashFilter filter(cache);
 	fuzz::for_each_line(text, [&](std::string_view line) {
 		fuzz::CapturedOutput out;
