@@ -198,7 +198,9 @@ static __always_inline void count_check(struct sock *sk, int ret, bool is_send, 
 		__sync_fetch_and_add(c, ret);
 }
 
-/* The per-event path: one lookup and three adds; everything else waits for the interval. */
+/* The per-event path: a lookup in flows (after one in peers for a datagram
+ * socket that is not connected) and three adds; everything else waits for
+ * the interval. */
 static __always_inline int count_bytes(struct sock *sk, int ret, bool is_send, const bool core)
 {
 	struct flow_key key;
@@ -334,7 +336,8 @@ static __always_inline int stash_sock(struct sock *sk, int flags)
 	struct io_arg a = {};
 	a.sk = sk;
 	a.flags = flags;
-	bpf_map_update_elem(&io_args, &id, &a, BPF_ANY);
+	if (bpf_map_update_elem(&io_args, &id, &a, BPF_ANY))
+		count_lost(LOST_IO_ARGS, 1);
 	return 0;
 }
 

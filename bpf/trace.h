@@ -20,13 +20,14 @@ enum record_kind {
 
 /* Per-CPU counters of what the kernel side could not record. */
 enum lost_counter {
-	LOST_RINGBUF = 0,   /* process ring full: exec/fork/exit records dropped */
+	LOST_RINGBUF = 0,   /* `records` ring full: exec, fork and exit records dropped */
 	LOST_FLOW_MAP = 1,  /* flow map full: traffic of new flows not counted */
 	LOST_BYTES = 2,     /* bytes of those uncounted flows */
 	LOST_DNS_RING = 3,  /* DNS ring full: answers to real queries dropped */
 	DNS_UNASKED = 4,    /* not lost, refused: answers to no query of the receiving socket */
 	DNS_SELF = 5,       /* refused: answered by a local socket of the asker's own user */
-	LOST_COUNTERS = 6,
+	LOST_IO_ARGS = 6,   /* kprobe set: no room to keep a call's socket until it returns: its bytes not counted */
+	LOST_COUNTERS = 7,
 };
 
 /* Index of the `check` map: bytes of snitch-trace's own start-up check. */

@@ -133,6 +133,7 @@ void TraceSession::report_losses()
 	uint64_t dns = now[LOST_DNS_RING] - lost_seen_[LOST_DNS_RING];
 	uint64_t flows = now[LOST_FLOW_MAP] - lost_seen_[LOST_FLOW_MAP];
 	uint64_t bytes = now[LOST_BYTES] - lost_seen_[LOST_BYTES];
+	uint64_t stash = now[LOST_IO_ARGS] - lost_seen_[LOST_IO_ARGS];
 	if (ring)
 		out_.write_line(dump_line(error_event("snitch-trace",
 			"ring buffer full: process start/exit records dropped, attribution may be incomplete", ring)));
@@ -142,6 +143,9 @@ void TraceSession::report_losses()
 	if (flows)
 		out_.write_line(dump_line(error_event("snitch-trace",
 			"flow map full: " + std::to_string(bytes) + " bytes of new flows not attributed", flows)));
+	if (stash)
+		out_.write_line(dump_line(error_event("snitch-trace",
+			"kprobe stash full: the bytes of these sends and receives not counted", stash)));
 	std::copy(now, now + LOST_COUNTERS, lost_seen_);
 	if (unattributed_)
 		out_.write_line(dump_line(error_event("snitch-trace",
