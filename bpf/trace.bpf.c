@@ -5,6 +5,7 @@
 #include <bpf/bpf_endian.h>
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
+#include "maps.bpf.h"
 #include "trace.h"
 
 #define AF_INET 2
@@ -72,9 +73,7 @@ struct {
 
 static __always_inline void count_lost(__u32 which, __u64 n)
 {
-	__u64 *c = bpf_map_lookup_elem(&lost, &which);
-	if (c)
-		*c += n;
+	add_counter(&lost, which, n);
 }
 
 /* A field of a kernel object: read directly where the verifier knows the
@@ -139,13 +138,12 @@ static __always_inline struct flow_value *create_flow_of(const struct flow_key *
 		__builtin_memcpy(v.raddr, key->peer, 16);
 		v.rport = key->peer_port;
 	}
-	long err = bpf_map_update_elem(&flows, key, &v, BPF_NOEXIST);
-	if (err && err != -17 /* EEXIST: another CPU created it */) {
+	struct flow_value *f = bpf_map_lookup_or_try_init(&flows, key, &v);
+	if (!f) {
 		count_lost(LOST_FLOW_MAP, 1);
 		count_lost(LOST_BYTES, bytes);
-		return NULL;
 	}
-	return bpf_map_lookup_elem(&flows, key);
+	return f;
 }
 
 static __always_inline struct flow_value *create_flow(const struct flow_key *key, struct sock *sk,
