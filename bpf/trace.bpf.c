@@ -76,29 +76,55 @@ static __always_inline void count_lost(__u32 which, __u64 n)
 	add_counter(&lost, which, n);
 }
 
-/* A field of a kernel object: read directly where the verifier knows the
- * pointer's BTF type (tp_btf, fentry), through bpf_probe_read where it does
- * not (kprobes). `core` is a constant in every caller, so one side compiles away. */
-#define RD(core, p, field) ((core) ? BPF_CORE_READ(p, field) : (p)->field)
-
 static __always_inline bool is_inet_family(__u16 family)
 {
 	return family == AF_INET || family == AF_INET6;
 }
 
 /* IPv4, IPv6 (TCP, UDP, ICMP, raw IP of any protocol) and AF_PACKET. */
-static __always_inline bool is_traced(const struct sock *sk, const bool core)
+static __always_inline bool is_traced_family(__u16 family)
 {
-	__u16 family = RD(core, sk, __sk_common.skc_family);
 	return is_inet_family(family) || family == AF_PACKET;
 }
 
-static __always_inline void read_addresses(struct flow_value *v, const struct sock *sk, const bool core)
+/* What the per-event path needs of a socket. The entry programs read it:
+ * directly where the verifier knows the pointer's BTF type (tp_btf,
+ * fentry), with BPF_CORE_READ where it does not (kprobes). */
+struct sock_facts {
+	__u64 cookie;
+	__u16 protocol;
+	__u8 state;
+};
+
+/* Of a socket of a traced family: the caller checked it, so that no
+ * helper runs for the others (AF_UNIX) and the verifier sees no path that
+ * skips the cookie. */
+static __always_inline void read_facts_btf(struct sock_facts *f, struct sock *sk)
 {
-	v->lport = RD(core, sk, __sk_common.skc_num);
-	v->rport = bpf_ntohs(RD(core, sk, __sk_common.skc_dport));
+	f->cookie = bpf_get_socket_cookie(sk);
+	f->protocol = sk->sk_protocol;
+	f->state = sk->__sk_common.skc_state;
+}
+
+/* kprobes cannot ask for a cookie, only read one: every inet socket is
+ * given its cookie before it can move a byte (sock_create, state_btf,
+ * iter/tcp at start). The address keys only sockets nothing gave a cookie
+ * (AF_PACKET, sockets older than snitch-trace). */
+static __always_inline void read_facts_probe(struct sock_facts *f, struct sock *sk)
+{
+	__u64 c = BPF_CORE_READ(sk, __sk_common.skc_cookie.counter);
+	f->cookie = c ? c : (__u64)sk;
+	f->protocol = BPF_CORE_READ(sk, sk_protocol);
+	f->state = BPF_CORE_READ(sk, __sk_common.skc_state);
+}
+
+/* Off the per-event path: BPF_CORE_READ, whatever the hook. */
+static __always_inline void read_addresses(struct flow_value *v, const struct sock *sk)
+{
+	v->lport = BPF_CORE_READ(sk, __sk_common.skc_num);
+	v->rport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
 	if (v->family == AF_INET) {
-		__u32 l = RD(core, sk, __sk_common.skc_rcv_saddr), r = RD(core, sk, __sk_common.skc_daddr);
+		__u32 l = BPF_CORE_READ(sk, __sk_common.skc_rcv_saddr), r = BPF_CORE_READ(sk, __sk_common.skc_daddr);
 		__builtin_memcpy(v->laddr, &l, 4);
 		__builtin_memcpy(v->raddr, &r, 4);
 	} else {
@@ -110,7 +136,7 @@ static __always_inline void read_addresses(struct flow_value *v, const struct so
 /* `owner`: the process the flow belongs to when it is not `current` (the
  * start-up scan of open sockets), else NULL. */
 static __always_inline struct flow_value *create_flow_of(const struct flow_key *key, struct sock *sk,
-							 __u64 bytes, const bool core, struct task_struct *owner)
+							 __u64 bytes, struct task_struct *owner)
 {
 	struct task_struct *task = owner ? owner : (struct task_struct *)bpf_get_current_task();
 	struct flow_value v;
@@ -127,11 +153,11 @@ static __always_inline struct flow_value *create_flow_of(const struct flow_key *
 	v.ppid = BPF_CORE_READ(task, real_parent, tgid);
 	bpf_probe_read_kernel_str(v.comm, sizeof(v.comm), BPF_CORE_READ(task, group_leader, comm));
 	v.netns = BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
-	v.family = RD(core, sk, __sk_common.skc_family);
-	v.protocol = RD(core, sk, sk_protocol);
-	v.sock_type = RD(core, sk, sk_type);
+	v.family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	v.protocol = BPF_CORE_READ(sk, sk_protocol);
+	v.sock_type = BPF_CORE_READ(sk, sk_type);
 	if (is_inet_family(v.family))
-		read_addresses(&v, sk, core);
+		read_addresses(&v, sk);
 	else /* AF_PACKET: the EtherType the socket was opened for */
 		v.protocol = BPF_CORE_READ((struct packet_sock *)sk, num);
 	if (key->peer_port || key->peer[0] || key->peer[15]) {
@@ -146,28 +172,17 @@ static __always_inline struct flow_value *create_flow_of(const struct flow_key *
 	return f;
 }
 
-static __always_inline struct flow_value *create_flow(const struct flow_key *key, struct sock *sk,
-						      __u64 bytes, const bool core)
+static __always_inline struct flow_value *create_flow(const struct flow_key *key, struct sock *sk, __u64 bytes)
 {
-	return create_flow_of(key, sk, bytes, core, NULL);
+	return create_flow_of(key, sk, bytes, NULL);
 }
 
-/* kprobes cannot ask for a cookie: use the one the socket already has (TCP
- * clients get one at connect), else its address. */
-static __always_inline __u64 sock_cookie(struct sock *sk, const bool core)
-{
-	if (!core)
-		return bpf_get_socket_cookie(sk);
-	__u64 c = BPF_CORE_READ(sk, __sk_common.skc_cookie.counter);
-	return c ? c : (__u64)sk;
-}
-
-static __always_inline void make_key(struct flow_key *key, struct sock *sk, const bool core)
+static __always_inline void make_key(struct flow_key *key, const struct sock_facts *f)
 {
 	__builtin_memset(key, 0, sizeof(*key));
-	key->cookie = sock_cookie(sk, core);
+	key->cookie = f->cookie;
 	key->tgid = bpf_get_current_pid_tgid() >> 32;
-	if (RD(core, sk, sk_protocol) == IPPROTO_TCP || RD(core, sk, __sk_common.skc_state) == TCP_ESTABLISHED)
+	if (f->protocol == IPPROTO_TCP || f->state == TCP_ESTABLISHED)
 		return;
 	struct peer_addr *p = bpf_map_lookup_elem(&peers, &key->cookie);
 	if (p) {
@@ -185,9 +200,8 @@ struct {
 	__type(value, __u64);
 } check SEC(".maps");
 
-static __always_inline void count_check(struct sock *sk, int ret, bool is_send, const bool core)
+static __always_inline void count_check(__u16 proto, int ret, bool is_send)
 {
-	__u16 proto = RD(core, sk, sk_protocol);
 	if (proto != IPPROTO_TCP && proto != IPPROTO_UDP)
 		return;
 	__u32 i = (is_send ? CHECK_TCP_SENT : CHECK_TCP_RECV) + (proto == IPPROTO_UDP ? 1 : 0);
@@ -199,25 +213,23 @@ static __always_inline void count_check(struct sock *sk, int ret, bool is_send, 
 /* The per-event path: a lookup in flows (after one in peers for a datagram
  * socket that is not connected) and three adds; everything else waits for
  * the interval. */
-static __always_inline int count_bytes(struct sock *sk, int ret, bool is_send, const bool core)
+static __always_inline int count_bytes(const struct sock_facts *f, struct sock *sk, int ret, bool is_send)
 {
 	struct flow_key key;
 	struct flow_value *v;
 
-	if (ret <= 0 || !sk || !is_traced(sk, core))
-		return 0;
-	make_key(&key, sk, core);
+	make_key(&key, f);
 	if (self_tgid && key.tgid == self_tgid) {
-		count_check(sk, ret, is_send, core);
+		count_check(f->protocol, ret, is_send);
 		return 0;
 	}
 	v = bpf_map_lookup_elem(&flows, &key);
 	if (!v) {
-		v = create_flow(&key, sk, ret, core);
+		v = create_flow(&key, sk, ret);
 		if (!v)
 			return 0;
 	} else if (!v->lport && v->family != AF_PACKET) {
-		read_addresses(v, sk, core);
+		read_addresses(v, sk);
 	}
 	if (is_send)
 		__sync_fetch_and_add(&v->sent, ret);
@@ -227,11 +239,29 @@ static __always_inline int count_bytes(struct sock *sk, int ret, bool is_send, c
 	return 0;
 }
 
+static __always_inline int count_btf(struct sock *sk, int ret, bool is_send)
+{
+	struct sock_facts f;
+	if (ret <= 0 || !sk || !is_traced_family(sk->__sk_common.skc_family))
+		return 0;
+	read_facts_btf(&f, sk);
+	return count_bytes(&f, sk, ret, is_send);
+}
+
+static __always_inline int count_probe(struct sock *sk, int ret, bool is_send)
+{
+	struct sock_facts f;
+	if (ret <= 0 || !sk || !is_traced_family(BPF_CORE_READ(sk, __sk_common.skc_family)))
+		return 0;
+	read_facts_probe(&f, sk);
+	return count_bytes(&f, sk, ret, is_send);
+}
+
 /* Hook set "tp_btf": the stable sock_{send,recv}_length tracepoints (Linux >= 6.3). */
 SEC("tp_btf/sock_send_length")
 int BPF_PROG(send_length_btf, struct sock *sk, int ret, int flags)
 {
-	return count_bytes(sk, ret, true, false);
+	return count_btf(sk, ret, true);
 }
 
 SEC("tp_btf/sock_recv_length")
@@ -239,7 +269,7 @@ int BPF_PROG(recv_length_btf, struct sock *sk, int ret, int flags)
 {
 	if (flags & MSG_PEEK)
 		return 0;
-	return count_bytes(sk, ret, false, false);
+	return count_btf(sk, ret, false);
 }
 
 /* Hook sets "fentry" and "kprobe" probe the proto_ops functions that every
@@ -268,7 +298,7 @@ static __always_inline bool sendpage_is_own(struct sock *sk)
 	SEC("fexit/" #func)                                                          \
 	int BPF_PROG(func##_fexit, struct socket *sock, struct msghdr *msg, size_t size, int ret) \
 	{                                                                            \
-		return count_bytes(sock->sk, ret, true, false);                      \
+		return count_btf(sock->sk, ret, true);                      \
 	}
 #define RECV_FEXIT(func)                                                             \
 	SEC("fexit/" #func)                                                          \
@@ -276,7 +306,7 @@ static __always_inline bool sendpage_is_own(struct sock *sk)
 	{                                                                            \
 		if (flags & MSG_PEEK)                                                \
 			return 0;                                                    \
-		return count_bytes(sock->sk, ret, false, false);                     \
+		return count_btf(sock->sk, ret, false);                     \
 	}
 
 SEND_FEXIT(inet_sendmsg)
@@ -295,7 +325,7 @@ int BPF_PROG(inet_sendpage_fexit, struct socket *sock, struct page *page, int of
 	struct sock *sk = sock->sk;
 	if (!sk || !sendpage_is_own(sk))
 		return 0;
-	return count_bytes(sk, ret, true, false);
+	return count_btf(sk, ret, true);
 }
 
 #define RCV_SHUTDOWN 1
@@ -350,7 +380,7 @@ static __always_inline int count_stashed(int ret, bool is_send)
 	bpf_map_delete_elem(&io_args, &id);
 	if (flags & MSG_PEEK)
 		return 0;
-	return count_bytes(sk, ret, is_send, true);
+	return count_probe(sk, ret, is_send);
 }
 
 SEC("kprobe")
@@ -451,7 +481,7 @@ int open_sockets(struct bpf_iter__task_file *ctx)
 	if (!sock)
 		return 0;
 	struct sock *sk = sock->sk;
-	if (!sk || !is_traced(sk, false) || sk->__sk_common.skc_state == TCP_LISTEN)
+	if (!sk || !is_traced_family(sk->__sk_common.skc_family) || sk->__sk_common.skc_state == TCP_LISTEN)
 		return 0;
 	__builtin_memset(&key, 0, sizeof(key));
 	/* read, not made: newer verifiers give no helper this socket pointer.
@@ -462,20 +492,23 @@ int open_sockets(struct bpf_iter__task_file *ctx)
 		return 0;
 	key.tgid = task->tgid;
 	if (!bpf_map_lookup_elem(&flows, &key))
-		create_flow_of(&key, sk, 0, false, task);
+		create_flow_of(&key, sk, 0, task);
 	return 0;
 }
 
 SEC("tp_btf/inet_sock_set_state")
 int BPF_PROG(state_btf, struct sock *sk, int oldstate, int newstate)
 {
-	if (newstate == TCP_SYN_SENT) {
-		/* connect(2) runs in the caller's context: record even flows that never carry data. */
-		struct flow_key key;
-		make_key(&key, sk, false);
-		if (!(self_tgid && key.tgid == self_tgid) && !bpf_map_lookup_elem(&flows, &key))
-			create_flow(&key, sk, 0, false);
-	}
+	struct sock_facts f;
+	/* reading the facts gives the socket its cookie: accepted ones get it here */
+	read_facts_btf(&f, sk);
+	if (newstate != TCP_SYN_SENT)
+		return 0;
+	/* connect(2) runs in the caller's context: record even flows that never carry data. */
+	struct flow_key key;
+	make_key(&key, &f);
+	if (!(self_tgid && key.tgid == self_tgid) && !bpf_map_lookup_elem(&flows, &key))
+		create_flow(&key, sk, 0);
 	return 0;
 }
 
@@ -751,6 +784,15 @@ int skb_ingress(struct __sk_buff *skb)
 		udp_ingress(skb, off);
 	else if (proto != IPPROTO_TCP)
 		raw_peer(skb, false);
+	return 1;
+}
+
+/* A cookie at birth, for the kprobe set, which can only read one: a cookie
+ * made after the socket's first counted byte would key its flow twice. */
+SEC("cgroup/sock_create")
+int sock_create(struct bpf_sock *ctx)
+{
+	bpf_get_socket_cookie(ctx);
 	return 1;
 }
 
