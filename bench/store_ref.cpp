@@ -4,9 +4,12 @@
 // ephemeral local ports, spread evenly over 24 hours. `insert N DB` inserts
 // the rows those events become (one per event, as snitch-store --window 0
 // writes them) with bare prepared statements into a database made by
-// `snitch-store --init-schema`, with the same pragmas.
+// `snitch-store --init-schema`, with the same pragmas, interning contexts
+// and peers in maps of its own.
 #include "db/schema.hpp"
+#include <cmath>
 #include <cstdio>
+#include <map>
 #include <iostream>
 #include <memory>
 #include <sqlite3.h>
@@ -115,6 +118,45 @@ void ok(sqlite3* db, int rc)
 		throw std::runtime_error(sqlite3_errmsg(db));
 }
 
+using Stmt = std::unique_ptr<sqlite3_stmt, Closer>;
+
+Stmt prepare(sqlite3* db, const char* sql)
+{
+	sqlite3_stmt* s = nullptr;
+	int rc = sqlite3_prepare_v2(db, sql, -1, &s, nullptr);
+	Stmt owned(s);
+	ok(db, rc);
+	return owned;
+}
+
+void step(sqlite3* db, sqlite3_stmt* s)
+{
+	int rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	ok(db, rc);
+}
+
+struct Binder {
+	sqlite3_stmt* s;
+	int k = 0;
+	explicit Binder(sqlite3_stmt* st) : s(st) {}
+	Binder& integer(int64_t v) { sqlite3_bind_int64(s, ++k, v); return *this; }
+	Binder& text(const std::string& v) { sqlite3_bind_text(s, ++k, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT); return *this; }
+};
+
+// The id of `key` in `ids`, inserting its row with `add` (bound by `bind`) when new.
+template <class F> int64_t id_of(sqlite3* db, std::map<std::string, int64_t>& ids, const std::string& key, sqlite3_stmt* add, F&& bind)
+{
+	auto [it, fresh] = ids.emplace(key, 0);
+	if (fresh) {
+		Binder b(add);
+		bind(b);
+		step(db, add);
+		it->second = sqlite3_last_insert_rowid(db);
+	}
+	return it->second;
+}
+
 void insert(int64_t n, const char* path)
 {
 	sqlite3* raw = nullptr;
@@ -123,28 +165,28 @@ void insert(int64_t n, const char* path)
 	ok(raw, rc);
 	for (const char* p : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL", "PRAGMA cache_size=-65536"})
 		ok(raw, sqlite3_exec(raw, p, nullptr, nullptr, nullptr));
-	sqlite3_stmt* s = nullptr;
-	ok(raw, sqlite3_prepare_v2(raw, "INSERT INTO connections (host, first_time, last_time, exe_id, parent_id, grandparent_id, "
-				   "pid, uid, netns, cgroup, family, proto, laddr, lport, raddr, rport, domain, sent, recv, events) "
-				   "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", -1, &s, nullptr));
-	std::unique_ptr<sqlite3_stmt, Closer> stmt(s);
+	Stmt row = prepare(raw, "INSERT INTO connection_rows (time_ms, span_ms, context_id, peer_id, pid, lport, sent, recv, events) "
+				"VALUES (?,?,?,?,?,?,?,?,?)");
+	Stmt context = prepare(raw, "INSERT INTO contexts (exe_id, host_id, parent_id, grandparent_id, uid, netns, cgroup) "
+				    "VALUES (?,(SELECT id FROM hosts WHERE name = 'bench'),?,?,?,4026531840,'/user.slice')");
+	Stmt peer = prepare(raw, "INSERT INTO peers (domain, raddr, rport, laddr, family, proto) VALUES (?,?,?,?,?,?)");
+	ok(raw, sqlite3_exec(raw, "INSERT OR IGNORE INTO hosts (name) VALUES ('bench')", nullptr, nullptr, nullptr));
+	std::map<std::string, int64_t> contexts, peers;
 	ok(raw, sqlite3_exec(raw, "BEGIN", nullptr, nullptr, nullptr));
 	for (int64_t i = 0; i < n; ++i) {
 		Gen g = make(i, n);
-		int k = 0;
-		auto text = [&](const std::string& v) { sqlite3_bind_text(s, ++k, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT); };
-		auto integer = [&](int64_t v) { sqlite3_bind_int64(s, ++k, v); };
-		auto id = [&](const Exe& e) { integer(snitch::process_id(e.exe, e.name, e.cmdline, e.sha256)); };
-		text("bench");
-		sqlite3_bind_double(s, ++k, g.time - 1);
-		sqlite3_bind_double(s, ++k, g.time);
-		id(g.self), id(g.parent), id(g.grandparent);
-		integer(g.pid), integer(g.uid), integer(4026531840);
-		text("/user.slice"), text(g.family), text(g.proto), text(g.laddr);
-		integer(g.lport), text(g.raddr), integer(g.rport), text(g.domain), integer(g.sent), integer(g.recv), integer(1);
-		rc = sqlite3_step(s);
-		sqlite3_reset(s);
-		ok(raw, rc);
+		auto pid = [](const Exe& e) { return snitch::process_id(e.exe, e.name, e.cmdline, e.sha256); };
+		int64_t ctx = id_of(raw, contexts, std::to_string(pid(g.self)) + ' ' + std::to_string(pid(g.parent)) + ' ' +
+						    std::to_string(pid(g.grandparent)) + ' ' + std::to_string(g.uid), context.get(), [&](Binder& b) {
+			b.integer(pid(g.self)).integer(pid(g.parent)).integer(pid(g.grandparent)).integer(g.uid);
+		});
+		int64_t to = id_of(raw, peers, g.domain + ' ' + g.raddr + ' ' + std::to_string(g.rport) + ' ' + g.laddr, peer.get(), [&](Binder& b) {
+			b.text(g.domain).text(g.raddr).integer(g.rport).text(g.laddr).text(g.family).text(g.proto);
+		});
+		int64_t ms = std::llround(g.time * 1000);
+		Binder(row.get()).integer(ms).integer(1000).integer(ctx).integer(to).integer(g.pid).integer(g.lport)
+			.integer(g.sent).integer(g.recv).integer(1);
+		step(raw, row.get());
 		if (i % 100000 == 99999) {
 			ok(raw, sqlite3_exec(raw, "COMMIT", nullptr, nullptr, nullptr));
 			ok(raw, sqlite3_exec(raw, "BEGIN", nullptr, nullptr, nullptr));

@@ -236,7 +236,10 @@ setup_view_fixture() {
 	echo '{}' >"$CONF"
 }
 
-# What versions 3 and 4 added, undone (SQLite and PostgreSQL alike).
+# A version 4 SQLite log (the last before interned rows): tests/fixtures/view-events.jsonl
+# as snitch-store wrote it then.
+VERSION_4_SQL="$SNITCH_ROOT/tests/fixtures/schema-4.sql"
+# What versions 3 and 4 added, undone (a version 4 SQLite log, or PostgreSQL).
 BEFORE_4="DROP INDEX connections_exe_time; DROP INDEX connections_domain_time;
 	CREATE INDEX connections_exe ON connections (exe_id); CREATE INDEX connections_domain ON connections (domain);"
 BEFORE_3="$BEFORE_4 DROP TABLE rollup;"

@@ -182,10 +182,10 @@ teardown() {
 	db=$(root_db)
 	[[ -n $db ]] || fail "picosnitch status names no database"
 	in_root install -d -m 0700 "$(dirname "$db")"
-	in_root snitch-store --quiet --db "$db" <"$SNITCH_ROOT/tests/fixtures/view-events.jsonl"
+	# the log as a release with schema 2 left it: no rollup yet
+	in_root sqlite3 "$db" <"$VERSION_4_SQL"
 	rows=$(in_root sqlite3 -readonly "$db" "SELECT count(*) FROM connections")
 	[[ $rows -ge 1 ]] || fail "nothing logged: $rows"
-	# the log as a release with schema 2 left it: no rollup yet
 	in_root sqlite3 "$db" "$AS_VERSION_2"
 	jq '."DB retention (days)" = 30' "$conf" >"$conf.new" && cat "$conf.new" >"$conf" && rm "$conf.new"
 	run install_in_root "$DEB"
@@ -198,7 +198,7 @@ teardown() {
 	run in_root snitch-store --quiet --db "$db" --init-schema
 	assert_success
 	run in_root sqlite3 -readonly "$db" "PRAGMA user_version"
-	assert_output 4
+	assert_output 5
 	run in_root sqlite3 -readonly "$db" "SELECT count(*) FROM connections"
 	assert_output "$rows"
 	run in_root sqlite3 -readonly "$db" "SELECT count(*) FROM rollup"

@@ -306,31 +306,61 @@ assert_rollup_matches() {
 }
 
 connection_indexes() { # SQL-RUNNER
-	"$1" "SELECT indexname FROM pg_indexes WHERE tablename = 'connections' ORDER BY 1" 2>/dev/null ||
-		"$1" "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'connections' ORDER BY 1"
+	"$1" "SELECT indexname FROM pg_indexes WHERE tablename = 'connections' ORDER BY 1"
 }
 
-@test "a version 2 database gets its rollup built once, when it is opened, and the (column, time) indexes" {
-	flows 1 50 | store --db "$DB" -w 0 -q
-	local want; want=$(connection_indexes sql)
-	sql "$AS_VERSION_2"
-	run -0 --separate-stderr store --db "$DB" --init-schema
-	assert_equal "$(sql "PRAGMA user_version")" 4
-	assert_equal "$(sql "SELECT count(*) FROM rollup WHERE dim = 5")" 50
+@test "an exe_unverified process is stored apart from the file at its path, and shown" {
+	{ flow 1 firefox; flow 2 firefox | sed 's/"comm":/"exe_unverified":"no mount","comm":/'; } | store --db "$DB" -q -w 0
+	assert_equal "$(sql "SELECT exe, exe_unverified FROM processes WHERE exe = '/usr/bin/firefox' ORDER BY 2")" \
+		"$(printf '/usr/bin/firefox|\n/usr/bin/firefox|no mount')"
+	assert_equal "$(sql "SELECT pid, exe_unverified FROM connection_log ORDER BY pid")" "$(printf '1|\n2|no mount')"
+	run -0 snitch-view --db "$DB" --config "$CONF" --print --screen conn --format json
+	jq -e '[.[] | .exe_unverified] | sort == ["", "no mount"]' <<<"$output"
+}
+
+# Per executable (and per domain) the row count and byte sums, and the times.
+log_sums() {
+	sql "SELECT p.exe, count(*), SUM(c.sent), SUM(c.recv), SUM(c.events) FROM connections c JOIN processes p ON p.id = c.exe_id GROUP BY 1
+	     UNION ALL SELECT c.domain, count(*), SUM(c.sent), SUM(c.recv), MIN(c.first_time) || ' ' || MAX(c.last_time) FROM connections c GROUP BY 1"
+}
+
+@test "a version 4 log migrates to version 5 with every row and byte sum unchanged, readable through its views" {
+	sqlite3 "$DB" <"$VERSION_4_SQL"
+	local before log; before=$(log_sums)
+	log=$(sql "SELECT host, exe, parent_exe, pid, uid, family, proto, laddr, lport, raddr, rport, domain, sent, recv FROM connection_log ORDER BY 1, 2, 4, 9, 13")
+	[[ $(wc -l <<<"$before") -ge 10 ]]
+	run -0 --separate-stderr store --db "$DB" --init-schema --retention-days 0
+	assert_equal "$(sql "PRAGMA user_version")" 5
+	assert_equal "$(log_sums)" "$before"
+	assert_equal "$(sql "SELECT host, exe, parent_exe, pid, uid, family, proto, laddr, lport, raddr, rport, domain, sent, recv FROM connection_log ORDER BY 1, 2, 4, 9, 13")" "$log"
+	assert_equal "$(sql "SELECT type FROM sqlite_master WHERE name = 'connections'")" view
 	assert_rollup_matches
-	assert_equal "$(connection_indexes sql)" "$want"
-	[[ "$want" == *connections_exe_time*connections_domain_time* || "$want" == *connections_domain_time*connections_exe_time* ]]
+	# rows stored after the migration join the migrated ones
+	flow 7 | store --db "$DB" -q --retention-days 0
+	assert_equal "$(sql "SELECT count(*), SUM(sent) FROM connections WHERE host = '$(hostname)'")" "1|100"
+	assert_equal "$(sql "SELECT count(*) FROM connections")" "$(( $(sql "SELECT count(*) FROM connection_rows") ))"
+}
+
+@test "a version 2 database gets its rollup built once, when it is opened, and the time index" {
+	sqlite3 "$DB" <"$VERSION_4_SQL"
+	sql "$AS_VERSION_2"
+	run -0 --separate-stderr store --db "$DB" --init-schema --retention-days 0
+	assert_equal "$(sql "PRAGMA user_version")" 5
+	assert_equal "$(sql "SELECT count(*) FROM rollup WHERE dim = 3")" "$(sql "SELECT count(DISTINCT domain) FROM connections")"
+	assert_rollup_matches
+	assert_equal "$(sql "SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL AND tbl_name LIKE 'connection%'")" \
+		connection_rows_time
 }
 
 @test "a version 1 database is migrated with its rows; a newer schema is refused" {
-	run -0 --separate-stderr store --db "$DB" <<<"$(flow 1)"
+	sqlite3 "$DB" <"$VERSION_4_SQL"
 	# make it what version 1 was: no verdicts table, errors without "lost"
 	sql "$BEFORE_3 DROP TABLE verdicts; DROP TABLE rollup_state; ALTER TABLE errors DROP COLUMN lost; PRAGMA user_version = 1;
 	     INSERT INTO errors VALUES ('old-host', 5.0, 'snitch-trace', 'from version 1')"
 	run -0 --separate-stderr store --db "$DB" --retention-days 0 <<<'{"type":"error","time":6,"source":"x","message":"new","lost":3}'
-	assert_equal "$(sql "PRAGMA user_version")" 4
+	assert_equal "$(sql "PRAGMA user_version")" 5
 	assert_equal "$(sql "SELECT host, message, lost FROM errors ORDER BY time")" "$(printf 'old-host|from version 1|0\n%s|new|3' "$(hostname)")"
-	assert_equal "$(sql "SELECT count(*) FROM connections")" 1
+	assert_equal "$(sql "SELECT count(*) FROM connections")" "$(grep -c '"type":"flow"' "$SNITCH_ROOT/tests/fixtures/view-events.jsonl")"
 	sql "PRAGMA user_version = 99"
 	run -1 --separate-stderr store --db "$DB" </dev/null
 	[[ "$stderr" == *"newer"* ]]

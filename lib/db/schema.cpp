@@ -2,10 +2,14 @@
 
 namespace snitch {
 
-int64_t process_id(std::string_view exe, std::string_view name, std::string_view cmdline, std::string_view sha256)
+int64_t process_id(std::string_view exe, std::string_view name, std::string_view cmdline, std::string_view sha256,
+		   std::string_view exe_unverified)
 {
 	uint64_t h = 1469598103934665603ull;  // FNV-1a 64, fields separated by a 0 byte
-	for (std::string_view s : {exe, name, cmdline, sha256}) {
+	std::vector<std::string_view> fields = {exe, name, cmdline, sha256};
+	if (!exe_unverified.empty())
+		fields.push_back(exe_unverified);
+	for (std::string_view s : fields) {
 		for (unsigned char c : s)
 			h = (h ^ c) * 1099511628211ull;
 		h = (h ^ 0xffu) * 1099511628211ull;
@@ -32,6 +36,20 @@ std::string ddl(Dialect d, std::string s)
 	return out;
 }
 
+// What a person queries by hand: a connection with its processes spelled out
+// (and from SQLite's version 5 why its exe may not name the file that ran).
+std::string connection_log_view(bool unverified = false)
+{
+	return std::string("CREATE VIEW connection_log AS SELECT c.host, c.first_time, c.last_time, ") +
+		(unverified ? "e.exe_unverified, " : "") +
+		"e.exe, e.name, e.cmdline, e.sha256, p.exe AS parent_exe, p.name AS parent_name, "
+		"p.cmdline AS parent_cmdline, p.sha256 AS parent_sha256, g.exe AS grandparent_exe, "
+		"g.name AS grandparent_name, g.sha256 AS grandparent_sha256, c.pid, c.uid, c.netns, c.cgroup, "
+		"c.family, c.proto, c.laddr, c.lport, c.raddr, c.rport, c.domain, c.sent, c.recv, c.events "
+		"FROM connections c JOIN processes e ON e.id = c.exe_id "
+		"LEFT JOIN processes p ON p.id = c.parent_id LEFT JOIN processes g ON g.id = c.grandparent_id";
+}
+
 std::vector<std::string> version_1(Dialect d)
 {
 	std::vector<std::string> v = {
@@ -51,13 +69,7 @@ std::vector<std::string> version_1(Dialect d)
 		"CREATE INDEX processes_sha256 ON processes (sha256)",
 		"CREATE TABLE errors (host %T NOT NULL, time %R NOT NULL, source %T NOT NULL, message %T NOT NULL)",
 		"CREATE INDEX errors_time ON errors (time)",
-		"CREATE VIEW connection_log AS SELECT c.host, c.first_time, c.last_time, "
-		"e.exe, e.name, e.cmdline, e.sha256, p.exe AS parent_exe, p.name AS parent_name, "
-		"p.cmdline AS parent_cmdline, p.sha256 AS parent_sha256, g.exe AS grandparent_exe, "
-		"g.name AS grandparent_name, g.sha256 AS grandparent_sha256, c.pid, c.uid, c.netns, c.cgroup, "
-		"c.family, c.proto, c.laddr, c.lport, c.raddr, c.rport, c.domain, c.sent, c.recv, c.events "
-		"FROM connections c JOIN processes e ON e.id = c.exe_id "
-		"LEFT JOIN processes p ON p.id = c.parent_id LEFT JOIN processes g ON g.id = c.grandparent_id",
+		connection_log_view(),
 	};
 	if (d == Dialect::postgresql) {
 		v.push_back("CREATE TABLE snitch_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)");
@@ -96,9 +108,25 @@ std::vector<std::string> version_3_sqlite()
 
 } // namespace
 
-int store_schema_version(Dialect)
+int store_schema_version(Dialect d)
 {
-	return 4;
+	return d == Dialect::sqlite ? 5 : 4;
+}
+
+// SQLite's time index holds the 10-minute slot (3 bytes, where the
+// millisecond takes 6): the slot bounds the index range, time_ms the rows.
+std::string time_compare(Dialect d, const char* op)
+{
+	if (d == Dialect::postgresql)
+		return std::string("c.last_time ") + op + " ?";
+	std::string slot_op = std::string_view(op) == ">=" ? ">=" : "<=";
+	return "c.time_ms / " + std::to_string(time_slot_ms) + " " + slot_op + " CAST(? * 1000 AS INTEGER) / " +
+	       std::to_string(time_slot_ms) + " AND c.time_ms " + op + " ? * 1000";
+}
+
+int time_compare_binds(Dialect d)
+{
+	return d == Dialect::sqlite ? 2 : 1;
 }
 
 std::string rollup_day_sql(Dialect d)
@@ -173,12 +201,62 @@ std::vector<std::string> version_4()
 	};
 }
 
+
+// SQLite, version 5: a row holds its time (ms, indexed), two ids of small
+// interned tables and what differs per connection; the view `connections`
+// reads as versions 1 to 4 did. Rowids carry over, and with them the
+// rollup's mark. Unknown parent or grandparent is 0 in `contexts`, so that
+// UNIQUE holds (NULL would be distinct).
+std::vector<std::string> version_5_sqlite()
+{
+	return {
+		"CREATE TABLE hosts (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE) STRICT",
+		"CREATE TABLE contexts (id INTEGER PRIMARY KEY, host_id INTEGER NOT NULL, exe_id INTEGER NOT NULL, "
+		"parent_id INTEGER NOT NULL, grandparent_id INTEGER NOT NULL, uid INTEGER NOT NULL, netns INTEGER NOT NULL, "
+		"cgroup TEXT NOT NULL, UNIQUE (exe_id, host_id, parent_id, grandparent_id, uid, netns, cgroup)) STRICT",
+		"CREATE TABLE peers (id INTEGER PRIMARY KEY, family TEXT NOT NULL, proto TEXT NOT NULL, laddr TEXT NOT NULL, "
+		"raddr TEXT NOT NULL, rport INTEGER NOT NULL, domain TEXT NOT NULL, "
+		"UNIQUE (domain, raddr, rport, laddr, family, proto)) STRICT",
+		"CREATE TABLE connection_rows (id INTEGER PRIMARY KEY, time_ms INTEGER NOT NULL, span_ms INTEGER NOT NULL, "
+		"context_id INTEGER NOT NULL, peer_id INTEGER NOT NULL, pid INTEGER NOT NULL, lport INTEGER NOT NULL, "
+		"sent INTEGER NOT NULL, recv INTEGER NOT NULL, events INTEGER NOT NULL) STRICT",
+		"INSERT INTO hosts (name) SELECT DISTINCT host FROM connections",
+		"INSERT OR IGNORE INTO contexts (host_id, exe_id, parent_id, grandparent_id, uid, netns, cgroup) "
+		"SELECT DISTINCT h.id, c.exe_id, COALESCE(c.parent_id, 0), COALESCE(c.grandparent_id, 0), COALESCE(c.uid, -1), "
+		"COALESCE(c.netns, 0), COALESCE(c.cgroup, '') FROM connections c JOIN hosts h ON h.name = c.host",
+		"INSERT OR IGNORE INTO peers (family, proto, laddr, raddr, rport, domain) SELECT DISTINCT COALESCE(family, ''), "
+		"COALESCE(proto, ''), COALESCE(laddr, ''), COALESCE(raddr, ''), COALESCE(rport, 0), COALESCE(domain, '') FROM connections",
+		"INSERT INTO connection_rows (id, time_ms, span_ms, context_id, peer_id, pid, lport, sent, recv, events) "
+		"SELECT c.rowid, CAST(ROUND(c.last_time * 1000) AS INTEGER), CAST(ROUND(c.last_time * 1000) - ROUND(c.first_time * 1000) AS INTEGER), "
+		"x.id, p.id, COALESCE(c.pid, 0), COALESCE(c.lport, 0), c.sent, c.recv, c.events "
+		"FROM connections c JOIN hosts h ON h.name = c.host "
+		"JOIN contexts x ON x.exe_id = c.exe_id AND x.host_id = h.id AND x.parent_id = COALESCE(c.parent_id, 0) "
+		"AND x.grandparent_id = COALESCE(c.grandparent_id, 0) AND x.uid = COALESCE(c.uid, -1) "
+		"AND x.netns = COALESCE(c.netns, 0) AND x.cgroup = COALESCE(c.cgroup, '') "
+		"JOIN peers p ON p.domain = COALESCE(c.domain, '') AND p.raddr = COALESCE(c.raddr, '') AND p.rport = COALESCE(c.rport, 0) "
+		"AND p.laddr = COALESCE(c.laddr, '') AND p.family = COALESCE(c.family, '') AND p.proto = COALESCE(c.proto, '') "
+		"ORDER BY c.rowid",
+		"DROP VIEW connection_log",
+		"DROP TABLE connections",
+		"CREATE INDEX connection_rows_time ON connection_rows (time_ms / " + std::to_string(time_slot_ms) + ")",
+		"CREATE VIEW connections AS SELECT r.id AS rowid, h.name AS host, (r.time_ms - r.span_ms) / 1000.0 AS first_time, "
+		"r.time_ms / 1000.0 AS last_time, r.time_ms, x.exe_id, NULLIF(x.parent_id, 0) AS parent_id, "
+		"NULLIF(x.grandparent_id, 0) AS grandparent_id, r.pid, x.uid, x.netns, x.cgroup, p.family, p.proto, p.laddr, "
+		"r.lport, p.raddr, p.rport, p.domain, r.sent, r.recv, r.events "
+		"FROM connection_rows r JOIN contexts x ON x.id = r.context_id JOIN hosts h ON h.id = x.host_id "
+		"JOIN peers p ON p.id = r.peer_id",
+		"ALTER TABLE processes ADD COLUMN exe_unverified TEXT NOT NULL DEFAULT ''",
+		connection_log_view(true),
+	};
+}
+
 } // namespace
 
 const std::vector<std::string>& schema_migration(Dialect d, int from)
 {
 	static const std::vector<std::vector<std::string>> sqlite = {version_1(Dialect::sqlite), version_2(Dialect::sqlite),
-								     version_3_sqlite(), version_4()};
+								     version_3_sqlite(), version_4(),
+								     version_5_sqlite()};
 	static const std::vector<std::vector<std::string>> pg = {version_1(Dialect::postgresql), version_2(Dialect::postgresql),
 								 version_3_pg(), version_4()};
 	const auto& all = d == Dialect::sqlite ? sqlite : pg;

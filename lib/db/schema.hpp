@@ -12,8 +12,16 @@ enum class Dialect { sqlite, postgresql };
 
 // The schema version written by this binary (PRAGMA user_version in SQLite,
 // snitch_meta.schema_version in PostgreSQL). Version 3 adds the rollup,
-// version 4 the (exe_id, last_time) and (domain, last_time) indexes.
+// version 4 the (exe_id, last_time) and (domain, last_time) indexes, SQLite's
+// version 5 interned rows behind the view `connections` (snitch-store(1)).
 int store_schema_version(Dialect d);
+
+// A "connections c" row's time compared by `op` (">=" or "<") with a bound
+// time in seconds, through the time index: SQL in which the bound appears
+// time_compare_binds(d) times. SQLite's index is on time_ms / time_slot_ms.
+inline constexpr int64_t time_slot_ms = 600000;
+std::string time_compare(Dialect d, const char* op);
+int time_compare_binds(Dialect d);
 
 // The rollup: per UTC day, per screen dimension and key, the sums of the
 // connections rows it covers, so that snitch-view answers long ranges without
@@ -37,15 +45,19 @@ const std::vector<RollupColumns>& rollup_columns();
 // clamps (exact up to 2^53), for the rows where exact sums overflow.
 std::string rollup_insert_sql(Dialect d, const RollupColumns& c, const std::string& where, bool saturate = false);
 
-// One executable identity: id is a stable 63-bit hash of the four strings,
-// computed on the host, so rows refer to it without a round trip.
+// One executable identity: id is a stable 63-bit hash of the four strings
+// (and of exe_unverified when there is one, so that a path the process chose
+// never shares the id of the file at that path), computed on the host, so
+// rows refer to it without a round trip.
 struct ProcessRow {
 	int64_t id = 0;
 	std::string exe, name, cmdline, sha256;
 	double first_seen = 0;
+	std::string exe_unverified;  // stored from SQLite schema version 5
 };
 
-int64_t process_id(std::string_view exe, std::string_view name, std::string_view cmdline, std::string_view sha256);
+int64_t process_id(std::string_view exe, std::string_view name, std::string_view cmdline, std::string_view sha256,
+		   std::string_view exe_unverified = {});
 
 // Connections merged over one write window.
 struct ConnRow {

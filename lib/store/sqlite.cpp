@@ -31,11 +31,6 @@ public:
 		check(db_, sqlite3_bind_int64(s_, ++i_, v), "bind");
 		return *this;
 	}
-	Binder& id(int64_t v)  // 0: NULL
-	{
-		check(db_, v ? sqlite3_bind_int64(s_, ++i_, v) : sqlite3_bind_null(s_, ++i_), "bind");
-		return *this;
-	}
 	Binder& real(double v)
 	{
 		check(db_, sqlite3_bind_double(s_, ++i_, v), "bind");
@@ -100,10 +95,21 @@ Sqlite open_sqlite_store(const std::string& path)
 
 SqliteStore::SqliteStore(SqliteOptions o) : o_(std::move(o)), db_(open_sqlite_store(o_.path))
 {
-	process_ = prepare("INSERT OR IGNORE INTO processes (id, exe, name, cmdline, sha256, first_seen) VALUES (?,?,?,?,?,?)");
-	connection_ = prepare("INSERT INTO connections (host, first_time, last_time, exe_id, parent_id, grandparent_id, "
-			      "pid, uid, netns, cgroup, family, proto, laddr, lport, raddr, rport, domain, sent, recv, events) "
-			      "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+	process_ = prepare("INSERT OR IGNORE INTO processes (id, exe, name, cmdline, sha256, first_seen, exe_unverified) "
+			   "VALUES (?,?,?,?,?,?,?)");
+	connection_ = prepare("INSERT INTO connection_rows (time_ms, span_ms, context_id, peer_id, pid, lport, sent, recv, events) "
+			      "VALUES (?,?,?,?,?,?,?,?,?)");
+	find_context_ = prepare("SELECT id FROM contexts WHERE exe_id = ? AND host_id = ? AND parent_id = ? AND grandparent_id = ? "
+				"AND uid = ? AND netns = ? AND cgroup = ?");
+	add_context_ = prepare("INSERT INTO contexts (exe_id, host_id, parent_id, grandparent_id, uid, netns, cgroup) VALUES (?,?,?,?,?,?,?)");
+	find_peer_ = prepare("SELECT id FROM peers WHERE domain = ? AND raddr = ? AND rport = ? AND laddr = ? AND family = ? AND proto = ?");
+	add_peer_ = prepare("INSERT INTO peers (domain, raddr, rport, laddr, family, proto) VALUES (?,?,?,?,?,?)");
+	SqliteStmt add_host = prepare("INSERT OR IGNORE INTO hosts (name) VALUES (?)");
+	Binder(db_.get(), add_host.get()).text(o_.host).step();
+	SqliteStmt host = prepare("SELECT id FROM hosts WHERE name = ?");
+	Binder(db_.get(), host.get()).text(o_.host);
+	check(db_.get(), sqlite3_step(host.get()), "hosts");
+	host_id_ = sqlite3_column_int64(host.get(), 0);
 	verdict_ = prepare("INSERT INTO verdicts (host, time, sha256, event) VALUES (?,?,?,?)");
 	error_ = prepare("INSERT INTO errors (host, time, source, message, lost) VALUES (?,?,?,?,?)");
 	apply_retention();
@@ -124,18 +130,63 @@ SqliteStmt SqliteStore::prepare(const char* sql)
 	return s;
 }
 
+// The id of the row `find` finds, else of the row `add` adds (both bound by
+// `bind`), remembered by `key`.
+int64_t SqliteStore::intern(SqliteStmt& find, SqliteStmt& add, const std::string& key,
+			    const std::function<void(sqlite3_stmt*)>& bind)
+{
+	if (auto it = ids_.find(key); it != ids_.end())
+		return it->second;
+	bind(find.get());
+	int rc = sqlite3_step(find.get());
+	int64_t id = rc == SQLITE_ROW ? sqlite3_column_int64(find.get(), 0) : 0;
+	sqlite3_reset(find.get());
+	check(db_.get(), rc, "intern");
+	if (!id) {
+		bind(add.get());
+		rc = sqlite3_step(add.get());
+		sqlite3_reset(add.get());
+		check(db_.get(), rc, "intern");
+		id = sqlite3_last_insert_rowid(db_.get());
+	}
+	if (ids_.size() >= 100000)
+		ids_.clear();
+	ids_.emplace(key, id);
+	return id;
+}
+
+int64_t SqliteStore::context_id(const ConnRow& c)
+{
+	std::string key = "c" + std::to_string(c.exe_id) + ' ' + std::to_string(c.parent_id) + ' ' + std::to_string(c.grandparent_id) +
+			  ' ' + std::to_string(c.uid) + ' ' + std::to_string(c.netns) + ' ' + c.cgroup;
+	return intern(find_context_, add_context_, key, [&](sqlite3_stmt* s) {
+		Binder(db_.get(), s).integer(c.exe_id).integer(host_id_).integer(c.parent_id).integer(c.grandparent_id)
+			.integer(c.uid).integer(static_cast<int64_t>(c.netns)).text(c.cgroup);
+	});
+}
+
+int64_t SqliteStore::peer_id(const ConnRow& c)
+{
+	std::string key = "p" + c.domain + '\0' + c.raddr + '\0' + std::to_string(c.rport) + ' ' + c.laddr + '\0' + c.family +
+			  '\0' + c.proto;
+	return intern(find_peer_, add_peer_, key, [&](sqlite3_stmt* s) {
+		Binder(db_.get(), s).text(c.domain).text(c.raddr).integer(c.rport).text(c.laddr).text(c.family).text(c.proto);
+	});
+}
+
 void SqliteStore::insert_all(const Batch& b)
 {
 	sqlite3* db = db_.get();
 	for (const ProcessRow& p : b.processes)
-		Binder(db, process_.get()).integer(p.id).text(p.exe).text(p.name).text(p.cmdline).text(p.sha256).real(p.first_seen).step();
-	for (const ConnRow& c : b.connections)
-		Binder(db, connection_.get()).text(o_.host).real(c.first_time).real(c.last_time)
-			.integer(c.exe_id).id(c.parent_id).id(c.grandparent_id).integer(c.pid).integer(c.uid)
-			.integer(static_cast<int64_t>(c.netns)).text(c.cgroup).text(c.family).text(c.proto)
-			.text(c.laddr).integer(c.lport).text(c.raddr).integer(c.rport).text(c.domain)
+		Binder(db, process_.get()).integer(p.id).text(p.exe).text(p.name).text(p.cmdline).text(p.sha256).real(p.first_seen)
+			.text(p.exe_unverified).step();
+	for (const ConnRow& c : b.connections) {
+		int64_t last = std::llround(c.last_time * 1000);
+		Binder(db, connection_.get()).integer(last).integer(last - std::llround(c.first_time * 1000))
+			.integer(context_id(c)).integer(peer_id(c)).integer(c.pid).integer(c.lport)
 			.integer(static_cast<int64_t>(c.sent)).integer(static_cast<int64_t>(c.recv))
 			.integer(static_cast<int64_t>(c.events)).step();
+	}
 	for (const VerdictRow& v : b.verdicts)
 		Binder(db, verdict_.get()).text(o_.host).real(v.time).text(v.sha256).text(v.event).step();
 	for (const ErrorRow& e : b.errors)
@@ -159,7 +210,12 @@ std::vector<ErrorRow> SqliteStore::write(const Batch& b)
 {
 	if (b.empty())
 		return {};
-	transaction([&] { insert_all(b); });
+	try {
+		transaction([&] { insert_all(b); });
+	} catch (...) {
+		ids_.clear();  // the rows they name may be gone with the transaction
+		throw;
+	}
 	return {};
 }
 
@@ -219,7 +275,7 @@ long long SqliteStore::apply_retention()
 	double cutoff = std::floor((epoch_now() - o_.retention_days * 86400) / rollup_bucket) * rollup_bucket;
 	long long deleted = 0;
 	transaction([&] {
-		for (const char* sql : {"DELETE FROM connections WHERE last_time < ?", "DELETE FROM errors WHERE time < ?",
+		for (const char* sql : {"DELETE FROM connection_rows WHERE time_ms < ? * 1000", "DELETE FROM errors WHERE time < ?",
 					"DELETE FROM verdicts WHERE time < ?"}) {
 			SqliteStmt s = prepare(sql);
 			Binder(db_.get(), s.get()).real(cutoff).step();

@@ -3,7 +3,9 @@
 #include "db/handles.hpp"
 #include "db/schema.hpp"
 #include <sqlite3.h>
+#include <functional>
 #include <string>
+#include <unordered_map>
 
 namespace snitch {
 
@@ -38,10 +40,17 @@ private:
 	void roll_up_dim(const RollupColumns& c, int64_t hwm, int64_t top, bool saturate);
 	SqliteStmt prepare(const char* sql);
 	void insert_all(const Batch& b);
+	int64_t intern(SqliteStmt& find, SqliteStmt& add, const std::string& key, const std::function<void(sqlite3_stmt*)>& bind);
+	int64_t context_id(const ConnRow& c);
+	int64_t peer_id(const ConnRow& c);
 
 	SqliteOptions o_;
 	Sqlite db_;
 	SqliteStmt process_, connection_, verdict_, error_;
+	SqliteStmt find_context_, add_context_, find_peer_, add_peer_;
+	int64_t host_id_ = 0;
+	// ids of interned rows by their fields; cleared when a write rolls back
+	std::unordered_map<std::string, int64_t> ids_;
 	double last_retention_ = 0, last_roll_up_ = 0;
 };
 

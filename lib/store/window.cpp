@@ -182,7 +182,10 @@ void EventWindow::read_fields(simdjson::ondemand::object& obj, Fields& f)
 		case 'c': if (k == "cgroup") { first(19); get_str_or_num(k, v, f.cgroup); } break;
 		case 'f': if (k == "family") { first(20); get_str(k, v, f.family); } break;
 		case 'd': if (k == "domain") { first(21); get_str(k, v, f.domain); } break;
-		case 'e': if (k == "events") { first(22); get_num(k, v, f.events); } break;
+		case 'e':
+			if (k == "events") { first(22); get_num(k, v, f.events); }
+			else if (k == "exe_unverified") { first(26); get_str(k, v, s.exe_unverified); }
+			break;
 		case 'm': if (k == "message") { first(23); get_str(k, v, f.message); } break;
 		default: break;
 		}
@@ -233,11 +236,12 @@ double EventWindow::event_time(const Fields& f) const
 int64_t EventWindow::record_process(const Identity& p, double time)
 {
 	std::string_view cmdline = o_.log_commands ? p.cmdline : std::string_view();
-	int64_t id = process_id(p.exe, p.comm, cmdline, p.sha256);
+	int64_t id = process_id(p.exe, p.comm, cmdline, p.sha256, p.exe_unverified);
 	if (known_.insert(id).second) {
 		if (known_.size() > 1000000)
 			known_ = {id};
-		batch_.processes.push_back({id, std::string(p.exe), std::string(p.comm), std::string(cmdline), std::string(p.sha256), time});
+		batch_.processes.push_back({id, std::string(p.exe), std::string(p.comm), std::string(cmdline), std::string(p.sha256), time,
+					    std::string(p.exe_unverified)});
 	}
 	return id;
 }

@@ -47,7 +47,7 @@ public:
 
 private:
 	struct Identity {
-		std::string_view comm, exe, cmdline, sha256;
+		std::string_view comm, exe, cmdline, sha256, exe_unverified;
 		bool present = false;
 	};
 	struct Fields;

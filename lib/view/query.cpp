@@ -304,18 +304,20 @@ std::string raw_part(Dialect d, ScreenKind k, const std::string& where, const st
 	return "SELECT " + g + " AS g," + sums + "FROM " + from + " WHERE " + where + " GROUP BY " + no_index(d, group_expr(d, k));
 }
 
+std::string time_bound(Dialect d, const char* op, double t, std::vector<SqlParam>& params)
+{
+	params.insert(params.end(), static_cast<size_t>(time_compare_binds(d)), t);
+	return time_compare(d, op);
+}
+
 std::string where_sql(Dialect d, const Query& q, std::vector<SqlParam>& params)
 {
 	std::string where;
 	auto add = [&](const std::string& cond) { where += (where.empty() ? " WHERE " : " AND ") + cond; };
-	if (q.from > 0) {
-		add("c.last_time >= ?");
-		params.emplace_back(q.from);
-	}
-	if (q.to > 0) {
-		add("c.last_time < ?");
-		params.emplace_back(q.to);
-	}
+	if (q.from > 0)
+		add(time_bound(d, ">=", q.from, params));
+	if (q.to > 0)
+		add(time_bound(d, "<", q.to, params));
 	for (const auto& f : q.filters)
 		add(filter_condition(d, f, prefer_time_index(d, q), params));
 	return where;
@@ -358,12 +360,12 @@ std::string rollup_sql(Dialect d, const Query& q, RollupDim dim, double lo, doub
 	sql += " UNION ALL " + raw_part(d, q.screen, tail, tail_from);
 	params.insert(params.end(), bounds.begin(), bounds.end());
 	if (q.from > 0 && q.from < lo) {
-		sql += " UNION ALL " + raw_part(d, q.screen, "c.last_time >= ? AND c.last_time < ?");
-		params.insert(params.end(), {q.from, lo});
+		std::string since = time_bound(d, ">=", q.from, params);
+		sql += " UNION ALL " + raw_part(d, q.screen, since + " AND " + time_bound(d, "<", lo, params));
 	}
 	if (q.to > 0 && hi < q.to) {
-		sql += " UNION ALL " + raw_part(d, q.screen, "c.last_time >= ? AND c.last_time < ?");
-		params.insert(params.end(), {hi, q.to});
+		std::string since = time_bound(d, ">=", hi, params);
+		sql += " UNION ALL " + raw_part(d, q.screen, since + " AND " + time_bound(d, "<", q.to, params));
 	}
 	return sql;
 }
@@ -695,10 +697,12 @@ std::vector<Connection> fetch_connections(ViewDb& db, const Query& q, size_t lim
 	std::vector<SqlParam> params;
 	std::string sql = "SELECT c.first_time, c.last_time, c.host, e.exe, e.name, e.cmdline, e.sha256, COALESCE(p.exe, ''), "
 			  "COALESCE(p.name, ''), c.pid, c.uid, c.lport, c.rport, c.family, c.proto, c.laddr, c.raddr, c.domain, "
-			  "c.cgroup, c.sent, c.recv, c.events FROM connections c JOIN processes e ON e.id = c.exe_id "
+			  "c.cgroup, c.sent, c.recv, c.events, " +
+			  std::string(db.dialect() == Dialect::sqlite ? "e.exe_unverified" : "''") +
+			  " FROM connections c JOIN processes e ON e.id = c.exe_id "
 			  "LEFT JOIN processes p ON p.id = c.parent_id" +
 			  where_sql(db.dialect(), q, params) +
-			  " ORDER BY c.last_time DESC, c.first_time DESC, e.exe, c.domain, c.raddr, c.rport, c.sent, c.recv, c.host";
+			  " ORDER BY " + std::string(db.dialect() == Dialect::sqlite ? "c.time_ms / " + std::to_string(time_slot_ms) + " DESC, c.time_ms" : "c.last_time") + " DESC, c.first_time DESC, e.exe, c.domain, c.raddr, c.rport, c.sent, c.recv, c.host";
 	if (limit)
 		sql += " LIMIT " + std::to_string(limit);
 	if (offset)
@@ -714,6 +718,7 @@ std::vector<Connection> fetch_connections(ViewDb& db, const Query& q, size_t lim
 		c.pid = i64(r.at(9), 0), c.uid = i64(r.at(10), -1), c.lport = i64(r.at(11), 0), c.rport = i64(r.at(12), 0);
 		c.family = r.at(13), c.proto = r.at(14), c.laddr = r.at(15), c.raddr = r.at(16), c.domain = r.at(17), c.cgroup = r.at(18);
 		c.sent = to_u64(r.at(19)), c.recv = to_u64(r.at(20)), c.events = to_u64(r.at(21));
+		c.exe_unverified = r.at(22);
 		out.push_back(std::move(c));
 	}
 	return out;

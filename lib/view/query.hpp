@@ -121,6 +121,7 @@ std::vector<Sighting> fetch_sightings(ViewDb& db, const Query& q, size_t limit =
 struct Connection {
 	double first = 0, last = 0;
 	std::string host, exe, name, cmdline, sha256, parent_exe, parent_name;
+	std::string exe_unverified;  // why exe may not name the file that ran (SQLite)
 	int64_t pid = 0, uid = -1, lport = 0, rport = 0;  // uid -1: unknown
 	std::string family, proto, laddr, raddr, domain, cgroup;
 	uint64_t sent = 0, recv = 0, events = 0;

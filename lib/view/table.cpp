@@ -102,13 +102,14 @@ ResultTable connections_table(const std::vector<Connection>& rows)
 		{"parent_exe", CellType::text, "", -1},          {"parent_name", CellType::text, "", -1},
 		{"family", CellType::text, "", -1},              {"laddr", CellType::text, "", -1},
 		{"lport", CellType::integer, "", -1},            {"cgroup", CellType::text, "", -1},
-		{"host", CellType::text, "", -1},
+		{"host", CellType::text, "", -1},                {"exe_unverified", CellType::text, "", -1},
 	};
 	UserNames names;
 	for (const auto& c : rows)
 		t.rows.push_back({time_cell(c.last), time_cell(c.first), c.events, c.sent, c.recv, c.proto, c.rport, c.raddr,
 				  c.domain, c.pid, c.uid < 0 ? Cell{} : Cell{c.uid}, names(c.uid), c.exe, c.name, c.cmdline,
-				  c.sha256, c.parent_exe, c.parent_name, c.family, c.laddr, c.lport, c.cgroup, c.host});
+				  c.sha256, c.parent_exe, c.parent_name, c.family, c.laddr, c.lport, c.cgroup, c.host,
+				  c.exe_unverified});
 	return t;
 }
 
