@@ -241,6 +241,23 @@ wait_for_count() { # N [SECONDS]
 	wait_for_count 2
 	sleep 1
 	jq -e 'map(.summary) == ["New program: curl", "New program: wget"]' <(recorded)
+	# a file the daemon makes after the listener started is read from its start
+	rm -f "$notices" "$notices.1"
+	flow curl /usr/bin/curl "$(sha 3)" >"$BATS_TEST_TMPDIR/in.jsonl"
+	env -u DBUS_SESSION_BUS_ADDRESS snitch-notify --dir "$DIR" --notices "$notices" <"$BATS_TEST_TMPDIR/in.jsonl" >/dev/null
+	wait_for_count 3
+}
+
+@test "--listen started before the daemon made the file delivers its very first notice" {
+	start_bus "$BATS_TEST_TMPDIR/bus"
+	local notices="$BATS_TEST_TMPDIR/notices.jsonl"
+	snitch-notify --listen "$notices" 2>"$BATS_TEST_TMPDIR/listen.err" 3>&- 7>&- &
+	BG_PIDS+=("$!")
+	sleep 1 # it has looked for the file and not found it
+	flow curl /usr/bin/curl "$(sha 1)" >"$BATS_TEST_TMPDIR/in.jsonl"
+	env -u DBUS_SESSION_BUS_ADDRESS snitch-notify --dir "$DIR" --notices "$notices" <"$BATS_TEST_TMPDIR/in.jsonl" >/dev/null
+	wait_for_count 1
+	jq -e '.[0].summary == "New program: curl"' <(recorded)
 }
 
 @test "--notices never writes through a link planted at its path" {

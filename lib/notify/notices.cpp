@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <system_error>
 #include <unistd.h>
+#include <utility>
 
 namespace snitch {
 
@@ -57,11 +58,11 @@ std::vector<Notification> NoticeFollower::poll()
 	std::vector<Notification> out;
 	if (!fd_) {
 		fd_.reset(::open(path_.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
+		bool at_start = std::exchange(first_poll_, false);
 		if (!fd_)
 			return out;  // not there yet: the daemon makes it with its first notice
-		if (!opened_once_)
+		if (at_start)
 			::lseek(fd_.get(), 0, SEEK_END);
-		opened_once_ = true;
 		partial_.clear();
 	}
 	struct stat st;

@@ -33,9 +33,10 @@ private:
 class NoticeFollower {
 public:
 	explicit NoticeFollower(std::string path) : path_(std::move(path)) {}
-	// Notices appended since the last call. The first open starts at the end
-	// (what was told before the listener started stays told); after a rotation
-	// the old file is read to its end, then the new one from its start.
+	// Notices appended since the last call. A file there when the listener
+	// starts is read from its end (what was told before stays told); one that
+	// appears later, or replaces it in a rotation, from its start (after the
+	// old one is read to its end).
 	std::vector<Notification> poll();
 
 private:
@@ -44,7 +45,7 @@ private:
 
 	std::string path_;
 	UniqueFd fd_;
-	bool opened_once_ = false;
+	bool first_poll_ = true;
 	std::string partial_;
 };
 

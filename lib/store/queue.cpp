@@ -39,7 +39,7 @@ std::string batch_to_json(const Batch& b, const std::string& id)
 	Json j = {{"id", id}, {"events", b.events}};
 	Json& p = j["processes"] = Json::array();
 	for (const ProcessRow& r : b.processes)
-		p.push_back({r.id, r.exe, r.name, r.cmdline, r.sha256, r.first_seen});
+		p.push_back({r.id, r.exe, r.name, r.cmdline, r.sha256, r.first_seen, r.exe_unverified});
 	Json& c = j["connections"] = Json::array();
 	for (const ConnRow& r : b.connections)
 		c.push_back({r.first_time, r.last_time, r.exe_id, r.parent_id, r.grandparent_id, r.pid, r.uid, r.netns,
@@ -59,9 +59,12 @@ Batch batch_from_json(const std::string& text, std::string& id)
 	Batch b;
 	id = j.at("id").get<std::string>();
 	b.events = j.at("events").get<uint64_t>();
-	for (const Json& r : j.at("processes"))
+	for (const Json& r : j.at("processes")) {
+		// exe_unverified is absent from batches queued before schema 5
+		std::string unverified = r.size() > 6 ? r[6].get<std::string>() : std::string();
 		b.processes.push_back({r[0].get<int64_t>(), r[1].get<std::string>(), r[2].get<std::string>(),
-				       r[3].get<std::string>(), r[4].get<std::string>(), r[5].get<double>()});
+				       r[3].get<std::string>(), r[4].get<std::string>(), r[5].get<double>(), unverified});
+	}
 	for (const Json& r : j.at("connections")) {
 		ConnRow c;
 		c.first_time = r[0].get<double>(), c.last_time = r[1].get<double>();
