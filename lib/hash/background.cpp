@@ -23,12 +23,16 @@ void BackgroundHasher::submit(HashJob job)
 {
 	std::lock_guard lock(mu_);
 	jobs_.push_back(std::move(job));
+	++outstanding_;
 	cv_.notify_one();
 }
 
 std::vector<HashDone> BackgroundHasher::take()
 {
+	if (outstanding_ == 0)
+		return {};
 	std::lock_guard lock(mu_);
+	outstanding_ -= done_.size();
 	return std::exchange(done_, {});
 }
 

@@ -41,7 +41,8 @@ public:
 	BackgroundHasher& operator=(const BackgroundHasher&) = delete;
 
 	void submit(HashJob job);
-	// Results so far, oldest first.
+	// Results so far, oldest first; without a lock while nothing is submitted
+	// (it is called for every event).
 	std::vector<HashDone> take();
 
 private:
@@ -54,6 +55,7 @@ private:
 	std::deque<HashJob> jobs_;
 	std::vector<HashDone> done_;
 	std::atomic<bool> stop_{false};
+	std::atomic<size_t> outstanding_{0};  // submitted, not yet taken
 	Sha256File hasher_;
 	std::thread thread_;
 };
