@@ -1,5 +1,5 @@
 # Shell functions shared by the bench scripts that send real traffic
-# (bench/trace-coverage.sh, bench/matrix.sh, bench/trace-overhead.sh) and by the
+# (bench/trace-coverage.sh, bench/matrix.sh, bench/trace-overhead.sh, bench/trace-cost.sh) and by the
 # bats suites (tests/helpers.bash). Sourced by bash; needs root.
 
 # How tests and bench start snitch-trace: $SNITCH_TRACE (else the one on PATH)
@@ -51,6 +51,21 @@ lib_wait_line() { # FILE PATTERN [SECONDS]
 	echo "timed out waiting for '$2' in $1:" >&2
 	cat "$1" >&2
 	return 1
+}
+
+# The median of the numbers on stdin, one a line.
+lib_median() {
+	sort -g | awk '{a[NR] = $1} END {print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'
+}
+
+# Runs a command that needs the tracepoints with tracefs mounted in a mount
+# namespace of its own (unshare and sh exec it: $! is its pid).
+# shellcheck disable=SC2034 # used by the scripts that source this file
+LIB_TRACEFS=(unshare -m sh -c 'mountpoint -q /sys/kernel/tracing || mount -t tracefs tracefs /sys/kernel/tracing; exec "$@"' sh)
+
+# The ids of the BPF programs process PID holds (by program or link fd).
+lib_bpf_prog_ids() { # PID
+	sed -n 's/^prog_id:[[:space:]]*//p' /proc/"$1"/fdinfo/* 2>/dev/null | sort -un
 }
 
 # The "sent=N recv=M" figure a netgen run printed (0 when absent).

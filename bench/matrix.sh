@@ -213,10 +213,6 @@ run_scenario() { # ID DIR
 
 # --- the tools -------------------------------------------------------------
 
-# A peer that needs the tracepoints runs with tracefs mounted in a mount
-# namespace of its own (unshare and sh exec it: $! is its pid).
-TRACEFS=(unshare -m sh -c 'mountpoint -q /sys/kernel/tracing || mount -t tracefs tracefs /sys/kernel/tracing; exec "$@"' sh)
-
 # Starts TOOL writing to DIR/TOOL.out (line-buffered: its first line is the
 # sign that it is ready); waits for that sign. On failure
 # writes DIR/TOOL.err with the reason and returns 1.
@@ -229,8 +225,8 @@ start_tool() { # TOOL DIR
 		while IFS= read -r l; do printf '%s\t%s\n' "$EPOCHREALTIME" "$l"; done <"$dir/nethogs.fifo" >"$dir/$tool.out" 3>&- &
 		stdbuf -oL nethogs -t -C -v 2 -d 1 "$HOST_VETH" lo >"$dir/nethogs.fifo" 2>"$dir/$tool.log" 3>&- &
 		ready=Refreshing ;;
-	tcplife) "${TRACEFS[@]}" stdbuf -oL tcplife -w >"$dir/$tool.out" 2>"$dir/$tool.log" 3>&- & ready=PID ;;
-	bpftrace) BPFTRACE_STRLEN=200 BPFTRACE_MAP_KEYS_MAX=65536 "${TRACEFS[@]}" bpftrace bench/matrix-peer.bt >"$dir/$tool.out" 2>"$dir/$tool.log" 3>&- &
+	tcplife) "${LIB_TRACEFS[@]}" stdbuf -oL tcplife -w >"$dir/$tool.out" 2>"$dir/$tool.log" 3>&- & ready=PID ;;
+	bpftrace) BPFTRACE_STRLEN=200 BPFTRACE_MAP_KEYS_MAX=65536 "${LIB_TRACEFS[@]}" bpftrace bench/matrix-peer.bt >"$dir/$tool.out" 2>"$dir/$tool.log" 3>&- &
 		ready=Attaching ;;
 	esac
 	pid=$!

@@ -9,7 +9,7 @@ out=bench/RESULTS.md
 	echo "# Benchmark results"
 	echo
 	echo "Written by \`sudo make bench\` (bench/run.sh). Every figure is a ratio against a reference measured in the same run."
-	for b in bench/trace-overhead.sh bench/trace-coverage.sh bench/matrix.sh bench/hash.sh bench/store.sh bench/view.sh bench/notify.sh bench/vt.sh; do
+	for b in bench/trace-overhead.sh bench/trace-cost.sh bench/trace-coverage.sh bench/matrix.sh bench/hash.sh bench/store.sh bench/view.sh bench/notify.sh bench/vt.sh; do
 		[ -x "$b" ] || continue
 		echo
 		"$b"

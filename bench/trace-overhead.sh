@@ -77,8 +77,6 @@ stop_trace() {
 	echo "$rss $hwm $(echo "$ticks / $(getconf CLK_TCK)" | bc -l) $(wc -l <"$OUT/events.jsonl")"
 }
 
-median() { sort -g | awk '{a[NR] = $1} END {print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
-
 declare -A units=([connect]=$CONNECTS [flood]=$DATAGRAMS [bulk]=$BULK)
 declare -A label=([connect]="connect/close loop (connections/s)" [flood]="64-byte UDP send flood (datagrams/s)" [bulk]="TCP loopback bulk (MiB/s)")
 declare -A goal=([connect]=0.85 [flood]=0.85 [bulk]=0.95)
@@ -114,7 +112,7 @@ for w in connect flood bulk; do
 		echo "$u / $t" | bc -l >>"$OUT/$w.ratios"
 	done
 	printf '| %s | %.0f | %.0f | %.3f | >= %s |\n' "${label[$w]}" \
-		"$(median <"$OUT/$w.untraced")" "$(median <"$OUT/$w.traced")" "$(median <"$OUT/$w.ratios")" "${goal[$w]}" >>"$OUT/table.md"
+		"$(lib_median <"$OUT/$w.untraced")" "$(lib_median <"$OUT/$w.traced")" "$(lib_median <"$OUT/$w.ratios")" "${goal[$w]}" >>"$OUT/table.md"
 done
 {
 	echo

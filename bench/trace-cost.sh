@@ -1,0 +1,130 @@
+#!/bin/bash
+# Kernel time the tracers' BPF programs spend per counted send or receive,
+# from the kernel's own statistics (kernel.bpf_stats_enabled): run_time_ns
+# summed over every program a tracer holds, its TCP iterator and per-packet
+# cgroup_skb programs included, divided by the sends and receives its flow
+# events counted (their `events`). snitch-trace and a bpftrace script on the
+# same tracepoints (bench/matrix-peer.bt) run side by side over the same
+# 64-byte UDP flood and TCP bulk transfer on loopback, so that the figures
+# compare like with like whatever else loads the machine; bpftrace's time is
+# divided by the first snitch-trace's count. Prints a Markdown section;
+# needs root.
+#
+# Usage: bench/trace-cost.sh [LABEL=SNITCH_TRACE_BINARY ...]
+#   (default: snitch-trace=$SNITCH_TRACE; several run at once, e.g. before=... after=...)
+set -euo pipefail
+shopt -s inherit_errexit
+cd "$(dirname "$0")/.."
+# shellcheck source=bench/lib.sh
+source bench/lib.sh
+TESTS=.output/tests
+OUT=.output/bench/cost
+mkdir -p "$OUT"
+ROUNDS=${ROUNDS:-5}
+DATAGRAMS=${DATAGRAMS:-200000}
+BULK=${BULK:-$((1 << 30))}
+
+[[ $EUID -eq 0 ]] || { echo "bench/trace-cost.sh: needs root" >&2; exit 1; }
+(($# > 0)) || set -- "snitch-trace=${SNITCH_TRACE:-.output/bin/snitch-trace}"
+
+STATS_WAS=$(sysctl -n kernel.bpf_stats_enabled)
+PIDS=()
+cleanup() {
+	local p
+	for p in "${PIDS[@]}"; do kill -INT "$p" 2>/dev/null || true; done
+	wait 2>/dev/null || true
+	sysctl -qw kernel.bpf_stats_enabled="$STATS_WAS"
+}
+trap cleanup EXIT
+sysctl -qw kernel.bpf_stats_enabled=1
+
+# "run_time_ns run_cnt" summed over the programs process PID holds.
+prog_stats() { # PID
+	local ids
+	ids=$(lib_bpf_prog_ids "$1" | paste -sd, -)
+	bpftool prog show -j | jq -r --argjson ids "[$ids]" \
+		'[.[] | select(.id as $i | $ids | any(. == $i))] | "\(map(.run_time_ns // 0) | add // 0) \(map(.run_cnt // 0) | add // 0)"'
+}
+
+# Per program: "name run_time_ns run_cnt", for the breakdown.
+prog_table() { # PID
+	local ids
+	ids=$(lib_bpf_prog_ids "$1" | paste -sd, -)
+	bpftool prog show -j | jq -r --argjson ids "[$ids]" \
+		'.[] | select(.id as $i | $ids | any(. == $i)) | "\(.name) \(.run_time_ns // 0) \(.run_cnt // 0)"' | sort
+}
+
+# Sends and receives counted in the flow events of FILE from byte OFFSET on.
+counted_events() { # FILE OFFSET
+	tail -c +$(($2 + 1)) "$1" | jq -s '[.[] | select(.type == "flow") | .events] | add // 0'
+}
+
+workload() {
+	$TESTS/netgen udp-echo 7412 300 sink >"$OUT/sink.out" 3>&- &
+	local sink=$!
+	lib_wait_line "$OUT/sink.out" listening
+	$TESTS/netgen udp-send 127.0.0.1 7412 64 "$DATAGRAMS" connected >/dev/null
+	wait "$sink"
+	$TESTS/netgen tcp-server 7413 0 1 >"$OUT/bulk.out" 3>&- &
+	local srv=$!
+	lib_wait_line "$OUT/bulk.out" listening
+	$TESTS/netgen tcp-client 127.0.0.1 7413 "$BULK" >/dev/null
+	wait "$srv"
+}
+
+labels=() bins=()
+for a in "$@"; do labels+=("${a%%=*}") bins+=("${a#*=}"); done
+for i in "${!labels[@]}"; do
+	SNITCH_TRACE=${bins[$i]} lib_trace_command -i 1
+	"${TRACE_CMD[@]}" >"$OUT/${labels[$i]}.jsonl" 2>"$OUT/${labels[$i]}.err" 3>&- &
+	PIDS+=($!)
+	lib_wait_line "$OUT/${labels[$i]}.err" ready 30
+done
+BPFTRACE_MAP_KEYS_MAX=65536 "${LIB_TRACEFS[@]}" bpftrace bench/matrix-peer.bt >"$OUT/bpftrace.out" 2>&1 3>&- &
+BT_PID=$!
+PIDS+=("$BT_PID")
+lib_wait_line "$OUT/bpftrace.out" Attaching 60
+sleep 1
+
+names=("${labels[@]}" bpftrace)
+procs=("${PIDS[@]}")
+: >"$OUT/rounds.log"
+for n in "${names[@]}"; do : >"$OUT/$n.ns"; : >"$OUT/$n.runs"; done
+workload # warm-up
+for ((r = 0; r < ROUNDS; r++)); do
+	sleep 1.5 # the last interval's flow events are out before the offsets are taken
+	offsets=()
+	for i in "${!labels[@]}"; do offsets+=("$(stat -c %s "$OUT/${labels[$i]}.jsonl")"); done
+	before=()
+	for p in "${procs[@]}"; do before+=("$(prog_stats "$p")"); done
+	workload
+	sleep 1.5
+	after=()
+	for p in "${procs[@]}"; do after+=("$(prog_stats "$p")"); done
+	counts=()
+	for i in "${!labels[@]}"; do counts+=("$(counted_events "$OUT/${labels[$i]}.jsonl" "${offsets[$i]}")"); done
+	counts+=("${counts[0]}")
+	for i in "${!names[@]}"; do
+		read -r ns0 cnt0 <<<"${before[$i]}"
+		read -r ns1 cnt1 <<<"${after[$i]}"
+		echo "scale=3; ($ns1 - $ns0) / ${counts[$i]}" | bc -l >>"$OUT/${names[$i]}.ns"
+		echo "scale=3; ($cnt1 - $cnt0) / ${counts[$i]}" | bc -l >>"$OUT/${names[$i]}.runs"
+		echo "round $r ${names[$i]}: $((ns1 - ns0)) ns, $((cnt1 - cnt0)) runs, ${counts[$i]} counted" >>"$OUT/rounds.log"
+	done
+done
+for i in "${!labels[@]}"; do prog_table "${PIDS[$i]}" >"$OUT/${labels[$i]}.progs"; done
+
+{
+	echo "## snitch-trace kernel time per counted send or receive"
+	echo
+	echo "$(date -u +%F) $(git rev-parse --short HEAD) Linux $(uname -r), $(nproc) CPUs; \`bench/trace-cost.sh $*\`, $ROUNDS rounds of $DATAGRAMS 64-byte datagrams over loopback UDP plus $((BULK >> 20)) MiB of TCP bulk, every tracer attached at once."
+	echo
+	echo "| tracer | ns of BPF program time per counted send/receive (median) | program runs per counted send/receive (median) |"
+	echo "| --- | --- | --- |"
+	for n in "${names[@]}"; do
+		printf '| %s | %.0f | %.2f |\n' "$n" "$(lib_median <"$OUT/$n.ns")" "$(lib_median <"$OUT/$n.runs")"
+	done
+	echo
+	echo "Every program each tracer holds is included (run_time_ns and run_cnt from \`bpftool prog show\` with kernel.bpf_stats_enabled=1); bpftrace's time is divided by the sends and receives the first snitch-trace counted."
+} >"$OUT/table.md"
+cat "$OUT/table.md"
