@@ -56,6 +56,8 @@ DEPS := clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev g++ make pkg-config 
 	bats bats-assert bats-support jq tmux iproute2 iputils-ping python3 procps util-linux \
 	socat man-db groff-base shellcheck zsh fish python3-dbus python3-gi strace dnsmasq-base nftables openssl bc \
 	nethogs libbpf-tools bpftrace libclang-rt-14-dev qemu-system-x86 busybox-static kmod
+# bench timings (bench/*.sh, tests/lib/stats.bash)
+DEPS += hyperfine
 # snitch-web: its HTTP library, Chart.js, and a browser for its tests
 DEPS += libcpp-httplib-dev libjs-chart.js chromium fonts-dejavu-core python3-pil
 # make deb and tests/package.bats

@@ -1,6 +1,12 @@
-# Shell functions shared by the bench scripts that send real traffic
-# (bench/trace-coverage.sh, bench/matrix.sh, bench/trace-overhead.sh, bench/trace-cost.sh) and by the
-# bats suites (tests/helpers.bash). Sourced by bash; needs root.
+# shellcheck shell=bash
+# Shell functions shared by the bench scripts and by the bats suites
+# (tests/helpers.bash): the library in tests/lib, one file a concern, and what
+# is left here. Sourced by bash.
+for _lib in "$(dirname "${BASH_SOURCE[0]}")"/../tests/lib/*.bash; do
+	# shellcheck source=/dev/null
+	source "$_lib"
+done
+unset _lib
 
 # How tests and bench start snitch-trace: $SNITCH_TRACE (else the one on PATH)
 # with ARGS, and with --hooks $SNITCH_TRACE_HOOKS when that is set and ARGS
@@ -40,22 +46,6 @@ lib_peer_down() {
 	ip link del "$HOST_VETH" 2>/dev/null || true
 	ip netns del "$PEER_NS" 2>/dev/null || true
 	PEER_NS=
-}
-
-lib_wait_line() { # FILE PATTERN [SECONDS]
-	local i
-	for ((i = 0; i < ${3:-10} * 20; i++)); do
-		grep -q -- "$2" "$1" 2>/dev/null && return 0
-		sleep 0.05
-	done
-	echo "timed out waiting for '$2' in $1:" >&2
-	cat "$1" >&2
-	return 1
-}
-
-# The median of the numbers on stdin, one a line.
-lib_median() {
-	sort -g | awk '{a[NR] = $1} END {print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'
 }
 
 # Runs a command that needs the tracepoints with tracefs mounted in a mount

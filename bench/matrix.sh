@@ -158,7 +158,7 @@ print("listening", flush=True); c, _ = s.accept(); n = 0
 while (b := c.recv(65536)): n += len(b)
 print(f"sent=0 recv={n}", flush=True)' "$S_PORT" >"$1/server.out" 2>&1 3>&- &
 	SERVER_PIDS+=("$!")
-	lib_wait_line "$1/server.out" listening
+	wait_for_line "$1/server.out" listening
 	"$py" -c '
 import socket, sys
 s = socket.socket(socket.AF_INET, socket.SOCK_STREAM, 132); s.connect((sys.argv[1], int(sys.argv[2])))
@@ -185,7 +185,7 @@ run_scenario() { # ID DIR
 			ip netns exec "$PEER_NS" "$NETGEN" "${S_SERVER[@]}" >"$dir/server.out" 2>&1 3>&- &
 		fi
 		SERVER_PIDS+=("$!")
-		lib_wait_line "$dir/server.out" listening
+		wait_for_line "$dir/server.out" listening
 	fi
 	case $S_RUN in
 	plain | loopback) "$S_EXE" "${S_ARGS[@]}" >"$dir/app.out" ;;
@@ -197,7 +197,7 @@ run_scenario() { # ID DIR
 	esac
 	# a TCP server ends with its last connection; a datagram server idles out
 	if ((${#S_SERVER[@]})) && [[ ${S_SERVER[0]} == tcp-server ]]; then
-		lib_wait_line "$dir/server.out" sent= 60 || true
+		wait_for_line "$dir/server.out" sent= 60 || true
 	fi
 	sleep 0.3
 	w1=$(wire_bytes "$id")

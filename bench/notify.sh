@@ -1,10 +1,12 @@
-#!/bin/sh
+#!/bin/bash
 # snitch-notify's pass-through cost: N flow events (snitch-hash style, 500
 # distinct executables, fixed seed) through cat, jq -c . and snitch-notify
 # --print (fresh picosnitch directory each run), all in the same run.
-# Usage: sh bench/notify.sh [EVENTS] [RUNS]   (defaults 1000000 3)
+# Usage: bench/notify.sh [EVENTS] [RUNS]   (defaults 1000000 3)
 set -eu
 cd "$(dirname "$0")/.."
+# shellcheck source=bench/lib.sh
+source bench/lib.sh
 N=${1:-1000000}
 RUNS=${2:-3}
 OUT=.output/bench
@@ -32,23 +34,15 @@ PY
 	mv "$EVENTS.tmp" "$EVENTS"
 fi
 
-now() { date +%s.%N; }
-timed() { # CMD (a shell string); prints seconds
-	t0=$(now); sh -c "$1"; t1=$(now)
-	echo "$t0 $t1" | awk '{ printf "%.3f\n", $2 - $1 }'
-}
-best() { # CMD: the fastest of RUNS
-	i=0; b=
-	while [ $i -lt "$RUNS" ]; do
-		t=$(timed "$1"); i=$((i + 1))
-		if [ -z "$b" ] || awk -v t="$t" -v b="$b" 'BEGIN { exit !(t < b) }'; then b=$t; fi
-	done
-	echo "$b"
-}
 DIR="$OUT/notify-dir"
-t_cat=$(best "cat '$EVENTS' >/dev/null")
-t_jq=$(best "jq -c . '$EVENTS' >/dev/null")
-t_notify=$(best "rm -rf '$DIR'; '$NOTIFY' --print --dir '$DIR' <'$EVENTS' >/dev/null")
+JSON="$OUT/notify.json"
+time_commands "$JSON" "$RUNS" \
+	-n cat "cat '$EVENTS' >/dev/null" \
+	-n jq "jq -c . '$EVENTS' >/dev/null" \
+	-n notify "rm -rf '$DIR'; '$NOTIFY' --print --dir '$DIR' <'$EVENTS' >/dev/null"
+t_cat=$(timed_stat "$JSON" cat min)
+t_jq=$(timed_stat "$JSON" jq min)
+t_notify=$(timed_stat "$JSON" notify min)
 {
 	echo "snitch-notify, $N events, best of $RUNS, commit $(git rev-parse --short HEAD), kernel $(uname -r)"
 	echo

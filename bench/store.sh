@@ -1,13 +1,15 @@
-#!/bin/sh
+#!/bin/bash
 # snitch-store on a generated desktop day (bench/store_ref.cpp gen: 40
 # programs, 3,000 remote addresses, 600 domains, ephemeral ports, parent and
 # grandparent): ingest rate into SQLite against a bare prepared-statement
 # insert loop of the same rows, in the same run; bytes per row and per event
 # next to picosnitch 2.2's documented schema loaded with the same rows
 # (bench/picosnitch-load.sql); a year at the default settings.
-# Usage: sh bench/store.sh [EVENTS] [RUNS]   (defaults 200000 3)
+# Usage: bench/store.sh [EVENTS] [RUNS]   (defaults 200000 3)
 set -eu
 cd "$(dirname "$0")/.."
+# shellcheck source=bench/lib.sh
+source bench/lib.sh
 N=${1:-200000}
 RUNS=${2:-3}
 OUT=.output/bench
@@ -20,28 +22,17 @@ EVENTS="$OUT/store-desktop-$N.jsonl"
 [ -s "$EVENTS" ] || "$REF" gen "$N" >"$EVENTS"
 NOCONF="$OUT/no-such-config.json"
 
-now() { date +%s.%N; }
-# Prints the seconds one command took (database made fresh first).
-timed() { # DB CMD...
-	db=$1; shift
-	rm -f "$db" "$db-wal" "$db-shm"
-	"$STORE" --init-schema --config "$NOCONF" --db "$db"
-	cat "$EVENTS" >/dev/null  # same page-cache state for both
-	t0=$(now); "$@"; t1=$(now)
-	echo "$t0 $t1" | awk '{ printf "%.3f\n", $2 - $1 }'
+# hyperfine's --prepare for a timed command: its database made fresh, the same
+# page-cache state for all.
+fresh() { # DB
+	echo "rm -f '$1' '$1-wal' '$1-shm' && '$STORE' --init-schema --config '$NOCONF' --db '$1' && cat '$EVENTS' >/dev/null"
 }
-median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
-
-: >"$OUT/store-ref.times"; : >"$OUT/store-w0.times"; : >"$OUT/store-w1.times"
-i=0
-while [ "$i" -lt "$RUNS" ]; do
-	timed "$OUT/ref.db" "$REF" insert "$N" "$OUT/ref.db" >>"$OUT/store-ref.times"
-	for w in 0 1; do
-		timed "$OUT/w$w.db" sh -c "$STORE --config $NOCONF --host-id bench --db $OUT/w$w.db --window $w <$EVENTS >/dev/null" \
-			>>"$OUT/store-w$w.times"
-	done
-	i=$((i + 1))
-done
+JSON="$OUT/store.json"
+time_commands "$JSON" "$RUNS" \
+	--prepare "$(fresh "$OUT/ref.db")" --prepare "$(fresh "$OUT/w0.db")" --prepare "$(fresh "$OUT/w1.db")" \
+	-n ref "'$REF' insert '$N' '$OUT/ref.db'" \
+	-n w0 "'$STORE' --config '$NOCONF' --host-id bench --db '$OUT/w0.db' --window 0 <'$EVENTS' >/dev/null" \
+	-n w1 "'$STORE' --config '$NOCONF' --host-id bench --db '$OUT/w1.db' --window 1 <'$EVENTS' >/dev/null"
 bytes() { stat -c %s "$1"; }
 rows() { sqlite3 "$1" 'SELECT count(*) FROM connections'; }
 # picosnitch's schema holding the rows of snitch-store database $1.
@@ -56,17 +47,17 @@ for w in 0 1; do
 		sqlite3 "$db" 'PRAGMA wal_checkpoint(TRUNCATE)' 'VACUUM' >/dev/null
 	done
 done
-ref=$(median <"$OUT/store-ref.times")
+ref=$(timed_stat "$JSON" ref median)
 {
 	echo "# snitch-store on a desktop day, $N events, median of $RUNS runs"
 	echo
 	echo "commit $(git rev-parse --short HEAD), kernel $(uname -r), $(nproc) CPUs, SQLite $(sqlite3 --version | cut -d' ' -f1)." \
-		"Reproduce: sh bench/store.sh $N $RUNS"
+		"Reproduce: bench/store.sh $N $RUNS"
 	echo
 	echo "| command | seconds | events/s | relative to reference | rows |"
 	echo "| --- | --- | --- | --- | --- |"
 	for k in ref w0 w1; do
-		t=$(median <"$OUT/store-$k.times")
+		t=$(timed_stat "$JSON" "$k" median)
 		case $k in
 		ref) name="bare prepared-statement insert loop (store_ref)";;
 		w0) name="snitch-store --window 0 (one row per event)";;

@@ -20,6 +20,8 @@ source bench/lib.sh
 TESTS=.output/tests
 OUT=.output/bench/cost
 mkdir -p "$OUT"
+# Not hyperfine: the figure is kernel time from the BPF statistics of tracers
+# that stay attached across the rounds, not the wall time of a command.
 ROUNDS=${ROUNDS:-5}
 DATAGRAMS=${DATAGRAMS:-200000}
 BULK=${BULK:-$((1 << 30))}
@@ -62,12 +64,12 @@ counted_events() { # FILE OFFSET
 workload() {
 	$TESTS/netgen udp-echo 7412 300 sink >"$OUT/sink.out" 3>&- &
 	local sink=$!
-	lib_wait_line "$OUT/sink.out" listening
+	wait_for_line "$OUT/sink.out" listening
 	$TESTS/netgen udp-send 127.0.0.1 7412 64 "$DATAGRAMS" connected >/dev/null
 	wait "$sink"
 	$TESTS/netgen tcp-server 7413 0 1 >"$OUT/bulk.out" 3>&- &
 	local srv=$!
-	lib_wait_line "$OUT/bulk.out" listening
+	wait_for_line "$OUT/bulk.out" listening
 	$TESTS/netgen tcp-client 127.0.0.1 7413 "$BULK" >/dev/null
 	wait "$srv"
 }
@@ -78,12 +80,12 @@ for i in "${!labels[@]}"; do
 	SNITCH_TRACE=${bins[$i]} lib_trace_command -i 1
 	"${TRACE_CMD[@]}" >"$OUT/${labels[$i]}.jsonl" 2>"$OUT/${labels[$i]}.err" 3>&- &
 	PIDS+=($!)
-	lib_wait_line "$OUT/${labels[$i]}.err" ready 30
+	wait_for_line "$OUT/${labels[$i]}.err" ready 30
 done
 BPFTRACE_MAP_KEYS_MAX=65536 "${LIB_TRACEFS[@]}" bpftrace bench/matrix-peer.bt >"$OUT/bpftrace.out" 2>&1 3>&- &
 BT_PID=$!
 PIDS+=("$BT_PID")
-lib_wait_line "$OUT/bpftrace.out" Attaching 60
+wait_for_line "$OUT/bpftrace.out" Attaching 60
 sleep 1
 
 names=("${labels[@]}" bpftrace)
@@ -122,7 +124,7 @@ for i in "${!labels[@]}"; do prog_table "${PIDS[$i]}" >"$OUT/${labels[$i]}.progs
 	echo "| tracer | ns of BPF program time per counted send/receive (median) | program runs per counted send/receive (median) |"
 	echo "| --- | --- | --- |"
 	for n in "${names[@]}"; do
-		printf '| %s | %.0f | %.2f |\n' "$n" "$(lib_median <"$OUT/$n.ns")" "$(lib_median <"$OUT/$n.runs")"
+		printf '| %s | %.0f | %.2f |\n' "$n" "$(median <"$OUT/$n.ns")" "$(median <"$OUT/$n.runs")"
 	done
 	echo
 	echo "Every program each tracer holds is included (run_time_ns and run_cnt from \`bpftool prog show\` with kernel.bpf_stats_enabled=1); bpftrace's time is divided by the sends and receives the first snitch-trace counted."

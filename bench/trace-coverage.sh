@@ -28,7 +28,7 @@ sysctl -qw net.ipv4.ping_group_range="0 0"
 peer() { # LOG CMD...: a server in the peer namespace, waited for
 	local log="$OUT/$1"; shift
 	ip netns exec "$PEER_NS" "$NETGEN" "$@" >"$log" 2>&1 3>&- &
-	lib_wait_line "$log" listening
+	wait_for_line "$log" listening
 }
 
 CASES=()

@@ -21,9 +21,10 @@ BULK=${BULK:-$((4 << 30))}
 
 [[ $EUID -eq 0 ]] || { echo "bench/trace-overhead.sh: needs root" >&2; exit 1; }
 
-now() { date +%s.%N; }
-
 # Each workload prints its elapsed seconds; the unit count is fixed per workload.
+# Not hyperfine: a workload times its client while its server runs, and the
+# pairs alternate untraced and traced runs around a tracer whose CPU time and
+# memory are read from /proc between them; hyperfine times one command alone.
 w_connect() {
 	$TESTS/netgen tcp-server 7401 0 "$CONNECTS" >"$OUT/server.out" 3>&- &
 	local srv=$!
@@ -112,7 +113,7 @@ for w in connect flood bulk; do
 		echo "$u / $t" | bc -l >>"$OUT/$w.ratios"
 	done
 	printf '| %s | %.0f | %.0f | %.3f | >= %s |\n' "${label[$w]}" \
-		"$(lib_median <"$OUT/$w.untraced")" "$(lib_median <"$OUT/$w.traced")" "$(lib_median <"$OUT/$w.ratios")" "${goal[$w]}" >>"$OUT/table.md"
+		"$(median <"$OUT/$w.untraced")" "$(median <"$OUT/$w.traced")" "$(median <"$OUT/$w.ratios")" "${goal[$w]}" >>"$OUT/table.md"
 done
 {
 	echo

@@ -1,4 +1,4 @@
-#!/bin/sh
+#!/bin/bash
 # snitch-view on a 10-million-row SQLite database: time to the first screen
 # (--print, and the TUI drawing its first screen in a pty) against the bare
 # SQL aggregate of the same screen run by the sqlite3 shell, in the same run.
@@ -9,9 +9,11 @@
 # snitch-web.
 # With REF_VIEW=path/to/an/older/snitch-view, that binary's --print and TUI
 # are timed in the same runs, and the candidate's given relative to them.
-# Usage: [REF_VIEW=...] sh bench/view.sh [ROWS] [RUNS]   (defaults 10000000 3)
+# Usage: [REF_VIEW=...] bench/view.sh [ROWS] [RUNS]   (defaults 10000000 3)
 set -eu
 cd "$(dirname "$0")/.."
+# shellcheck source=bench/lib.sh
+source bench/lib.sh
 N=${1:-10000000}
 RUNS=${2:-3}
 OUT=.output/bench
@@ -49,20 +51,17 @@ SQL
 }
 rows=$( [ -s "$DB" ] && sqlite3 "$DB" 'SELECT count(*) FROM connections' 2>/dev/null || echo 0)
 if [ "$rows" != "$N" ]; then
-	t0=$(date +%s.%N); build_db; t1=$(date +%s.%N)
-	echo "built $DB ($N rows) in $(echo "$t0 $t1" | awk '{ printf "%.1f", $2 - $1 }') s" >&2
+	t0=$(now); build_db; t1=$(now)
+	echo "built $DB ($N rows) in $(elapsed "$t0" "$t1" 1) s" >&2
 fi
 # Rows written behind the store's back, or an older schema: the store
 # migrates and rolls the rows up when it opens the database.
 PAST=$(sqlite3 "$DB" 'SELECT count(*) FROM connections WHERE rowid > (SELECT hwm FROM rollup_state)' 2>/dev/null || echo "$N, version 2")
-t0=$(date +%s.%N)
+# Once, not through hyperfine: the second run would find nothing to do.
+t0=$(now)
 .output/bin/snitch-store --init-schema --config "$NOCONF" --db "$DB" --retention-days 0
-t1=$(date +%s.%N)
-ROLLUP_TIME=$(echo "$t0 $t1" | awk '{ printf "%.1f", $2 - $1 }')
-
-now() { date +%s.%N; }
-timed() { t0=$(now); "$@" >/dev/null; t1=$(now); echo "$t0 $t1" | awk '{ printf "%.3f\n", $2 - $1 }'; }
-median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
+t1=$(now)
+ROLLUP_TIME=$(elapsed "$t0" "$t1" 1)
 
 # The plain aggregate a user would type for the Executables screen.
 bare_sql() { # FROM (0: all)
@@ -87,10 +86,7 @@ WEB_OUT="$OUT/view-web.url"
 	--token-file "$OUT/view-web.token" >"$WEB_OUT" 2>&1 </dev/null &
 WEB_PID=$!
 trap 'kill $WEB_PID 2>/dev/null' EXIT
-i=0
-until grep -q '^http://' "$WEB_OUT" 2>/dev/null; do
-	i=$((i + 1)); [ "$i" -lt 100 ] || { cat "$WEB_OUT" >&2; exit 1; }; sleep 0.1
-done
+wait_for_line "$WEB_OUT" '^http://'
 WEB_BASE=$(sed -n '1s|/?token=.*||p' "$WEB_OUT")
 web_api() { # NAME QUERY
 	curl -sf -H "Authorization: Bearer $(cat "$OUT/view-web.token")" "$WEB_BASE/api/$1?$2"
@@ -104,26 +100,26 @@ first_chart() { # RANGE
 	esac
 }
 
+# hyperfine runs the shell functions above in bash children.
+export DB VIEW NOW TMUX_SOCK OUT WEB_BASE
+export -f bare_sql tui web_api
 run_case() { # LABEL RANGE FROM
-	for f in bare print tui rows series refprint reftui; do : >"$OUT/view-$f.times"; done
-	i=0
-	while [ "$i" -lt "$RUNS" ]; do
-		timed bare_sql "$3" >>"$OUT/view-bare.times"
-		timed "$VIEW" --db "$DB" --print --screen exe --range "$2" --now "$NOW" >>"$OUT/view-print.times"
-		timed tui "$2" >>"$OUT/view-tui.times"
-		timed web_api rows "screen=exe&range=$2" >>"$OUT/view-rows.times"
-		timed web_api series "$(first_chart "$2")" >>"$OUT/view-series.times"
-		if [ -n "${REF_VIEW:-}" ]; then
-			timed "$REF_VIEW" --db "$DB" --print --screen exe --range "$2" --now "$NOW" >>"$OUT/view-refprint.times"
-			timed tui "$2" "$REF_VIEW" >>"$OUT/view-reftui.times"
-		fi
-		i=$((i + 1))
-	done
-	b=$(median <"$OUT/view-bare.times"); p=$(median <"$OUT/view-print.times"); t=$(median <"$OUT/view-tui.times")
-	r=$(median <"$OUT/view-rows.times"); s=$(median <"$OUT/view-series.times")
+	local json="$OUT/view-$2.json" refs=()
+	if [ -n "${REF_VIEW:-}" ]; then
+		refs=(-n refprint "'$REF_VIEW' --db '$DB' --print --screen exe --range $2 --now $NOW" -n reftui "tui $2 '$REF_VIEW'")
+	fi
+	time_commands "$json" "$RUNS" --shell bash \
+		-n bare "bare_sql $3" \
+		-n print "'$VIEW' --db '$DB' --print --screen exe --range $2 --now $NOW" \
+		-n tui "tui $2" \
+		-n rows "web_api rows 'screen=exe&range=$2'" \
+		-n series "web_api series '$(first_chart "$2")'" \
+		"${refs[@]}"
+	b=$(timed_stat "$json" bare median); p=$(timed_stat "$json" print median); t=$(timed_stat "$json" tui median)
+	r=$(timed_stat "$json" rows median); s=$(timed_stat "$json" series median)
 	ref=""
 	if [ -n "${REF_VIEW:-}" ]; then
-		rp=$(median <"$OUT/view-refprint.times"); rt=$(median <"$OUT/view-reftui.times")
+		rp=$(timed_stat "$json" refprint median); rt=$(timed_stat "$json" reftui median)
 		ref=$(awk -v p="$p" -v t="$t" -v rp="$rp" -v rt="$rt" 'BEGIN { printf " %.3f | %.3f | %.2f | %.2f |", rp, rt, p / rp, t / rt }')
 	fi
 	awk -v l="$1" -v b="$b" -v p="$p" -v t="$t" -v r="$r" -v s="$s" -v ref="$ref" \

@@ -1,12 +1,14 @@
-#!/bin/sh
+#!/bin/bash
 # snitch-vt pass-through cost: on the same deterministic file of flow events
 # (every one with a sha256, 16 distinct hashes), in one run: cat (the pipe
 # cost), jq -c . (a JSON parse and print of every line), snitch-vt without a
 # key (pass-through only) and snitch-vt with a key whose hashes are all in its
 # cache (the steady state: parse, look up, no request).
-# Usage: sh bench/vt.sh [EVENTS] [RUNS]   (defaults 200000 5)
+# Usage: bench/vt.sh [EVENTS] [RUNS]   (defaults 200000 5)
 set -eu
 cd "$(dirname "$0")/.."
+# shellcheck source=bench/lib.sh
+source bench/lib.sh
 N=${1:-200000}
 RUNS=${2:-5}
 OUT=.output/bench
@@ -44,32 +46,25 @@ PY
 NOCONF="$OUT/no-such-config.json"
 export PICOSNITCH_DIR="$OUT/vt-bench-dir"
 
-now() { date +%s.%N; }
-timed() { t0=$(now); sh -c "$1"; t1=$(now); echo "$t0 $t1" | awk '{ printf "%.3f\n", $2 - $1 }'; }
-median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
-
 # Sanity: both snitch-vt runs pass every line and make no request (port 1 refuses).
 cached="VT_API_KEY=bench '$VT' --config '$NOCONF' --cache '$CACHE' --api-url http://127.0.0.1:1 --max-attempts 1 <'$EVENTS'"
 [ "$(sh -c "$cached" 2>/dev/null | wc -l)" -eq "$N" ] || { echo "bench/vt.sh: cached run did not pass $N lines through" >&2; exit 1; }
 [ "$("$VT" --config "$NOCONF" <"$EVENTS" 2>/dev/null | wc -l)" -eq "$N" ]
 
-for k in cat jq nokey cached; do : >"$OUT/vt-$k.times"; done
-i=0
-while [ "$i" -lt "$RUNS" ]; do
-	timed "cat '$EVENTS' >/dev/null" >>"$OUT/vt-cat.times"
-	timed "jq -c . <'$EVENTS' >/dev/null" >>"$OUT/vt-jq.times"
-	timed "'$VT' --config '$NOCONF' <'$EVENTS' >/dev/null 2>&1" >>"$OUT/vt-nokey.times"
-	timed "$cached >/dev/null 2>&1" >>"$OUT/vt-cached.times"
-	i=$((i + 1))
-done
-jq_t=$(median <"$OUT/vt-jq.times")
+JSON="$OUT/vt.json"
+time_commands "$JSON" "$RUNS" \
+	-n cat "cat '$EVENTS' >/dev/null" \
+	-n jq "jq -c . <'$EVENTS' >/dev/null" \
+	-n nokey "'$VT' --config '$NOCONF' <'$EVENTS' >/dev/null 2>&1" \
+	-n cached "$cached >/dev/null 2>&1"
+jq_t=$(timed_stat "$JSON" jq median)
 {
 	echo "## snitch-vt pass-through ($N flow events, median of $RUNS runs, $(git rev-parse --short HEAD), Linux $(uname -r))"
 	echo
 	echo "| command | seconds | events/s | relative to jq -c . |"
 	echo "| --- | --- | --- | --- |"
 	for k in cat jq nokey cached; do
-		t=$(median <"$OUT/vt-$k.times")
+		t=$(timed_stat "$JSON" "$k" median)
 		case $k in
 		cat) name="cat (pipe cost)" ;;
 		jq) name="jq -c ." ;;

@@ -100,17 +100,6 @@ serve_local() { # FILE CMD...
 	wait_for_line "$out" listening
 }
 
-wait_for_line() { # FILE PATTERN [SECONDS]
-	local i
-	for ((i = 0; i < ${3:-10} * 20; i++)); do
-		grep -q -- "$2" "$1" 2>/dev/null && return 0
-		sleep 0.05
-	done
-	echo "timed out waiting for '$2' in $1:" >&2
-	cat "$1" >&2
-	return 1
-}
-
 # snitch-trace in the background: events in $TRACE_OUT, stderr in $TRACE_ERR.
 start_trace() {
 	require_ebpf
