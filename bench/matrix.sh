@@ -17,7 +17,7 @@
 #   --check  exit 1 unless snitch-trace is PASS/PASS on every applicable scenario
 # Prints a Markdown section; work files in $MATRIX_OUT (.output/bench/matrix).
 # snitch-trace is $SNITCH_TRACE, else the one on PATH, else .output/bin's;
-# $SNITCH_TRACE_HOOKS forces its hook set (bench/lib.sh, lib_trace_command).
+# $SNITCH_TRACE_HOOKS forces its hook set (tests/lib/trace.bash, trace_command).
 # $MATRIX_NET (240) picks the subnets and the loopback port, so that two runs
 # can share a machine. Needs root.
 set -euo pipefail
@@ -61,13 +61,13 @@ TOOL_PIDS=() SERVER_PIDS=()
 cleanup() {
 	local p
 	for p in "${TOOL_PIDS[@]}" "${SERVER_PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
-	lib_container_down
-	lib_peer_down
+	container_down
+	peer_down
 	nft delete table inet "$LO_TABLE" 2>/dev/null || true
 	sysctl -qw net.ipv4.ping_group_range="$PING_RANGE"
 }
 trap cleanup EXIT
-lib_peer_up "snitch-mx-$$" "snmxh$$" "snmxp$$" "$NET"
+peer_up 253 "$NET"
 sysctl -qw net.ipv4.ping_group_range="0 0"
 # Wire bytes: every frame in and out of the peer's veth; loopback (s16) by port.
 ip netns exec "$PEER_NS" nft -f - <<NFT
@@ -82,7 +82,7 @@ table inet $LO_TABLE {
 }
 NFT
 mkdir -p "$OUT/ctr"
-lib_container_up "$OUT/ctr" "$NET" "$HOST_VETH" "$NETGEN" s17-container
+container_up "$OUT/ctr" "$NET" "$HOST_VETH" "$NETGEN" s17-container
 
 wire_bytes() { # s16 counts on the host's loopback, the rest on the peer's veth
 	if [[ $1 == s16 ]]; then
@@ -102,31 +102,31 @@ SCTP_NA=$(python3 -c 'import socket; socket.socket(socket.AF_INET, socket.SOCK_S
 scenario() { # ID
 	S_SERVER=() S_RUN=plain S_PORT=$((7600 + 10#${1#s})) S_PROTO=
 	case $1 in
-	s01) S_NAME=tcp-download S_SERVER=(tcp-server "$S_PORT" "$BULK" 1) S_ARGS=(tcp-client "$PEER4" "$S_PORT" 0) ;;
-	s02) S_NAME=tcp-upload S_SERVER=(tcp-server "$S_PORT" 0 1) S_ARGS=(tcp-client "$PEER4" "$S_PORT" "$BULK") ;;
-	s03) S_NAME=tcp-duplex S_SERVER=(tcp-server "$S_PORT" "$BULK" 1) S_ARGS=(tcp-client "$PEER4" "$S_PORT" "$BULK") ;;
-	s04) S_NAME=udp-bulk S_SERVER=(udp-echo "$S_PORT" 1000) S_ARGS=(udp-send "$PEER4" "$S_PORT" 1200 "$DGRAMS") ;;
-	s05) S_NAME=icmp-flood S_PORT=0 S_PROTO=icmp S_ARGS=(ping "$PEER4" "$PINGS" 1000) ;;
-	s06) S_NAME=udp-443 S_PORT=443 S_SERVER=(udp-echo 443 1000) S_ARGS=(udp-send "$PEER4" 443 1200 "$DGRAMS") ;;
-	s07) S_NAME=tcp6 S_SERVER=(tcp-server "$S_PORT" "$BULK" 1) S_ARGS=(tcp-client "$PEER6" "$S_PORT" "$BULK") ;;
+	s01) S_NAME=tcp-download S_SERVER=(tcp-server "$S_PORT" "$BULK" 1) S_ARGS=(tcp-client "$PEER_IP4" "$S_PORT" 0) ;;
+	s02) S_NAME=tcp-upload S_SERVER=(tcp-server "$S_PORT" 0 1) S_ARGS=(tcp-client "$PEER_IP4" "$S_PORT" "$BULK") ;;
+	s03) S_NAME=tcp-duplex S_SERVER=(tcp-server "$S_PORT" "$BULK" 1) S_ARGS=(tcp-client "$PEER_IP4" "$S_PORT" "$BULK") ;;
+	s04) S_NAME=udp-bulk S_SERVER=(udp-echo "$S_PORT" 1000) S_ARGS=(udp-send "$PEER_IP4" "$S_PORT" 1200 "$DGRAMS") ;;
+	s05) S_NAME=icmp-flood S_PORT=0 S_PROTO=icmp S_ARGS=(ping "$PEER_IP4" "$PINGS" 1000) ;;
+	s06) S_NAME=udp-443 S_PORT=443 S_SERVER=(udp-echo 443 1000) S_ARGS=(udp-send "$PEER_IP4" 443 1200 "$DGRAMS") ;;
+	s07) S_NAME=tcp6 S_SERVER=(tcp-server "$S_PORT" "$BULK" 1) S_ARGS=(tcp-client "$PEER_IP6" "$S_PORT" "$BULK") ;;
 	s08) S_NAME=sctp S_RUN=sctp ;;
-	s09) S_NAME=udp-53-flood S_PORT=53 S_SERVER=(udp-echo 53 1000 sink) S_ARGS=(udp-send "$PEER4" 53 64 "$SMALLDGRAMS" connected) ;;
-	s10) S_NAME=raw-253 S_PORT=0 S_PROTO=raw:253 S_SERVER=(raw-echo 253 1000) S_ARGS=(raw-send "$PEER4" 253 1000 "$DGRAMS") ;;
-	s11) S_NAME=short-lived S_RUN=repeat S_SERVER=(tcp-server "$S_PORT" 4096 "$SHORT") S_ARGS=(tcp-client "$PEER4" "$S_PORT" 65536) ;;
+	s09) S_NAME=udp-53-flood S_PORT=53 S_SERVER=(udp-echo 53 1000 sink) S_ARGS=(udp-send "$PEER_IP4" 53 64 "$SMALLDGRAMS" connected) ;;
+	s10) S_NAME=raw-253 S_PORT=0 S_PROTO=raw:253 S_SERVER=(raw-echo 253 1000) S_ARGS=(raw-send "$PEER_IP4" 253 1000 "$DGRAMS") ;;
+	s11) S_NAME=short-lived S_RUN=repeat S_SERVER=(tcp-server "$S_PORT" 4096 "$SHORT") S_ARGS=(tcp-client "$PEER_IP4" "$S_PORT" 65536) ;;
 	s12) S_NAME=af-packet S_PORT=0 S_PROTO=eth:0x88b5 S_SERVER=(packet-echo "$PEER_VETH" 0x88b5 1000)
 		S_ARGS=(packet-send "$HOST_VETH" 0x88b5 600 "$DGRAMS" raw) ;;
-	s13) S_NAME=uring-send S_SERVER=(tcp-server "$S_PORT" 0 1) S_ARGS=(tcp-io "$PEER4" "$S_PORT" "$BULK" uring read) ;;
-	s14) S_NAME=sendfile-up S_SERVER=(tcp-server "$S_PORT" 0 1) S_ARGS=(tcp-io "$PEER4" "$S_PORT" "$BULK" sendfile read) ;;
-	s15) S_NAME=sendmmsg S_SERVER=(udp-echo "$S_PORT" 1000 sink) S_ARGS=(udp-mmsg "$PEER4" "$S_PORT" 1200 "$DGRAMS") ;;
+	s13) S_NAME=uring-send S_SERVER=(tcp-server "$S_PORT" 0 1) S_ARGS=(tcp-io "$PEER_IP4" "$S_PORT" "$BULK" uring read) ;;
+	s14) S_NAME=sendfile-up S_SERVER=(tcp-server "$S_PORT" 0 1) S_ARGS=(tcp-io "$PEER_IP4" "$S_PORT" "$BULK" sendfile read) ;;
+	s15) S_NAME=sendmmsg S_SERVER=(udp-echo "$S_PORT" 1000 sink) S_ARGS=(udp-mmsg "$PEER_IP4" "$S_PORT" 1200 "$DGRAMS") ;;
 	s16) S_NAME=loopback S_RUN=loopback S_PORT=$LO_PORT S_SERVER=(tcp-server "$S_PORT" "$BULK" 1) S_ARGS=(tcp-client 127.0.0.1 "$S_PORT" "$BULK") ;;
-	s17) S_NAME=s17-container S_RUN=container S_SERVER=(tcp-server "$S_PORT" "$BULK" 1) S_ARGS=(tcp-client "$PEER4" "$S_PORT" "$BULK") ;;
-	s18) S_NAME=slow-drip S_SERVER=(tcp-server "$S_PORT" 0 1) S_ARGS=(tcp-slow "$PEER4" "$S_PORT" $((DRIP * 20480)) "$DRIP") ;;
-	s19) S_NAME=many-tcp S_SERVER=(tcp-server "$S_PORT" 0 "$CONNS") S_ARGS=(tcp-client "$PEER4" "$S_PORT" 4096 "$CONNS") ;;
-	s20) S_NAME=burst S_SERVER=(tcp-server "$S_PORT" 0 "$BURST") S_ARGS=(children "$BURST" "$PEER4" "$S_PORT" 65536) ;;
-	s21) S_NAME=uring-download S_SERVER=(tcp-server "$S_PORT" "$BULK" 1) S_ARGS=(tcp-io "$PEER4" "$S_PORT" 0 send uring) ;;
-	s22) S_NAME=splice-download S_SERVER=(tcp-server "$S_PORT" "$BULK" 1) S_ARGS=(tcp-io "$PEER4" "$S_PORT" 0 send splice) ;;
-	s23) S_NAME=recvmmsg S_SERVER=(udp-echo "$S_PORT" 1000) S_ARGS=(udp-mmsg "$PEER4" "$S_PORT" 1200 "$DGRAMS") ;;
-	s24) S_NAME=udp6-download S_SERVER=(udp-source "$S_PORT" 1200 "$DGRAMS") S_ARGS=(udp-fetch "$PEER6" "$S_PORT") ;;
+	s17) S_NAME=s17-container S_RUN=container S_SERVER=(tcp-server "$S_PORT" "$BULK" 1) S_ARGS=(tcp-client "$PEER_IP4" "$S_PORT" "$BULK") ;;
+	s18) S_NAME=slow-drip S_SERVER=(tcp-server "$S_PORT" 0 1) S_ARGS=(tcp-slow "$PEER_IP4" "$S_PORT" $((DRIP * 20480)) "$DRIP") ;;
+	s19) S_NAME=many-tcp S_SERVER=(tcp-server "$S_PORT" 0 "$CONNS") S_ARGS=(tcp-client "$PEER_IP4" "$S_PORT" 4096 "$CONNS") ;;
+	s20) S_NAME=burst S_SERVER=(tcp-server "$S_PORT" 0 "$BURST") S_ARGS=(children "$BURST" "$PEER_IP4" "$S_PORT" 65536) ;;
+	s21) S_NAME=uring-download S_SERVER=(tcp-server "$S_PORT" "$BULK" 1) S_ARGS=(tcp-io "$PEER_IP4" "$S_PORT" 0 send uring) ;;
+	s22) S_NAME=splice-download S_SERVER=(tcp-server "$S_PORT" "$BULK" 1) S_ARGS=(tcp-io "$PEER_IP4" "$S_PORT" 0 send splice) ;;
+	s23) S_NAME=recvmmsg S_SERVER=(udp-echo "$S_PORT" 1000) S_ARGS=(udp-mmsg "$PEER_IP4" "$S_PORT" 1200 "$DGRAMS") ;;
+	s24) S_NAME=udp6-download S_SERVER=(udp-source "$S_PORT" 1200 "$DGRAMS") S_ARGS=(udp-fetch "$PEER_IP6" "$S_PORT") ;;
 	esac
 	if [[ $S_RUN == container ]]; then
 		S_EXE="$CTR_ROOT/app/$S_NAME"
@@ -163,7 +163,7 @@ print(f"sent=0 recv={n}", flush=True)' "$S_PORT" >"$1/server.out" 2>&1 3>&- &
 import socket, sys
 s = socket.socket(socket.AF_INET, socket.SOCK_STREAM, 132); s.connect((sys.argv[1], int(sys.argv[2])))
 n = sum(s.send(b"x" * 60000) for _ in range(int(sys.argv[3]) // 60000)); s.close()
-print(f"sent={n} recv=0")' "$PEER4" "$S_PORT" "$BULK" >"$1/app.out"
+print(f"sent={n} recv=0")' "$PEER_IP4" "$S_PORT" "$BULK" >"$1/app.out"
 }
 
 # Runs scenario ID once; its references go to DIR/ref.
@@ -189,7 +189,7 @@ run_scenario() { # ID DIR
 	fi
 	case $S_RUN in
 	plain | loopback) "$S_EXE" "${S_ARGS[@]}" >"$dir/app.out" ;;
-	container) lib_container_run "$S_NAME" "${S_ARGS[@]}" >"$dir/app.out" ;;
+	container) container_run "$S_NAME" "${S_ARGS[@]}" >"$dir/app.out" ;;
 	sctp) run_sctp "$dir" ;;
 	repeat)
 		for ((i = 0; i < SHORT; i++)); do "$S_EXE" "${S_ARGS[@]}"; done |
@@ -204,7 +204,7 @@ run_scenario() { # ID DIR
 	for i in "${SERVER_PIDS[@]}"; do kill "$i" 2>/dev/null || true; done
 	SERVER_PIDS=()
 	printf 'ok\t%s\t%d\t%d\t%s\t%s\t%s\t%s\t%s\n' "$S_EXE" \
-		$(($(lib_field "$dir/app.out" sent) + $(lib_field "$dir/app.out" recv))) $((w1 - w0)) \
+		$(($(netgen_field "$dir/app.out" sent) + $(netgen_field "$dir/app.out" recv))) $((w1 - w0)) \
 		"$t0" "$EPOCHREALTIME" "$S_PORT" "${S_PROTO:--}" "$S_NAME" >"$dir/ref"
 	# nethogs refreshes once a second: a gap keeps its windows apart
 	[[ " $TOOLS " == *" nethogs "* ]] && sleep 1.6
@@ -219,7 +219,7 @@ run_scenario() { # ID DIR
 start_tool() { # TOOL DIR
 	local tool=$1 dir=$2 ready pid
 	case $tool in
-	snitch-trace) lib_trace_command; "${TRACE_CMD[@]}" >"$dir/$tool.out" 2>"$dir/$tool.log" 3>&- & ready=ready ;;
+	snitch-trace) trace_command; "${TRACE_CMD[@]}" >"$dir/$tool.out" 2>"$dir/$tool.log" 3>&- & ready=ready ;;
 	nethogs) # its refreshes are stamped with the time they arrive
 		rm -f "$dir/nethogs.fifo" && mkfifo "$dir/nethogs.fifo"
 		while IFS= read -r l; do printf '%s\t%s\n' "$EPOCHREALTIME" "$l"; done <"$dir/nethogs.fifo" >"$dir/$tool.out" 3>&- &

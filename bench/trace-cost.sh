@@ -62,25 +62,19 @@ counted_events() { # FILE OFFSET
 }
 
 workload() {
-	$TESTS/netgen udp-echo 7412 300 sink >"$OUT/sink.out" 3>&- &
-	local sink=$!
-	wait_for_line "$OUT/sink.out" listening
+	serve_local "$OUT/sink.out" $TESTS/netgen udp-echo 7412 300 sink
 	$TESTS/netgen udp-send 127.0.0.1 7412 64 "$DATAGRAMS" connected >/dev/null
-	wait "$sink"
-	$TESTS/netgen tcp-server 7413 0 1 >"$OUT/bulk.out" 3>&- &
-	local srv=$!
-	wait_for_line "$OUT/bulk.out" listening
+	wait "${BG_PIDS[-1]}"
+	serve_local "$OUT/bulk.out" $TESTS/netgen tcp-server 7413 0 1
 	$TESTS/netgen tcp-client 127.0.0.1 7413 "$BULK" >/dev/null
-	wait "$srv"
+	wait "${BG_PIDS[-1]}"
 }
 
 labels=() bins=()
 for a in "$@"; do labels+=("${a%%=*}") bins+=("${a#*=}"); done
 for i in "${!labels[@]}"; do
-	SNITCH_TRACE=${bins[$i]} lib_trace_command -i 1
-	"${TRACE_CMD[@]}" >"$OUT/${labels[$i]}.jsonl" 2>"$OUT/${labels[$i]}.err" 3>&- &
-	PIDS+=($!)
-	wait_for_line "$OUT/${labels[$i]}.err" ready 30
+	SNITCH_TRACE=${bins[$i]} launch_trace "$OUT/${labels[$i]}.jsonl" "$OUT/${labels[$i]}.err" -i 1
+	PIDS+=("$TRACE_PID")
 done
 BPFTRACE_MAP_KEYS_MAX=65536 "${LIB_TRACEFS[@]}" bpftrace bench/matrix-peer.bt >"$OUT/bpftrace.out" 2>&1 3>&- &
 BT_PID=$!

@@ -18,17 +18,16 @@ PING_RANGE=$(sysctl -n net.ipv4.ping_group_range | tr '\t' ' ')
 TRACE_PID=
 cleanup() {
 	[[ -n "$TRACE_PID" ]] && kill "$TRACE_PID" 2>/dev/null
-	lib_peer_down
+	peer_down
 	sysctl -qw net.ipv4.ping_group_range="$PING_RANGE"
 }
 trap cleanup EXIT
-lib_peer_up "snitch-cov-$$" "sncovh$$" "sncovp$$" 1
+peer_up 253 1
 sysctl -qw net.ipv4.ping_group_range="0 0"
 
-peer() { # LOG CMD...: a server in the peer namespace, waited for
+peer() { # LOG ARGS...: netgen ARGS, a server in the peer namespace, waited for
 	local log="$OUT/$1"; shift
-	ip netns exec "$PEER_NS" "$NETGEN" "$@" >"$log" 2>&1 3>&- &
-	wait_for_line "$log" listening
+	peer_serve "$log" "$NETGEN" "$@"
 }
 
 CASES=()
@@ -39,23 +38,20 @@ run_case() { # NAME ARGS...: netgen from its own path; its report kept per case
 	CASES+=("$name")
 }
 
-lib_trace_command
-"${TRACE_CMD[@]}" >"$OUT/events.jsonl" 2>"$OUT/trace.err" 3>&- &
-TRACE_PID=$!
-until grep -q ready "$OUT/trace.err" 2>/dev/null; do sleep 0.05; done
+launch_trace "$OUT/events.jsonl" "$OUT/trace.err"
 
 peer dl.log tcp-server 7501 $((8 << 20)) 2
-run_case tcp-download tcp-client "$PEER4" 7501 0
-run_case tcp6-duplex tcp-client "$PEER6" 7501 $((4 << 20))
+run_case tcp-download tcp-client "$PEER_IP4" 7501 0
+run_case tcp6-duplex tcp-client "$PEER_IP6" 7501 $((4 << 20))
 peer udp.log udp-echo 7502 1500
-run_case udp-echo udp-send "$PEER4" 7502 1000 2000
+run_case udp-echo udp-send "$PEER_IP4" 7502 1000 2000
 peer flood.log udp-echo 7503 1500 sink
-run_case udp-64b-flood udp-send "$PEER4" 7503 64 50000 connected
-run_case icmp-ping-socket ping "$PEER4" 500 1000
-run_case icmpv6-ping-socket ping "$PEER6" 500 1000
-run_case icmp-raw-socket ping "$PEER4" 500 1000 raw
+run_case udp-64b-flood udp-send "$PEER_IP4" 7503 64 50000 connected
+run_case icmp-ping-socket ping "$PEER_IP4" 500 1000
+run_case icmpv6-ping-socket ping "$PEER_IP6" 500 1000
+run_case icmp-raw-socket ping "$PEER_IP4" 500 1000 raw
 peer raw.log raw-echo 253 1500
-run_case raw-253 raw-send "$PEER4" 253 1000 1000
+run_case raw-253 raw-send "$PEER_IP4" 253 1000 1000
 peer pkt.log packet-echo "$PEER_VETH" 0x88b5 1500
 run_case packet-raw packet-send "$HOST_VETH" 0x88b5 600 1000 raw
 run_case packet-dgram packet-send "$HOST_VETH" 0x88b5 600 1000 dgram
@@ -63,21 +59,18 @@ WAYS=("write read" "writev readv" "sendmsg recvmsg" "sendfile splice" "splice ur
 peer io.log tcp-server 7504 $((4 << 20)) ${#WAYS[@]}
 for w in "${WAYS[@]}"; do
 	set -- $w
-	run_case "tcp-$1-$2" tcp-io "$PEER4" 7504 $((4 << 20)) "$1" "$2"
+	run_case "tcp-$1-$2" tcp-io "$PEER_IP4" 7504 $((4 << 20)) "$1" "$2"
 done
 peer mmsg.log udp-echo 7505 1500
-run_case udp-sendmmsg-recvmmsg udp-mmsg "$PEER4" 7505 700 5000
+run_case udp-sendmmsg-recvmmsg udp-mmsg "$PEER_IP4" 7505 700 5000
 peer seq.log tcp-server 7506 0 1000
-run_case tcp-1000-sequential tcp-client "$PEER4" 7506 4096 1000
+run_case tcp-1000-sequential tcp-client "$PEER_IP4" 7506 4096 1000
 peer thr.log tcp-server 7507 0 16
-run_case tcp-16-threads tcp-threads "$PEER4" 7507 $((512 << 10)) 16
+run_case tcp-16-threads tcp-threads "$PEER_IP4" 7507 $((512 << 10)) 16
 peer burst.log tcp-server 7508 0 500
-run_case burst-500-processes children 500 "$PEER4" 7508 4096
-until grep -q sent= "$OUT/burst.log" 2>/dev/null; do sleep 0.1; done
-
-kill -TERM "$TRACE_PID"
-wait "$TRACE_PID"
-TRACE_PID=
+run_case burst-500-processes children 500 "$PEER_IP4" 7508 4096
+wait_for_line "$OUT/burst.log" sent= 120
+stop_trace
 
 {
 	echo "## snitch-trace coverage"
@@ -87,7 +80,7 @@ TRACE_PID=
 	echo "| case | bytes the application moved | bytes snitch-trace reported | error |"
 	echo "| --- | ---: | ---: | ---: |"
 	for c in "${CASES[@]}"; do
-		moved=$(( $(lib_field "$OUT/$c.app" sent) + $(lib_field "$OUT/$c.app" recv) ))
+		moved=$(( $(netgen_field "$OUT/$c.app" sent) + $(netgen_field "$OUT/$c.app" recv) ))
 		got=$(jq -s --arg exe "$(realpath "$OUT/bin/$c")" \
 			'[.[] | select(.type == "flow" and .exe == $exe) | .sent + .recv] | add // 0' "$OUT/events.jsonl")
 		err=$(echo "scale=2; ($got - $moved) * 100 / $moved" | bc -l)

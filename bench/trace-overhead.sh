@@ -25,56 +25,44 @@ BULK=${BULK:-$((4 << 30))}
 # Not hyperfine: a workload times its client while its server runs, and the
 # pairs alternate untraced and traced runs around a tracer whose CPU time and
 # memory are read from /proc between them; hyperfine times one command alone.
-w_connect() {
-	$TESTS/netgen tcp-server 7401 0 "$CONNECTS" >"$OUT/server.out" 3>&- &
-	local srv=$!
-	until grep -q listening "$OUT/server.out" 2>/dev/null; do sleep 0.02; done
-	local t0; t0=$(now)
-	$TESTS/netgen tcp-client 127.0.0.1 7401 0 "$CONNECTS" >/dev/null || { kill "$srv"; return 1; }
-	local t1; t1=$(now)
+# Runs netgen ARGS as the client of the server last started (serve_local),
+# then waits for the server; the client's seconds in $CLIENT_SECONDS (not
+# printed: the server is a child of this shell, not of a $(...)).
+run_client() { # ARGS...
+	local srv=${BG_PIDS[-1]} t0 t1
+	t0=$(now)
+	$TESTS/netgen "$@" >/dev/null || { kill "$srv"; return 1; }
+	t1=$(now)
 	wait "$srv"
-	echo "$t1 - $t0" | bc -l
+	CLIENT_SECONDS=$(echo "$t1 - $t0" | bc -l)
+}
+
+w_connect() {
+	serve_local "$OUT/server.out" $TESTS/netgen tcp-server 7401 0 "$CONNECTS"
+	run_client tcp-client 127.0.0.1 7401 0 "$CONNECTS"
+	echo "$CLIENT_SECONDS"
 }
 
 w_flood() {
-	$TESTS/netgen udp-echo 7402 300 sink >"$OUT/sink.out" 3>&- &
-	local srv=$!
-	until grep -q listening "$OUT/sink.out" 2>/dev/null; do sleep 0.02; done
-	local t0; t0=$(now)
-	$TESTS/netgen udp-send 127.0.0.1 7402 64 "$DATAGRAMS" connected >/dev/null || { kill "$srv"; return 1; }
-	local t1; t1=$(now)
-	wait "$srv"
+	serve_local "$OUT/sink.out" $TESTS/netgen udp-echo 7402 300 sink
+	run_client udp-send 127.0.0.1 7402 64 "$DATAGRAMS" connected
 	# udp-send waits 0.5 s for replies after sending: not part of the send rate
-	echo "$t1 - $t0 - 0.5" | bc -l
+	echo "$CLIENT_SECONDS - 0.5" | bc -l
 }
 
 w_bulk() {
-	$TESTS/netgen tcp-server 7403 0 1 >"$OUT/bulk.out" 3>&- &
-	local srv=$!
-	until grep -q listening "$OUT/bulk.out" 2>/dev/null; do sleep 0.02; done
-	local t0; t0=$(now)
-	$TESTS/netgen tcp-client 127.0.0.1 7403 "$BULK" >/dev/null || { kill "$srv"; return 1; }
-	local t1; t1=$(now)
-	wait "$srv"
-	echo "$t1 - $t0" | bc -l
-}
-
-TRACE_PID=
-start_trace() {
-	lib_trace_command
-	"${TRACE_CMD[@]}" >"$OUT/events.jsonl" 2>"$OUT/trace.err" 3>&- &
-	TRACE_PID=$!
-	until grep -q ready "$OUT/trace.err" 2>/dev/null; do sleep 0.05; done
+	serve_local "$OUT/bulk.out" $TESTS/netgen tcp-server 7403 0 1
+	run_client tcp-client 127.0.0.1 7403 "$BULK"
+	echo "$CLIENT_SECONDS"
 }
 
 # Stops the tracer; prints "rss_kib load_peak_kib cpu_seconds events".
-stop_trace() {
+stop_trace_figures() {
 	local rss hwm ticks
 	rss=$(awk '/VmRSS/ {print $2}' "/proc/$TRACE_PID/status")
 	hwm=$(awk '/VmHWM/ {print $2}' "/proc/$TRACE_PID/status")
 	ticks=$(awk '{print $14 + $15}' "/proc/$TRACE_PID/stat")
-	kill -TERM "$TRACE_PID"
-	wait "$TRACE_PID"
+	stop_trace
 	echo "$rss $hwm $(echo "$ticks / $(getconf CLK_TCK)" | bc -l) $(wc -l <"$OUT/events.jsonl")"
 }
 
@@ -98,9 +86,9 @@ for w in connect flood bulk; do
 	"w_$w" >/dev/null # warm-up
 	for ((i = 0; i < PAIRS; i++)); do
 		u=$("w_$w")
-		start_trace
+		launch_trace "$OUT/events.jsonl" "$OUT/trace.err"
 		t=$("w_$w")
-		stop_trace >"$OUT/stop.out"
+		stop_trace_figures >"$OUT/stop.out"
 		read -r rss hwm cpu events <"$OUT/stop.out"
 		(( rss > rss_max )) && rss_max=$rss
 		(( hwm > hwm_max )) && hwm_max=$hwm

@@ -8,8 +8,9 @@ SNITCH_ROOT=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
 BUILD_DIR=$(cd "$SNITCH_ROOT" && cd "${TEST_BUILD_DIR:-.output}" && pwd)
 export PATH="$BUILD_DIR/bin:$BUILD_DIR/tests:$PATH"
 NETGEN="$BUILD_DIR/tests/netgen"
-# snitch-trace starts through bench/lib.sh (lib_trace_command): SNITCH_TRACE_HOOKS forces a hook set.
+# snitch-trace starts through tests/lib/trace.bash (trace_command): SNITCH_TRACE_HOOKS forces a hook set.
 export SNITCH_TRACE="$BUILD_DIR/bin/snitch-trace"
+# The library tests and bench share (tests/lib/*.bash, loaded by bench/lib.sh).
 # shellcheck source=bench/lib.sh
 source "$SNITCH_ROOT/bench/lib.sh"
 
@@ -50,80 +51,19 @@ own_path_copy() { # SRC NAME
 	printf '%s\n' "$dir/$2"
 }
 
-# A second host: network namespace $PEER_NS reached over a veth pair.
-# Host side $HOST_IP4/$HOST_IP6, peer side $PEER_IP4/$PEER_IP6.
+# A second host (tests/lib/net.bash, peer_up): subnets of the suite's own, by its
+# pid, so that two suite runs at once (worktrees) do not meet; peer_down in teardown.
 start_peer() {
 	require_root "a network namespace peer"
-	local n=$(( (BATS_SUITE_TEST_NUMBER % 200) + 20 ))
-	PEER_NS="snitch-peer-$$-$n"
-	local hv="snh$n-$$" pv="snp$n-$$"
-	hv=${hv:0:15} pv=${pv:0:15}
-	# The second octet from the suite's pid: two suite runs at once (worktrees) get other subnets.
-	local run=$(( 100 + $$ % 150 ))
-	HOST_IP4="10.$run.$n.1" PEER_IP4="10.$run.$n.2"
-	HOST_IP6="fd00:5e$(printf %02x "$run"):$n::1" PEER_IP6="fd00:5e$(printf %02x "$run"):$n::2"
-	ip netns add "$PEER_NS"
-	ip link add "$hv" type veth peer name "$pv"
-	ip link set "$pv" netns "$PEER_NS"
-	ip addr add "$HOST_IP4/24" dev "$hv"
-	ip -6 addr add "$HOST_IP6/64" dev "$hv" nodad
-	ip link set "$hv" up
-	ip netns exec "$PEER_NS" ip addr add "$PEER_IP4/24" dev "$pv"
-	ip netns exec "$PEER_NS" ip -6 addr add "$PEER_IP6/64" dev "$pv" nodad
-	ip netns exec "$PEER_NS" ip link set "$pv" up
-	ip netns exec "$PEER_NS" ip link set lo up
-	PEER_VETH=$hv
-	export PEER_NS HOST_IP4 PEER_IP4 HOST_IP6 PEER_IP6 PEER_VETH
+	peer_up $((100 + $$ % 150)) $(((BATS_SUITE_TEST_NUMBER % 200) + 20))
 }
 
-stop_peer() {
-	[[ -n "${PEER_NS:-}" ]] || return 0
-	ip netns pids "$PEER_NS" 2>/dev/null | xargs -r kill 2>/dev/null || true
-	ip link del "$PEER_VETH" 2>/dev/null || true
-	ip netns del "$PEER_NS" 2>/dev/null || true
-	PEER_NS=
-}
-
-# Runs a command in the background in the peer namespace; output to FILE.
-# Waits until it prints "listening".
-peer_serve() { # FILE CMD...
-	local out=$1; shift
-	ip netns exec "$PEER_NS" "$@" >"$out" 2>&1 3>&- &
-	BG_PIDS+=("$!")
-	wait_for_line "$out" listening
-}
-
-serve_local() { # FILE CMD...
-	local out=$1; shift
-	"$@" >"$out" 2>&1 3>&- &
-	BG_PIDS+=("$!")
-	wait_for_line "$out" listening
-}
-
-# snitch-trace in the background: events in $TRACE_OUT, stderr in $TRACE_ERR.
+# snitch-trace in the background: events in $TRACE_OUT, stderr in $TRACE_ERR;
+# stop_trace (tests/lib/trace.bash) ends it.
 start_trace() {
 	require_ebpf
 	TRACE_OUT="$BATS_TEST_TMPDIR/trace.jsonl" TRACE_ERR="$BATS_TEST_TMPDIR/trace.err"
-	lib_trace_command "$@"
-	"${TRACE_CMD[@]}" >"$TRACE_OUT" 2>"$TRACE_ERR" 3>&- &
-	TRACE_PID=$!
-	BG_PIDS+=("$TRACE_PID")
-	wait_for_line "$TRACE_ERR" ready 30
-}
-
-# SIGTERM: snitch-trace reports the last interval and exits 0.
-stop_trace() {
-	[[ -n "${TRACE_PID:-}" ]] || return 0
-	kill -TERM "$TRACE_PID"
-	wait "$TRACE_PID"
-	TRACE_PID=
-}
-
-kill_background() {
-	local p
-	for p in "${BG_PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
-	for p in "${BG_PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
-	BG_PIDS=()
+	launch_trace "$TRACE_OUT" "$TRACE_ERR" "$@"
 }
 
 # Sum of a field of the flow events selected by a jq filter, e.g.
@@ -139,11 +79,6 @@ assert_within() { # ACTUAL EXPECTED PCT LABEL
 	if ! awk -v a="$actual" -v e="$expected" -v p="$pct" 'BEGIN { d = a - e; if (d < 0) d = -d; exit !(e > 0 && d <= e * p / 100) }'; then
 		fail "${4:-value}: got $actual, expected $expected within $pct%"
 	fi
-}
-
-# The "sent=N recv=M" figure a netgen run printed.
-netgen_field() { # FILE sent|recv
-	sed -n "s/.*$2=\([0-9]*\).*/\1/p" "$1" | tail -1
 }
 
 # Runs a copy of netgen from its own path ($APP); its report goes to

@@ -1,6 +1,6 @@
 setup_suite() {
 	# Inherited settings must not change what the tests see; SNITCH_TRACE_HOOKS
-	# is the one meant to (the hook set snitch-trace is forced to, bench/lib.sh).
+	# is the one meant to (the hook set snitch-trace is forced to, tests/lib/trace.bash).
 	for v in $(env | sed -n 's/^\(SNITCH_[A-Z_]*\)=.*/\1/p; s/^\(PICOSNITCH_[A-Z_]*\)=.*/\1/p'); do
 		[[ $v == SNITCH_TRACE_HOOKS ]] || unset "$v"
 	done

@@ -4,14 +4,13 @@
 
 setup() {
 	load helpers
-	source "$SNITCH_ROOT/bench/lib.sh"
 	isolate_home
 	BG_PIDS=()
 }
 
 teardown() {
 	kill_background
-	stop_peer
+	peer_down
 	stop_container
 	restore_ping_sockets
 }
@@ -21,20 +20,20 @@ app_peers() {
 	jq -rs --arg exe "$APP" '[.[] | select(.type == "flow" and .exe == $exe) | "\(.proto) \(.family) \(.raddr)"] | unique | .[]' "$TRACE_OUT"
 }
 
-# A container (bench/lib.sh): its own network, pid and mount namespaces, NAT
+# A container (tests/lib/net.bash): its own network, pid and mount namespaces, NAT
 # towards the peer, a tmpfs root it pivots into, its own cgroup.
 start_container() {
 	command -v nft >/dev/null || skip_or_fail "nft is not installed (Debian package nftables)"
-	lib_container_up "$BATS_TEST_TMPDIR" $(( (BATS_SUITE_TEST_NUMBER % 200) + 20 )) "$PEER_VETH" "$NETGEN" ctr-app
+	container_up "$BATS_TEST_TMPDIR" $(( (BATS_SUITE_TEST_NUMBER % 200) + 20 )) "$HOST_VETH" "$NETGEN" ctr-app
 }
 
 # Runs ARGS as /app/ctr-app inside the container; output to $BATS_TEST_TMPDIR/app.out.
 in_container() { # ARGS...
-	lib_container_run ctr-app "$@" >"$BATS_TEST_TMPDIR/app.out"
+	container_run ctr-app "$@" >"$BATS_TEST_TMPDIR/app.out"
 }
 
 stop_container() {
-	lib_container_down
+	container_down
 }
 
 # Ping sockets are open to the groups in net.ipv4.ping_group_range, root's
@@ -97,15 +96,13 @@ restore_ping_sockets() {
 
 @test "AF_PACKET SOCK_RAW and SOCK_DGRAM frames both ways on the veth: family packet" {
 	start_peer
-	local pv
-	pv=$(ip netns exec "$PEER_NS" ip -o link show type veth | awk -F': ' '{print $2}' | cut -d@ -f1)
 	# idle time the echo waits for: long enough for the second sender on a slow VM
-	peer_serve "$BATS_TEST_TMPDIR/peer.out" "$NETGEN" packet-echo "$pv" 0x88b5 6000
+	peer_serve "$BATS_TEST_TMPDIR/peer.out" "$NETGEN" packet-echo "$PEER_VETH" 0x88b5 6000
 	start_trace
-	app "packet raw" packet-send "$PEER_VETH" 0x88b5 600 300 raw
+	app "packet raw" packet-send "$HOST_VETH" 0x88b5 600 300 raw
 	local raw=$APP
 	cp "$BATS_TEST_TMPDIR/app.out" "$BATS_TEST_TMPDIR/raw.out"
-	app "packet dgram" packet-send "$PEER_VETH" 0x88b5 500 300 dgram
+	app "packet dgram" packet-send "$HOST_VETH" 0x88b5 500 300 dgram
 	stop_trace
 	check_bytes sent
 	check_bytes recv

@@ -10,7 +10,7 @@ setup() {
 
 teardown() {
 	kill_background
-	stop_peer
+	peer_down
 }
 
 HOOK_SETS=(fentry tp_btf kprobe) # the order snitch-trace tries them in
