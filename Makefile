@@ -77,8 +77,10 @@ endif
 .SECONDARY:
 
 TEST_BINS := $(patsubst tests/%.cpp,$(OUTPUT)/tests/%,$(wildcard tests/*.cpp))
+# Unit tests of lib/ pieces, linked against the archive; tests/unit.bats runs them.
+UNIT_BINS := $(patsubst tests/unit/%.cpp,$(OUTPUT)/tests/unit/%,$(wildcard tests/unit/*.cpp))
 
-all: tools $(TEST_BINS)
+all: tools $(TEST_BINS) $(UNIT_BINS)
 # What make install installs: the tools and snitch-web's page.
 tools: $(BINS) $(WEB_OUT)
 
@@ -120,7 +122,11 @@ $(OUTPUT)/tests/%: tests/%.cpp | $(OUTPUT)/tests
 	$(call msg,CXX,$@)
 	$(Q)$(CXX) $(CXXFLAGS) $< -o $@
 
--include $(wildcard $(OUTPUT)/lib/*/*.d $(OUTPUT)/tools/*.d $(OUTPUT)/tests/*.d)
+$(OUTPUT)/tests/unit/%: tests/unit/%.cpp $(LIBSNITCH)
+	$(call msg,UNIT,$@)
+	$(Q)mkdir -p $(@D) && $(CXX) $(CXXFLAGS) $(LDFLAGS) $< $(LIBSNITCH) -lbpf -lelf -lz -o $@
+
+-include $(wildcard $(OUTPUT)/lib/*/*.d $(OUTPUT)/tools/*.d $(OUTPUT)/tests/*.d $(OUTPUT)/tests/unit/*.d)
 
 # Installs only what is missing; needs root when anything is.
 deps:

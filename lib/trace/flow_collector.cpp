@@ -1,12 +1,9 @@
 #include "trace/flow_collector.hpp"
-#include <bpf/bpf.h>
-#include <bpf/libbpf.h>
 #include <algorithm>
 #include <cstring>
 #include <netinet/in.h>
-#include <sys/socket.h>
 #include <string_view>
-#include <unordered_set>
+#include <sys/socket.h>
 
 namespace snitch {
 
@@ -22,17 +19,9 @@ bool FlowCollector::KeyEq::operator()(const flow_key& a, const flow_key& b) cons
 
 namespace {
 
-template <class Key> std::vector<Key> map_keys(int fd)
+bool is_tcp(const flow_value& v)
 {
-	std::vector<Key> keys;
-	Key k, next;
-	const Key* prev = nullptr;
-	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
-		keys.push_back(next);
-		k = next;
-		prev = &k;
-	}
-	return keys;
+	return v.protocol == IPPROTO_TCP && v.sock_type == SOCK_STREAM;
 }
 
 } // namespace
@@ -44,10 +33,9 @@ void FlowCollector::set_tcp_baseline(const TcpReadCounts& tcp_read, uint32_t own
 		tcp_[cookie].baseline = n;
 }
 
-// Bytes TCP says the owner read beyond what the tracepoints counted. The
-// iterator runs before the flow map is read, so a read in flight can only
-// make the gap look smaller; a gap must also show in two readings in a row
-// before it counts, except the exact one taken as the socket closed.
+// Bytes TCP says the owner read beyond what the tracepoints counted. A gap
+// must show in two readings in a row before it counts (a read in flight
+// shows once), except the exact one taken as the socket closed.
 uint64_t FlowCollector::tcp_credit(uint64_t cookie, uint64_t tcp_read, uint64_t traced, bool final)
 {
 	TcpGap& g = tcp_[cookie];
@@ -62,80 +50,52 @@ uint64_t FlowCollector::tcp_credit(uint64_t cookie, uint64_t tcp_read, uint64_t 
 	return credit;
 }
 
-void FlowCollector::collect(const std::function<void(const FlowDelta&)>& emit,
-			    const std::function<TcpReadCounts()>& read_tcp)
+// A socket is credited once, to its first flow; `traced` holds what the
+// tracepoints saw of every TCP socket not yet credited this interval.
+uint64_t FlowCollector::splice_credit(const FlowSnapshot& now, const FlowDelta& d, bool closed, Traced& traced)
 {
-	// Closed marks first: a socket marked closed has final counters by the time we read them.
-	std::unordered_map<uint64_t, close_mark> closed;
-	for (uint64_t cookie : map_keys<uint64_t>(closed_fd_)) {
-		close_mark m{};
-		if (bpf_map_lookup_elem(closed_fd_, &cookie, &m) == 0)
-			closed[cookie] = m;
-	}
-	const TcpReadCounts tcp_read = read_tcp ? read_tcp() : TcpReadCounts{};
-	std::vector<FlowDelta> deltas;
-	std::unordered_map<uint64_t, uint64_t> traced; // TCP recv the tracepoints saw, per socket
-	for (const flow_key& key : map_keys<flow_key>(flows_fd_)) {
-		FlowDelta d{key, {}, 0, 0, 0};
-		if (bpf_map_lookup_elem(flows_fd_, &key, &d.value))
-			continue;
-		if (d.value.protocol == IPPROTO_TCP && d.value.sock_type == SOCK_STREAM)
-			traced[key.cookie] += d.value.recv;
-		deltas.push_back(d);
-	}
-	std::vector<flow_key> reclaim;
-	for (FlowDelta& d : deltas) {
-		const flow_key& key = d.key;
-		auto [it, is_new] = last_.try_emplace(key);
-		Seen& s = it->second;
-		d.sent = d.value.sent - s.sent;
-		d.recv = d.value.recv - s.recv;
-		d.events = d.value.events - s.events;
-		auto c = closed.find(key.cookie);
-		auto t = traced.find(key.cookie);
-		// A TCP socket is done when destroyed (final count in the mark), not
-		// when released: the count would still be missing the bytes of the
-		// interval between the two.
-		bool tcp = d.value.protocol == IPPROTO_TCP && d.value.sock_type == SOCK_STREAM;
-		bool is_closed = c != closed.end() && (!tcp || c->second.has_tcp);
-		if (t != traced.end() && d.value.netns == own_netns_) {
-			auto live = tcp_read.find(key.cookie);
-			if (is_closed)
-				d.recv += tcp_credit(key.cookie, c->second.tcp_read, t->second, true);
-			else if (live != tcp_read.end())
-				d.recv += tcp_credit(key.cookie, live->second, t->second, false);
-			traced.erase(t); // credit a socket once, to its first flow
-		}
-		bool moved = d.sent || d.recv || d.events;
-		if (moved || is_new)
-			emit(d);
-		s = {d.value.sent, d.value.recv, d.value.events, moved ? 0 : s.idle + 1};
-		if (is_closed || s.idle > idle_limit_)
-			reclaim.push_back(key);
-	}
-	for (const flow_key& key : reclaim) {
-		bpf_map_delete_elem(flows_fd_, &key);
-		last_.erase(key);
-	}
-	for (const auto& [cookie, m] : closed) {
-		bpf_map_delete_elem(closed_fd_, &cookie);
-		if (m.has_tcp)
-			tcp_.erase(cookie);
-	}
+	auto t = traced.find(d.key.cookie);
+	if (t == traced.end() || d.value.netns != own_netns_)
+		return 0;
+	uint64_t seen = t->second;
+	traced.erase(t);
+	if (closed)
+		return tcp_credit(d.key.cookie, now.closed.at(d.key.cookie).tcp_read, seen, true);
+	auto live = now.tcp_read.find(d.key.cookie);
+	return live == now.tcp_read.end() ? 0 : tcp_credit(d.key.cookie, live->second, seen, false);
 }
 
-uint64_t read_percpu_counter(int map_fd, uint32_t index)
+Interval FlowCollector::collect(const FlowSnapshot& now)
 {
-	int cpus = libbpf_num_possible_cpus();
-	if (cpus <= 0)
-		return 0;
-	std::vector<uint64_t> values(static_cast<size_t>(cpus));
-	if (bpf_map_lookup_elem(map_fd, &index, values.data()))
-		return 0;
-	uint64_t sum = 0;
-	for (uint64_t v : values)
-		sum += v;
-	return sum;
+	Interval out;
+	Traced traced;
+	for (const auto& [key, value] : now.flows)
+		if (is_tcp(value))
+			traced[key.cookie] += value.recv;
+	for (const auto& [key, value] : now.flows) {
+		auto [it, is_new] = last_.try_emplace(key);
+		Seen& s = it->second;
+		FlowDelta d{key, value, value.sent - s.sent, value.recv - s.recv, value.events - s.events};
+		auto mark = now.closed.find(key.cookie);
+		// A TCP socket is done when destroyed (final count in the mark), not
+		// when released: the count would still miss the bytes in between.
+		bool closed = mark != now.closed.end() && (!is_tcp(value) || mark->second.has_tcp);
+		d.recv += splice_credit(now, d, closed, traced);
+		bool moved = d.sent || d.recv || d.events;
+		if (moved || is_new)
+			out.deltas.push_back(d);
+		s = {value.sent, value.recv, value.events, moved ? 0 : s.idle + 1};
+		if (closed || s.idle > idle_limit_) {
+			out.done_flows.push_back(key);
+			last_.erase(it);
+		}
+	}
+	for (const auto& [cookie, mark] : now.closed) {
+		out.done_marks.push_back(cookie);
+		if (mark.has_tcp)
+			tcp_.erase(cookie);
+	}
+	return out;
 }
 
 } // namespace snitch

@@ -1,8 +1,7 @@
 #pragma once
+#include "trace/maps.hpp"
 #include "trace/records.hpp"
 #include <cstdint>
-#include <functional>
-#include <string>
 #include <unordered_map>
 #include <vector>
 
@@ -14,24 +13,29 @@ struct FlowDelta {
 	uint64_t sent, recv, events;  // since the last interval
 };
 
-// Turns the kernel's running per-flow counters into per-interval deltas, and
-// reclaims flows of closed sockets (after their last delta) and long-idle ones.
+// What one interval yields: the flows to report, and the map entries the
+// kernel may drop now that their last delta is taken.
+struct Interval {
+	std::vector<FlowDelta> deltas;
+	std::vector<flow_key> done_flows;
+	std::vector<uint64_t> done_marks;
+};
+
+// Turns snapshots of the kernel's running per-flow counters into
+// per-interval deltas, and says which flows are done: those of closed sockets
+// (after their last delta) and long-idle ones. No I/O: the snapshot comes in,
+// the interval goes out.
 class FlowCollector {
 public:
-	FlowCollector(int flows_fd, int closed_fd, unsigned idle_intervals = 300)
-		: flows_fd_(flows_fd), closed_fd_(closed_fd), idle_limit_(idle_intervals) {}
+	explicit FlowCollector(unsigned idle_intervals = 300) : idle_limit_(idle_intervals) {}
 
-	// Calls `emit` for every flow that moved bytes (or is new) since the last call.
-	// `read_tcp` returns TCP's own read counts of the live sockets of
-	// `own_netns`; bytes the owner read that the tracepoints did not see
-	// (splice from a TCP socket) are added to the socket's flow. It is called
-	// after the close marks are taken and before the flows are read, so that
-	// a socket marked closed has its final count and no read in flight is
-	// counted twice.
-	void collect(const std::function<void(const FlowDelta&)>& emit,
-		     const std::function<TcpReadCounts()>& read_tcp = nullptr);
 	// Sockets open before tracing began: their earlier reads are not ours.
+	// TCP's read counts credit only sockets of `own_netns`.
 	void set_tcp_baseline(const TcpReadCounts& tcp_read, uint32_t own_netns);
+	// Every flow that moved bytes (or is new) since the last call. Bytes the
+	// owner of a TCP socket read that the tracepoints did not see (splice) are
+	// added to the socket's first flow.
+	Interval collect(const FlowSnapshot& now);
 
 private:
 	struct Seen {
@@ -49,15 +53,13 @@ private:
 		int64_t prev = 0;
 		bool have_prev = false;
 	};
+	using Traced = std::unordered_map<uint64_t, uint64_t>;
 	uint64_t tcp_credit(uint64_t cookie, uint64_t tcp_read, uint64_t traced, bool final);
-	int flows_fd_, closed_fd_;
+	uint64_t splice_credit(const FlowSnapshot& now, const FlowDelta& d, bool closed, Traced& traced);
 	uint32_t own_netns_ = 0;
 	std::unordered_map<uint64_t, TcpGap> tcp_;
 	unsigned idle_limit_;
 	std::unordered_map<flow_key, Seen, KeyHash, KeyEq> last_;
 };
-
-// Sums a per-CPU counter of the `lost` map.
-uint64_t read_percpu_counter(int map_fd, uint32_t index);
 
 } // namespace snitch

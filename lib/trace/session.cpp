@@ -32,8 +32,7 @@ uint32_t own_netns()
 
 TraceSession::TraceSession(LoadedTrace& trace, JsonlWriter& out, SessionOptions opts)
 	: trace_(trace), out_(out), opts_(opts),
-	  flows_(bpf_map__fd(trace.skel->maps.flows), bpf_map__fd(trace.skel->maps.closed),
-		 static_cast<unsigned>(300 / opts.interval) + 1),
+	  maps_(trace), flows_(static_cast<unsigned>(300 / opts.interval) + 1),
 	  cgroups_(cgroup2_mount()),
 	  boot_to_epoch_(clock_seconds(CLOCK_REALTIME) - clock_seconds(CLOCK_BOOTTIME))
 {
@@ -43,7 +42,7 @@ TraceSession::TraceSession(LoadedTrace& trace, JsonlWriter& out, SessionOptions 
 	if (int err = ring_buffer__add(rb_.get(), bpf_map__fd(trace.skel->maps.dns_records), on_record, this))
 		throw std::system_error(-err, std::generic_category(), "DNS ring buffer");
 	procs_.scan_proc();
-	flows_.set_tcp_baseline(read_tcp_counts(trace_), own_netns());
+	flows_.set_tcp_baseline(maps_.tcp_reads(), own_netns());
 	scan_open_sockets(trace_);
 	malloc_trim(0); // libbpf's parse of the kernel BTF is done: give that memory back
 }
@@ -81,22 +80,27 @@ void TraceSession::handle_record(const void* data, size_t size)
 	}
 }
 
-void TraceSession::report_flow(const FlowDelta& d, double now)
+// A flow of a process born after this interval's records were drained: its
+// fork or exec record is already in the ring buffer. Read it now, before
+// anything is written, so that no process record lands among the flows.
+void TraceSession::attribute(const std::vector<FlowDelta>& deltas)
+{
+	for (const FlowDelta& d : deltas) {
+		const ProcessInfo* p = procs_.find(d.key.tgid);
+		if (!p || p->exe.empty()) {
+			ring_buffer__consume(rb_.get());
+			return;
+		}
+	}
+}
+
+FlowEvent TraceSession::flow_event(const FlowDelta& d, double now)
 {
 	const flow_value& v = d.value;
 	FlowEvent f;
 	f.time = now;
 	f.start = boot_to_epoch_ + static_cast<double>(v.start_ns) / 1e9;
-	const ProcessInfo* p = procs_.find(d.key.tgid);
-	if (!p || p->exe.empty()) {
-		// born after this interval's records were drained: its fork or exec
-		// record is already in the ring buffer
-		ring_buffer__consume(rb_.get());
-		p = procs_.find(d.key.tgid);
-	}
-	if (!p || p->exe.empty())
-		++unattributed_;
-	if (p) {
+	if (const ProcessInfo* p = procs_.find(d.key.tgid)) {
 		f.proc = *p;
 		if (const ProcessInfo* parent = procs_.find(v.ppid ? v.ppid : p->ppid)) {
 			f.parent = parent;
@@ -120,15 +124,12 @@ void TraceSession::report_flow(const FlowDelta& d, double now)
 	f.sent = d.sent;
 	f.recv = d.recv;
 	f.events = d.events;
-	out_.write_line(dump_line(to_json(f)));
+	return f;
 }
 
 void TraceSession::report_losses()
 {
-	int fd = bpf_map__fd(trace_.skel->maps.lost);
-	uint64_t now[LOST_COUNTERS];
-	for (uint32_t i = 0; i < LOST_COUNTERS; i++)
-		now[i] = read_percpu_counter(fd, i);
+	const LossCounts now = maps_.losses();
 	uint64_t ring = now[LOST_RINGBUF] - lost_seen_[LOST_RINGBUF];
 	uint64_t dns = now[LOST_DNS_RING] - lost_seen_[LOST_DNS_RING];
 	uint64_t flows = now[LOST_FLOW_MAP] - lost_seen_[LOST_FLOW_MAP];
@@ -146,7 +147,7 @@ void TraceSession::report_losses()
 	if (stash)
 		out_.write_line(dump_line(error_event("snitch-trace",
 			"kprobe stash full: the bytes of these sends and receives not counted", stash)));
-	std::copy(now, now + LOST_COUNTERS, lost_seen_);
+	lost_seen_ = now;
 	if (unattributed_)
 		out_.write_line(dump_line(error_event("snitch-trace",
 			"flows of processes whose executable could not be identified (gone before it was read, or kernel threads)",
@@ -157,8 +158,16 @@ void TraceSession::report_losses()
 void TraceSession::report_interval()
 {
 	ring_buffer__consume(rb_.get());
-	double now = epoch_now();
-	flows_.collect([&](const FlowDelta& d) { report_flow(d, now); }, [&] { return read_tcp_counts(trace_); });
+	const double now = epoch_now();
+	const Interval interval = flows_.collect(maps_.snapshot());
+	attribute(interval.deltas);
+	for (const FlowDelta& d : interval.deltas) {
+		const FlowEvent f = flow_event(d, now);
+		if (f.proc.exe.empty())
+			++unattributed_;
+		out_.write_line(dump_line(to_json(f)));
+	}
+	maps_.forget(interval.done_flows, interval.done_marks);
 	report_losses();
 	procs_.expire(std::max(10.0, 3 * opts_.interval));
 	out_.flush();

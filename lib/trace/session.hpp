@@ -2,6 +2,7 @@
 #include "trace/cgroup_paths.hpp"
 #include "trace/dns_cache.hpp"
 #include "trace/flow_collector.hpp"
+#include "trace/maps.hpp"
 #include "core/jsonl_writer.hpp"
 #include "trace/proc_table.hpp"
 #include "trace/loader.hpp"
@@ -15,8 +16,10 @@ struct SessionOptions {
 };
 
 // The user-space half of snitch-trace: drains process records from the ring
-// buffer as they come, and on every interval turns the flow counters into
-// `flow` events and the kernel's loss counters into `error` events.
+// buffer as they come, and on every interval goes once down a straight line:
+// drain the records, snapshot the maps, diff against the last interval,
+// attribute each flow to its process, emit `flow` and `error` events, and
+// give the kernel back what is done.
 class TraceSession {
 public:
 	TraceSession(LoadedTrace& trace, JsonlWriter& out, SessionOptions opts);
@@ -28,19 +31,21 @@ private:
 	static int on_record(void* ctx, void* data, size_t size);
 	void handle_record(const void* data, size_t size);
 	void report_interval();
-	void report_flow(const FlowDelta& d, double now);
+	void attribute(const std::vector<FlowDelta>& deltas);
+	FlowEvent flow_event(const FlowDelta& d, double now);
 	void report_losses();
 
 	LoadedTrace& trace_;
 	JsonlWriter& out_;
 	SessionOptions opts_;
 	ProcessTable procs_;
+	TraceMaps maps_;
 	FlowCollector flows_;
 	CgroupPaths cgroups_;
 	DnsCache dns_;
 	RingBuf rb_;
 	double boot_to_epoch_;
-	uint64_t lost_seen_[LOST_COUNTERS] = {};
+	LossCounts lost_seen_{};
 	uint64_t unattributed_ = 0;
 };
 
