@@ -12,7 +12,7 @@ setup() {
 teardown() {
 	exec 5>&- 2>/dev/null || true
 	kill_background
-	stop_peer
+	peer_down
 }
 
 # A copy of a binary at a path of its own; prints the path.
