@@ -35,11 +35,6 @@ except BrokenPipeError:
 print("written %d" % n, file=sys.stderr)
 '
 
-start_stub() {
-	serve_local "$D/stub.out" python3 "$SNITCH_ROOT/tests/vt_stub.py" --log "$D/stub.log" --key test-key "$@"
-	API="http://127.0.0.1:$(sed -n 's/^listening //p' "$D/stub.out")"
-}
-
 @test "kill -9 of snitch-hash, snitch-vt or snitch-notify mid-stream: what came out is an exact prefix, and the loss is what the pipes held" {
 	start_stub
 	local s cmd pid written out lost

@@ -27,32 +27,20 @@ teardown() {
 
 FFFD=$'\xef\xbf\xbd'
 
-# The pipeline in the background, snitch-trace first; the stream as traced is
+# What reads snitch-trace's events (start_pipeline): the stream as traced is
 # kept in $D/trace.jsonl, each stage's stderr in $D/<stage>.err, the database
 # is $D/snitch.db.
-start_pipeline() {
-	require_ebpf
-	serve_local "$D/stub.out" python3 "$SNITCH_ROOT/tests/vt_stub.py" --log "$D/stub.log" --key test-key
-	local api="http://127.0.0.1:$(sed -n 's/^listening //p' "$D/stub.out")"
-	mkfifo "$D/trace.fifo"
-	(tee "$D/trace.jsonl" <"$D/trace.fifo" | snitch-hash 2>"$D/hash.err" |
-		VT_API_KEY=test-key snitch-vt --cache "$D/vt.db" --api-url "$api" --request-limit 0.05 2>"$D/vt.err" |
+stages() {
+	tee "$D/trace.jsonl" | snitch-hash 2>"$D/hash.err" |
+		VT_API_KEY=test-key snitch-vt --cache "$D/vt.db" --api-url "$API" --request-limit 0.05 2>"$D/vt.err" |
 		snitch-notify --dir "$D" 2>"$D/notify.err" |
-		snitch-store --config "$CONF" --db "$D/snitch.db" --window 0.2 >"$D/stored.jsonl" 2>"$D/store.err") 3>&- &
-	PIPE_PID=$!
-	BG_PIDS+=("$PIPE_PID")
-	snitch-trace --exec -i 0.5 >"$D/trace.fifo" 2>"$D/trace.err" 3>&- &
-	TRACE_PID=$!
-	BG_PIDS+=("$TRACE_PID")
-	wait_for_line "$D/trace.err" ready 30
+		snitch-store --config "$CONF" --db "$D/snitch.db" --window 0.2 >"$D/stored.jsonl" 2>"$D/store.err"
 }
 
-# SIGTERM to snitch-trace: it reports the last interval, and every stage ends
-# at end of input.
-stop_pipeline() {
-	kill -TERM "$TRACE_PID"
-	wait "$TRACE_PID" || fail "snitch-trace exited $?"
-	wait "$PIPE_PID" || fail "the pipeline exited $?: $(cat "$D"/*.err)"
+# The whole pipeline in the background, snitch-trace first, the stub as VirusTotal.
+start_stages() {
+	start_stub
+	start_pipeline stages --exec -i 0.5
 }
 
 hex() { od -An -v -tx1 | tr -d ' \n' | tr a-f A-F; }
@@ -76,7 +64,7 @@ stored_hex() { # COLUMN EXE
 	big=$(head -c 100000 /dev/zero | tr '\0' x)
 	args=(udp-send 127.0.0.1 9 100 3 unconnected "'); DROP TABLE processes; --" $'<i>\e[31mred</i>\r\t')
 	for _ in 1 2 3 4 5 6 7 8 9 10; do args+=("$big"); done
-	start_pipeline
+	start_stages
 	bash -c 'exec -a "$0" "$@"' "$arg0" "$exe" "${args[@]}" >"$D/app.out"
 	assert_equal "$(cat "$D/app.out")" "sent=300 recv=0"
 	# a name set with prctl(PR_SET_NAME) after exec: OSC title, markup, an invalid byte, a newline
@@ -161,7 +149,7 @@ socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(b"x" * 100, ("127.0.0.1"
 	# /proc/PID/cmdline is all snitch-trace can read for it: it was not traced at exec
 	"$NETGEN" "${args[@]}" >"$D/app.out" 3>&- &
 	pid=$!
-	start_pipeline
+	start_stages
 	wait "$pid"
 	stop_pipeline
 	# JSON escapes each \001 six-fold: 2 MB lines unless the command line is cut

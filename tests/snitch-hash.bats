@@ -395,30 +395,11 @@ big_and_small() { # SIZE
 	[[ "$stderr" == *"Set RLIMIT_NOFILE"* ]]
 }
 
-# snitch-trace | snitch-hash in the background (through a FIFO, so each
-# has its own pid); events in $PIPE_OUT.
-start_pipeline() { # [snitch-trace args...]
-	require_ebpf
-	PIPE_RUN=$((${PIPE_RUN:-0} + 1))
-	PIPE_OUT="$BATS_TEST_TMPDIR/pipe$PIPE_RUN.jsonl" TRACE_ERR="$BATS_TEST_TMPDIR/trace$PIPE_RUN.err"
-	mkfifo "$BATS_TEST_TMPDIR/pipe$PIPE_RUN"
-	snitch-hash <"$BATS_TEST_TMPDIR/pipe$PIPE_RUN" >"$PIPE_OUT" 2>"$BATS_TEST_TMPDIR/hash$PIPE_RUN.err" 3>&- &
-	HASH_PID=$!
-	BG_PIDS+=("$HASH_PID")
-	snitch-trace "$@" >"$BATS_TEST_TMPDIR/pipe$PIPE_RUN" 2>"$TRACE_ERR" 3>&- &
-	TRACE_PID=$!
-	BG_PIDS+=("$TRACE_PID")
-	wait_for_line "$TRACE_ERR" ready 30
-}
-
-# SIGTERM to snitch-trace: it flushes and exits, snitch-hash sees EOF and exits 0.
-stop_pipeline() {
-	stop_trace
-	wait "$HASH_PID"
-}
+# snitch-trace | snitch-hash (start_pipeline hash_stage): events in $PIPE_OUT.
+hash_stage() { snitch-hash >"$PIPE_OUT" 2>"$BATS_TEST_TMPDIR/hash$PIPE_RUN.err"; }
 
 @test "end to end: snitch-trace | snitch-hash hashes a real connection's process and parent" {
-	start_pipeline
+	start_pipeline hash_stage
 	local server client
 	server=$(copy_bin "$NETGEN" "hash server")
 	client=$(copy_bin "$NETGEN" "hash client")
@@ -447,7 +428,7 @@ wait_for_hash() { # EXE HASH
 }
 
 @test "end to end: a binary rewritten in place between two connections gets two different hashes" {
-	start_pipeline
+	start_pipeline hash_stage
 	local client first second
 	client=$(copy_bin "$NETGEN" "rewritten client")
 	first=$(sha_of "$client")
@@ -473,7 +454,7 @@ wait_for_hash() { # EXE HASH
 # Writes "TOTAL HASHED" for the kept and for the deleted copy to $BURST_COUNTS.
 burst() { # PORT [snitch-trace args...]
 	local port=$1; shift
-	start_pipeline "$@"
+	start_pipeline hash_stage "$@"
 	local kept deleted
 	kept=$(copy_bin "$NETGEN" "burst kept $port")
 	deleted=$(copy_bin "$NETGEN" "burst deleted $port")

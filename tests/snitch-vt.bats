@@ -8,6 +8,7 @@ setup() {
 	BG_PIDS=()
 	unset VT_API_KEY
 	KEY="test-key-$$-$RANDOM-not-for-logs"
+	STUB_KEY=$KEY  # the key tests/lib/stub.bash's stub accepts
 	CACHE="$BATS_TEST_TMPDIR/vt cache.db"
 	STUB_LOG="$BATS_TEST_TMPDIR/stub.log"
 	IN="$BATS_TEST_TMPDIR/in.jsonl"
@@ -19,13 +20,6 @@ setup() {
 teardown() {
 	exec 5>&- 2>/dev/null || true
 	kill_background
-}
-
-# The stub in the background; $API is its base URL. Arguments go to vt_stub.py.
-start_stub() {
-	serve_local "$BATS_TEST_TMPDIR/stub.out" python3 "$BATS_TEST_DIRNAME/vt_stub.py" \
-		--log "$STUB_LOG" --key "$KEY" --release "$BATS_TEST_TMPDIR/release" "$@"
-	API="http://127.0.0.1:$(sed -n 's/^listening //p' "$BATS_TEST_TMPDIR/stub.out")"
 }
 
 fake_sha() { printf '%s' "$1" | sha256sum | cut -c1-64; }

@@ -34,3 +34,27 @@ stop_trace() {
 	wait "$pid"
 }
 
+
+# snitch-trace ARGS | CONSUMER through a FIFO, each in the background with a
+# pid of its own ($TRACE_PID, $PIPE_PID); CONSUMER (a command or function)
+# reads the events on stdin and may write to $PIPE_OUT. snitch-trace's
+# stderr is $TRACE_ERR. Bats only.
+start_pipeline() { # CONSUMER [snitch-trace args...]
+	require_ebpf
+	local consumer=$1 fifo; shift
+	PIPE_RUN=$((${PIPE_RUN:-0} + 1))
+	fifo="$BATS_TEST_TMPDIR/pipe$PIPE_RUN"
+	PIPE_OUT="$fifo.jsonl" TRACE_ERR="$BATS_TEST_TMPDIR/trace$PIPE_RUN.err"
+	mkfifo "$fifo"
+	"$consumer" <"$fifo" 3>&- &
+	PIPE_PID=$!
+	BG_PIDS+=("$PIPE_PID")
+	launch_trace "$fifo" "$TRACE_ERR" "$@"
+}
+
+# snitch-trace stopped; the consumer ends at the end of its input. Fails the
+# test, with every stage's stderr, unless both exit 0.
+stop_pipeline() {
+	stop_trace || fail "snitch-trace exited $?: $(cat "$TRACE_ERR")"
+	wait "$PIPE_PID" || fail "the pipeline exited $?: $(cat "$BATS_TEST_TMPDIR"/*.err)"
+}
