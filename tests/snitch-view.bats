@@ -36,32 +36,17 @@ start_view() { # ARGS...
 	require_tmux
 	tmux -L "$TMUX_SOCK" new-session -d -x 100 -y 30 -s view \
 		"env TZ=UTC LANG=C.UTF-8 LC_ALL=C.UTF-8 $BUILD_DIR/bin/snitch-view --config $CONF $*; echo view-exited=\$?; sleep 60" 3>&-
-	wait_screen "? help"
-}
-
-screen() {
-	tmux -L "$TMUX_SOCK" capture-pane -t view -p
+	wait_tmux_screen "? help"
 }
 
 keys() {
 	tmux -L "$TMUX_SOCK" send-keys -t view "$@"
 }
 
-# Waits until the screen shows TEXT (fixed string); fails showing the screen.
-wait_screen() { # TEXT [SECONDS]
-	local i
-	for ((i = 0; i < ${2:-15} * 10; i++)); do
-		screen 2>/dev/null | grep -qF -- "$1" && return 0
-		sleep 0.1
-	done
-	screen >&2
-	fail "screen never showed: $1"
-}
-
 # The first screen line containing TEXT as "KEY EVENTS SENT UNIT RECEIVED UNIT"
 # (a selection mark "> " dropped).
 screen_row() { # TEXT
-	screen | grep -F -- "$1" | head -1 | sed 's/^> //' | awk '{ print $1, $2, $3, $4, $5, $6 }'
+	tmux_screen | grep -F -- "$1" | head -1 | sed 's/^> //' | awk '{ print $1, $2, $3, $4, $5, $6 }'
 }
 
 @test "snitch-view --print totals every executable exactly" {
@@ -194,130 +179,130 @@ last seen: 2026-11-18 11:07:10"
 @test "snitch-view TUI shows the first screen's numbers and filters with enter" {
 	store_fixture
 	start_view --db "$DB"
-	wait_screen "/usr/lib/firefox/firefox"
+	wait_tmux_screen "/usr/lib/firefox/firefox"
 	assert_equal "$(screen_row /usr/bin/curl)" "/usr/bin/curl 11 1.4 KiB 4.6 KiB"
-	wait_screen "  /usr/bin/curl                         11    1.4 KiB    4.6 KiB 11-18 11:07:10 #"
-	wait_screen "> /usr/lib/firefox/firefox"
+	wait_tmux_screen "  /usr/bin/curl                         11    1.4 KiB    4.6 KiB 11-18 11:07:10 #"
+	wait_tmux_screen "> /usr/lib/firefox/firefox"
 	assert_equal "$(screen_row firefox/firefox)" "/usr/lib/firefox/firefox 44 1.0 MiB 5.0 MiB"
 	assert_equal "$(screen_row /usr/bin/ssh)" "/usr/bin/ssh 10 4.9 KiB 6.8 KiB"
 	# the lower pane breaks the selection (firefox) down by host name
-	wait_screen "Host names of /usr/lib/firefox/firefox"
+	wait_tmux_screen "Host names of /usr/lib/firefox/firefox"
 	assert_equal "$(screen_row mozilla.org)" "mozilla.org 40 1.0 MiB 5.0 MiB"
 	keys Down Down Enter
-	wait_screen "filters: exe=/usr/bin/curl"
-	wait_screen "Host names (4/11)"
-	wait_screen "> example.net"
+	wait_tmux_screen "filters: exe=/usr/bin/curl"
+	wait_tmux_screen "Host names (4/11)"
+	wait_tmux_screen "> example.net"
 	assert_equal "$(screen_row example.com)" "example.com 5 150 B 2.9 KiB"
 	assert_equal "$(screen_row example.net)" "example.net 5 1000 B 1000 B"
 	assert_equal "$(screen_row example.org)" "example.org 1 300 B 700 B"
 	# second filter: domain, then the Ports screen
 	keys Enter
-	wait_screen "filters: exe=/usr/bin/curl > domain=example.net"
-	wait_screen "Ports"
+	wait_tmux_screen "filters: exe=/usr/bin/curl > domain=example.net"
+	wait_tmux_screen "Ports"
 	assert_equal "$(screen_row '> 443')" "443 5 1000 B 1000 B"
 	keys BSpace BSpace
-	wait_screen "filters: none"
-	wait_screen "Executables (1/11)"
+	wait_tmux_screen "filters: none"
+	wait_tmux_screen "Executables (1/11)"
 	keys q
-	wait_screen "view-exited=0"
+	wait_tmux_screen "view-exited=0"
 }
 
 @test "snitch-view TUI cycles time ranges and history periods" {
 	store_fixture
 	start_view --db "$DB" --now $T
-	wait_screen "all time"
+	wait_tmux_screen "all time"
 	for _ in $(seq 11); do keys t; done
-	wait_screen "last 1d"
-	wait_screen "5 rows"
+	wait_tmux_screen "last 1d"
+	wait_tmux_screen "5 rows"
 	assert_equal "$(screen_row /usr/bin/curl)" "/usr/bin/curl 6 450 B 3.6 KiB"
 	keys h
-	wait_screen "1d, 1 period back"
-	wait_screen "| 1 row"
+	wait_tmux_screen "1d, 1 period back"
+	wait_tmux_screen "| 1 row"
 	assert_equal "$(screen_row /usr/bin/curl)" "/usr/bin/curl 5 1000 B 1000 B"
 	keys H
-	wait_screen "last 1d"
+	wait_tmux_screen "last 1d"
 	keys T
-	wait_screen "last 12h"
+	wait_tmux_screen "last 12h"
 }
 
 @test "snitch-view TUI screens, search, sort and help" {
 	store_fixture
 	start_view --db "$DB"
 	keys Right
-	wait_screen "Names (2/11)"
+	wait_tmux_screen "Names (2/11)"
 	keys Right Right Right
-	wait_screen "Host names (5/11)"
+	wait_tmux_screen "Host names (5/11)"
 	assert_equal "$(screen_row '(none)')" "(none) 12 4.9 KiB 7.0 KiB"
 	keys Left Left Left Left
-	wait_screen "Executables (1/11)"
+	wait_tmux_screen "Executables (1/11)"
 	keys / s s h Enter
-	wait_screen "search: ssh"
-	wait_screen "| 1 row"
+	wait_tmux_screen "search: ssh"
+	wait_tmux_screen "| 1 row"
 	assert_equal "$(screen_row /usr/bin/ssh)" "/usr/bin/ssh 10 4.9 KiB 6.8 KiB"
 	keys / BSpace BSpace BSpace Enter
-	wait_screen "5 rows"
+	wait_tmux_screen "5 rows"
 	keys o
-	wait_screen "sort: received"
+	wait_tmux_screen "sort: received"
 	keys o o
-	wait_screen "sort: name"
+	wait_tmux_screen "sort: name"
 	# by name: /opt first
-	[[ "$(screen | sed -n 4p)" == "> /opt/日本語/app"* ]] || { screen >&2; fail "not sorted by name"; }
+	[[ "$(tmux_screen | sed -n 4p)" == "> /opt/日本語/app"* ]] || { tmux_screen >&2; fail "not sorted by name"; }
 	keys '?'
-	wait_screen "snitch-view keys"
+	wait_tmux_screen "snitch-view keys"
 	keys x
-	wait_screen "Executables (1/11)"
-	! screen | grep -qF "snitch-view keys" || fail "help stayed open"
+	wait_tmux_screen "Executables (1/11)"
+	! tmux_screen | grep -qF "snitch-view keys" || fail "help stayed open"
 	# the lower pane's screen cycles with s/S
 	keys Home
-	wait_screen "Host names of /opt/"
+	wait_tmux_screen "Host names of /opt/"
 	keys s
-	wait_screen "Host IPs of /opt/"
+	wait_tmux_screen "Host IPs of /opt/"
 	assert_equal "$(screen_row 192.0.2.7)" "192.0.2.7 2 64 B 128 B"
 	keys S S
-	wait_screen "Parents of /opt/"
+	wait_tmux_screen "Parents of /opt/"
 	keys Escape
-	wait_screen "view-exited=0"
+	wait_tmux_screen "view-exited=0"
 }
 
 @test "snitch-view TUI shows the detail panel and escaped names" {
 	store_fixture
 	start_view --db "$DB" --sort name
-	wait_screen 'evil\nname'
+	wait_tmux_screen 'evil\nname'
 	assert_equal "$(screen_row 'evil\nname')" '/tmp/\e[2Jevil\nname 1 10 B 20 B'
 	# the escape sequence was not sent to the terminal: the screen is intact
-	wait_screen "snitch-view | Executables"
+	wait_tmux_screen "snitch-view | Executables"
 	keys Down Down
-	wait_screen "> /usr/bin/curl"
+	wait_tmux_screen "> /usr/bin/curl"
 	keys d
-	wait_screen "Detail: /usr/bin/curl"
-	wait_screen "found: 0 malicious, 1 suspicious  aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
-	wait_screen "parents: /usr/bin/bash"
-	wait_screen "first seen 2026-11-16 11:06:40  last seen 2026-11-18 11:07:10"
+	wait_tmux_screen "Detail: /usr/bin/curl"
+	wait_tmux_screen "found: 0 malicious, 1 suspicious  aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	wait_tmux_screen "parents: /usr/bin/bash"
+	wait_tmux_screen "first seen 2026-11-16 11:06:40  last seen 2026-11-18 11:07:10"
 	# UTF-8 keeps the columns aligned: the events column ends where curl's does
 	local a b
-	a=$(screen | grep -F '/opt/日本語/app' | sed 's/\( 2\) .*/\1/')
-	b=$(screen | grep -F '/usr/bin/curl' | head -1 | sed 's/\( 11\) .*/\1/')
+	a=$(tmux_screen | grep -F '/opt/日本語/app' | sed 's/\( 2\) .*/\1/')
+	b=$(tmux_screen | grep -F '/usr/bin/curl' | head -1 | sed 's/\( 11\) .*/\1/')
 	assert_equal "$(printf %s "$a" | wc -L)" "$(printf %s "$b" | wc -L)"
 }
 
 @test "snitch-view TUI redraws on resize and is usable at 80x24" {
 	store_fixture
 	start_view --db "$DB"
-	wait_screen "/usr/bin/curl"
+	wait_tmux_screen "/usr/bin/curl"
 	tmux -L "$TMUX_SOCK" resize-window -t view -x 80 -y 24
 	local i
 	for ((i = 0; i < 100; i++)); do
-		[[ "$(screen | sed -n 24p)" == " ? help"* ]] && break
+		[[ "$(tmux_screen | sed -n 24p)" == " ? help"* ]] && break
 		sleep 0.1
 	done
-	[[ "$(screen | sed -n 24p)" == " ? help"* ]] || { screen >&2; fail "footer not on line 24"; }
-	assert_equal "$(screen | awk '{ if (length($0) > m) m = length($0) } END { print m <= 80 }')" 1
+	[[ "$(tmux_screen | sed -n 24p)" == " ? help"* ]] || { tmux_screen >&2; fail "footer not on line 24"; }
+	assert_equal "$(tmux_screen | awk '{ if (length($0) > m) m = length($0) } END { print m <= 80 }')" 1
 	assert_equal "$(screen_row /usr/bin/curl)" "/usr/bin/curl 11 1.4 KiB 4.6 KiB"
-	wait_screen "Host names of ~/firefox (s/S)"
+	wait_tmux_screen "Host names of ~/firefox (s/S)"
 	tmux -L "$TMUX_SOCK" resize-window -t view -x 40 -y 6
-	wait_screen "terminal too small"
+	wait_tmux_screen "terminal too small"
 	tmux -L "$TMUX_SOCK" resize-window -t view -x 100 -y 30
-	wait_screen "BANDWIDTH"
+	wait_tmux_screen "BANDWIDTH"
 }
 
 @test "snitch-view shows the same screens on a PostgreSQL log" {
@@ -351,7 +336,7 @@ last seen: 2026-11-18 11:07:10"
 	run -0 --separate-stderr snitch-view --config "$CONF" --db "$PG_URI" --print --detail /usr/bin/curl
 	assert_line --index 1 'sha256: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa  found: 0 malicious, 1 suspicious'
 	start_view --db "$PG_URI"
-	wait_screen "/usr/bin/curl"
+	wait_tmux_screen "/usr/bin/curl"
 	assert_equal "$(screen_row /usr/bin/curl)" "/usr/bin/curl 11 1.4 KiB 4.6 KiB"
 }
 
@@ -407,15 +392,15 @@ last seen: 2026-11-18 11:07:10"
 	printf '{"type":"flow","time":%s,"pid":4242,"comm":"curl","exe":"/usr/bin/curl","sent":60000,"recv":20000,"events":1}\n' "$now" >&5
 	printf 'not json\n' >&5
 	printf '{"type":"flow","time":%s,"pid":77,"comm":"ev\\u001b[31mil","exe":"/tmp/x\\u001b[2J","sent":36,"recv":0}\n' "$now" >&5
-	wait_screen "4 lines, 1 unreadable" 20
-	wait_screen "2 processes"
+	wait_tmux_screen "4 lines, 1 unreadable" 20
+	wait_tmux_screen "2 processes"
 	# 360000 and 720000 bytes over a 3600 s window
-	assert_equal "$(screen | grep -F /usr/bin/curl | tr -s ' ' | sed 's/^ //')" "4242 curl 100 B/s 200 B/s 351.6 KiB 703.1 KiB █ /usr/bin/curl"
-	assert_equal "$(screen | grep -F '/tmp/x' | tr -s ' ' | sed 's/^ //')" '77 ev\e[31mil 0 B/s 0 B/s 36 B 0 B ▁ /tmp/x\e[2J'
+	assert_equal "$(tmux_screen | grep -F /usr/bin/curl | tr -s ' ' | sed 's/^ //')" "4242 curl 100 B/s 200 B/s 351.6 KiB 703.1 KiB █ /usr/bin/curl"
+	assert_equal "$(tmux_screen | grep -F '/tmp/x' | tr -s ' ' | sed 's/^ //')" '77 ev\e[31mil 0 B/s 0 B/s 36 B 0 B ▁ /tmp/x\e[2J'
 	exec 5>&-
-	wait_screen "input ended"
+	wait_tmux_screen "input ended"
 	keys q
-	wait_screen "view-exited=0"
+	wait_tmux_screen "view-exited=0"
 }
 
 @test "snitch-view escapes bidi overrides and shows wide characters whole" {
@@ -430,23 +415,23 @@ last seen: 2026-11-18 11:07:10"
 @test "snitch-view TUI moves with End, Home, PgDn, PgUp and r reloads what the store wrote since" {
 	head -3 "$FIXTURE" | snitch-store --config "$CONF" --db "$DB" -q
 	start_view --db "$DB"
-	wait_screen "| 1 row"
+	wait_tmux_screen "| 1 row"
 	assert_equal "$(screen_row /usr/bin/curl)" "/usr/bin/curl 6 450 B 3.6 KiB"
 	tail -n +4 "$FIXTURE" | snitch-store --config "$CONF" --db "$DB" -q
 	keys r
-	wait_screen "5 rows"
+	wait_tmux_screen "5 rows"
 	assert_equal "$(screen_row /usr/bin/curl)" "/usr/bin/curl 11 1.4 KiB 4.6 KiB"
 	keys End
-	wait_screen '> /tmp/\e[2Jevil\nname'
+	wait_tmux_screen '> /tmp/\e[2Jevil\nname'
 	keys Home
-	wait_screen "> /usr/lib/firefox/firefox"
+	wait_tmux_screen "> /usr/lib/firefox/firefox"
 	keys PageDown
-	wait_screen '> /tmp/\e[2Jevil\nname'
+	wait_tmux_screen '> /tmp/\e[2Jevil\nname'
 	keys PageUp
-	wait_screen "> /usr/lib/firefox/firefox"
+	wait_tmux_screen "> /usr/lib/firefox/firefox"
 	keys Down
-	wait_screen "> /usr/bin/ssh"
-	wait_screen "Host names of /usr/bin/ssh"
+	wait_tmux_screen "> /usr/bin/ssh"
+	wait_tmux_screen "Host names of /usr/bin/ssh"
 }
 
 @test "snitch-view answers long ranges from the rollup with the full scan's numbers, late rows included" {
@@ -628,70 +613,70 @@ long_path_event() { # TIME
 @test "snitch-view TUI: What's new, then a sighting's connections with one connection in the detail panel" {
 	store_fixture
 	start_view --db "$DB" --screen new
-	wait_screen "What's new (10/11)"
-	wait_screen "FIRST SEEN     NEW    WHAT"
-	wait_screen "> 11-18 11:08:00 exe    /usr/bin/ssh"
+	wait_tmux_screen "What's new (10/11)"
+	wait_tmux_screen "FIRST SEEN     NEW    WHAT"
+	wait_tmux_screen "> 11-18 11:08:00 exe    /usr/bin/ssh"
 	# down to curl's pair with example.org, then enter
 	local i
 	for ((i = 0; i < 30; i++)); do
-		screen | grep -q '^> .* pair   example.org  /usr/bin/curl' && break
+		tmux_screen | grep -q '^> .* pair   example.org  /usr/bin/curl' && break
 		keys Down
 		sleep 0.1
 	done
 	keys Enter
-	wait_screen "filters: exe=/usr/bin/curl > domain=example.org"
-	wait_screen "snitch-view | Connections ("
-	wait_screen "| 1 row"
-	wait_screen "> 11-18 11:07:10    80      300 B      700 B example.org"
-	wait_screen "Connection: /usr/bin/curl at 2026-11-18 11:07:10"
-	wait_screen "command: curl http://example.org  (name curl, pid 101)"
-	wait_screen "started by bash (/usr/bin/bash)  user "
-	wait_screen "tcp to 93.184.216.34:80 (example.org) from 192.168.0.2:40101  ipv4"
-	wait_screen "sent 300 B (300 B)  received 700 B (700 B)  events 1"
+	wait_tmux_screen "filters: exe=/usr/bin/curl > domain=example.org"
+	wait_tmux_screen "snitch-view | Connections ("
+	wait_tmux_screen "| 1 row"
+	wait_tmux_screen "> 11-18 11:07:10    80      300 B      700 B example.org"
+	wait_tmux_screen "Connection: /usr/bin/curl at 2026-11-18 11:07:10"
+	wait_tmux_screen "command: curl http://example.org  (name curl, pid 101)"
+	wait_tmux_screen "started by bash (/usr/bin/bash)  user "
+	wait_tmux_screen "tcp to 93.184.216.34:80 (example.org) from 192.168.0.2:40101  ipv4"
+	wait_tmux_screen "sent 300 B (300 B)  received 700 B (700 B)  events 1"
 	# backspace twice: back to What's new
 	keys BSpace
-	wait_screen "filters: exe=/usr/bin/curl"
+	wait_tmux_screen "filters: exe=/usr/bin/curl"
 	keys BSpace
-	wait_screen "filters: none"
+	wait_tmux_screen "filters: none"
 }
 
 @test "snitch-view TUI: the Connection time screen drills into a minute; / starts empty; backspace keeps the selection" {
 	store_fixture
 	start_view --db "$DB" --screen time
-	wait_screen "> 2026-11-18 11:07:00"
+	wait_tmux_screen "> 2026-11-18 11:07:00"
 	keys End
 	# the first event is in its own minute, not merged into the next one's row
-	wait_screen "> 2026-11-18 11:06:00"
-	wait_screen "Executables of 2026-11-18 11:06:00"
+	wait_tmux_screen "> 2026-11-18 11:06:00"
+	wait_tmux_screen "Executables of 2026-11-18 11:06:00"
 	assert_equal "$(screen_row '/usr/bin/curl')" "/usr/bin/curl 3 100 B 2.0 KiB"
 	keys Up
-	wait_screen "> 2026-11-16 11:06:00"
+	wait_tmux_screen "> 2026-11-16 11:06:00"
 	# the lower pane breaks the minute down: was always empty
-	wait_screen "Executables of 2026-11-16 11:06:00"
+	wait_tmux_screen "Executables of 2026-11-16 11:06:00"
 	assert_equal "$(screen_row '/usr/bin/curl')" "/usr/bin/curl 5 1000 B 1000 B"
 	keys Enter
-	wait_screen "filters: time=2026-11-16 11:06:00"
-	wait_screen "> /usr/bin/curl"
+	wait_tmux_screen "filters: time=2026-11-16 11:06:00"
+	wait_tmux_screen "> /usr/bin/curl"
 	# backspace returns to the minute that was selected, not to row 1
 	keys BSpace
-	wait_screen "> 2026-11-16 11:06:00"
+	wait_tmux_screen "> 2026-11-16 11:06:00"
 	keys / 1 6 Enter
-	wait_screen "search: 16"
-	wait_screen "| 1 row"
+	wait_tmux_screen "search: 16"
+	wait_tmux_screen "| 1 row"
 	# / opens empty: enter clears the search
 	keys /
 	sleep 0.3
-	[[ "$(screen | tail -1)" == "/" ]] || { screen >&2; fail "the search prompt was pre-filled"; }
+	[[ "$(tmux_screen | tail -1)" == "/" ]] || { tmux_screen >&2; fail "the search prompt was pre-filled"; }
 	keys Enter
-	wait_screen "| 4 rows"
-	! screen | grep -qF "search:" || fail "search not cleared"
+	wait_tmux_screen "| 4 rows"
+	! tmux_screen | grep -qF "search:" || fail "search not cleared"
 	# d: the bytes as a bar chart, 2 days in 99 columns of 30 minutes
 	keys d
-	wait_screen "Bytes per 30 minutes, sent + received: highest 6.0 MiB"
-	[[ "$(screen | sed -n 29p)" == "2026-11-16 11:06:00 "*" 2026-11-18 11:08:00" ]] || { screen >&2; fail "no time axis"; }
+	wait_tmux_screen "Bytes per 30 minutes, sent + received: highest 6.0 MiB"
+	[[ "$(tmux_screen | sed -n 29p)" == "2026-11-16 11:06:00 "*" 2026-11-18 11:08:00" ]] || { tmux_screen >&2; fail "no time axis"; }
 	# the first minute's 2000 bytes: one eighth; the last columns: full height
-	[[ "$(screen | sed -n 28p)" =~ ^▁\ +.*█$ ]] || { screen >&2; fail "bars"; }
-	[[ "$(screen | sed -n 23p)" =~ ^\ +█+$ ]] || { screen >&2; fail "top of the tallest bar"; }
+	[[ "$(tmux_screen | sed -n 28p)" =~ ^▁\ +.*█$ ]] || { tmux_screen >&2; fail "bars"; }
+	[[ "$(tmux_screen | sed -n 23p)" =~ ^\ +█+$ ]] || { tmux_screen >&2; fail "top of the tallest bar"; }
 }
 
 @test "snitch-view TUI at 80 columns cuts long paths in the middle, keeping the program's name" {
@@ -699,33 +684,33 @@ long_path_event() { # TIME
 	store_fixture
 	start_view --db "$DB" --sort name
 	tmux -L "$TMUX_SOCK" resize-window -t view -x 80 -y 24
-	wait_screen "~/bin/python3 "
+	wait_tmux_screen "~/bin/python3 "
 	local row
-	row=$(screen | grep -F 'python3' | head -1)
+	row=$(tmux_screen | grep -F 'python3' | head -1)
 	[[ "$row" == *"/opt/vendor/"*"~"*"/bin/python3 "* ]] || fail "cut: $row"
-	assert_equal "$(screen | awk '{ if (length($0) > m) m = length($0) } END { print m <= 80 }')" 1
+	assert_equal "$(tmux_screen | awk '{ if (length($0) > m) m = length($0) } END { print m <= 80 }')" 1
 }
 
 @test "snitch-view TUI: both panes show one state of the database while the store writes" {
 	head -3 "$FIXTURE" | snitch-store --config "$CONF" --db "$DB" -q
 	start_view --db "$DB"
-	wait_screen "Host names of /usr/bin/curl"
+	wait_tmux_screen "Host names of /usr/bin/curl"
 	assert_equal "$(screen_row '> /usr/bin/curl')" "/usr/bin/curl 6 450 B 3.6 KiB"
 	# the store writes more; a pane fetched now must not show newer numbers than the list
 	tail -n +4 "$FIXTURE" | jq -c 'select(.exe == "/usr/bin/curl")' | snitch-store --config "$CONF" --db "$DB" -q
 	keys s
-	wait_screen "Host IPs of /usr/bin/curl"
+	wait_tmux_screen "Host IPs of /usr/bin/curl"
 	sleep 0.3
 	assert_equal "$(screen_row '> /usr/bin/curl')" "/usr/bin/curl 6 450 B 3.6 KiB"
 	local pane
-	pane=$(screen | sed -n '/Host IPs of/,$p' | awk '$2 ~ /^[0-9]+$/ { n += $2 } END { print n }')
+	pane=$(tmux_screen | sed -n '/Host IPs of/,$p' | awk '$2 ~ /^[0-9]+$/ { n += $2 } END { print n }')
 	assert_equal "$pane" 6
 	# idle past the snapshot: the next pane refreshes the list with it
 	sleep 5.5
 	keys S
-	wait_screen "Host names of /usr/bin/curl"
+	wait_tmux_screen "Host names of /usr/bin/curl"
 	assert_equal "$(screen_row '> /usr/bin/curl')" "/usr/bin/curl 11 1.4 KiB 4.6 KiB"
-	pane=$(screen | sed -n '/Host names of/,$p' | awk '$2 ~ /^[0-9]+$/ { n += $2 } END { print n }')
+	pane=$(tmux_screen | sed -n '/Host names of/,$p' | awk '$2 ~ /^[0-9]+$/ { n += $2 } END { print n }')
 	assert_equal "$pane" 11
 }
 
@@ -733,20 +718,20 @@ long_path_event() { # TIME
 	require_tmux
 	tmux -L "$TMUX_SOCK" new-session -d -x 120 -y 30 -s view \
 		"env TZ=UTC LANG=C.UTF-8 $BUILD_DIR/bin/snitch-view --live; echo view-exited=\$?; sleep 60" 3>&-
-	wait_screen "no events: stdin is a terminal; pipe them in"
+	wait_tmux_screen "no events: stdin is a terminal; pipe them in"
 	keys q
-	wait_screen "view-exited=0"
+	wait_tmux_screen "view-exited=0"
 	tmux -L "$TMUX_SOCK" kill-server
 	TMUX_SOCK=${TMUX_SOCK}-b
 	tmux -L "$TMUX_SOCK" new-session -d -x 120 -y 30 -s view \
 		"(sleep 1; echo UPSTREAM-SAYS-READY >&2; while sleep 0.2; do echo; done) | env TZ=UTC LANG=C.UTF-8 $BUILD_DIR/bin/snitch-view --live; echo view-exited=\$?; sleep 60" 3>&-
-	wait_screen "snitch-view --live"
+	wait_tmux_screen "snitch-view --live"
 	# written at 1 s; the next repaint (every 0.5 s) wipes it
 	sleep 2.5
-	! screen | grep -qF UPSTREAM-SAYS-READY || { screen >&2; fail "stderr stayed on the screen"; }
-	wait_screen " q quit"
+	! tmux_screen | grep -qF UPSTREAM-SAYS-READY || { tmux_screen >&2; fail "stderr stayed on the screen"; }
+	wait_tmux_screen " q quit"
 	keys Escape
-	wait_screen "view-exited=0"
+	wait_tmux_screen "view-exited=0"
 }
 
 @test "snitch-view --live sorts by rate or total, searches, and shows each row's last minute" {
@@ -757,24 +742,24 @@ long_path_event() { # TIME
 		"env TZ=UTC LANG=C.UTF-8 $BUILD_DIR/bin/snitch-view --live --rate-window 5 <$fifo; echo view-exited=\$?; sleep 60" 3>&-
 	exec 5>"$fifo"
 	printf '{"type":"flow","time":1,"pid":11,"comm":"big","exe":"/usr/bin/big","sent":1000000,"recv":0}\n' >&5
-	wait_screen "| 1 line |"
+	wait_tmux_screen "| 1 line |"
 	sleep 6
 	printf '{"type":"flow","time":2,"pid":22,"comm":"small","exe":"/usr/bin/small","sent":10,"recv":0}\n' >&5
-	wait_screen "2 lines"
-	wait_screen "sort: rate"
+	wait_tmux_screen "2 lines"
+	wait_tmux_screen "sort: rate"
 	# big's bytes are older than the 5 s window: small has the higher rate
-	[[ "$(screen | sed -n 3p)" == *" small "* ]] || { screen >&2; fail "not by rate"; }
+	[[ "$(tmux_screen | sed -n 3p)" == *" small "* ]] || { tmux_screen >&2; fail "not by rate"; }
 	# the last minute: big's megabyte a full block some 6 s back, small's 10 bytes the lowest
-	[[ "$(screen | grep -F /usr/bin/big)" =~ █\ +/usr/bin/big ]] || { screen >&2; fail "big's sparkline"; }
-	[[ "$(screen | grep -F /usr/bin/small)" =~ ▁\ /usr/bin/small ]] || { screen >&2; fail "small's sparkline"; }
+	[[ "$(tmux_screen | grep -F /usr/bin/big)" =~ █\ +/usr/bin/big ]] || { tmux_screen >&2; fail "big's sparkline"; }
+	[[ "$(tmux_screen | grep -F /usr/bin/small)" =~ ▁\ /usr/bin/small ]] || { tmux_screen >&2; fail "small's sparkline"; }
 	keys o
-	wait_screen "sort: total"
-	[[ "$(screen | sed -n 3p)" == *" big "* ]] || { screen >&2; fail "not by total"; }
+	wait_tmux_screen "sort: total"
+	[[ "$(tmux_screen | sed -n 3p)" == *" big "* ]] || { tmux_screen >&2; fail "not by total"; }
 	keys / s m a Enter
-	wait_screen "search: sma"
-	wait_screen "| 1 process |"
-	! screen | grep -qF /usr/bin/big || fail "search kept big"
+	wait_tmux_screen "search: sma"
+	wait_tmux_screen "| 1 process |"
+	! tmux_screen | grep -qF /usr/bin/big || fail "search kept big"
 	exec 5>&-
 	keys q
-	wait_screen "view-exited=0"
+	wait_tmux_screen "view-exited=0"
 }
