@@ -57,10 +57,13 @@ umount_ctr
 rm -rf "$OUT" && mkdir -p "$OUT/bin"
 PING_RANGE=$(sysctl -n net.ipv4.ping_group_range | tr '\t' ' ')
 LO_TABLE="snitch_mx_lo_$$"
-TOOL_PIDS=() SERVER_PIDS=()
+TOOL_PIDS=()
+# shellcheck disable=SC2034 # the servers' pids, kept by serve_local and peer_serve (tests/lib/net.bash)
+BG_PIDS=()
 cleanup() {
 	local p
-	for p in "${TOOL_PIDS[@]}" "${SERVER_PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+	for p in "${TOOL_PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+	kill_background
 	container_down
 	peer_down
 	nft delete table inet "$LO_TABLE" 2>/dev/null || true
@@ -151,14 +154,12 @@ scenario_title() {
 run_sctp() { # DIR
 	local py="$S_EXE"
 	cp /usr/bin/python3 "$py"
-	ip netns exec "$PEER_NS" python3 -c '
+	peer_serve "$1/server.out" python3 -c '
 import socket, sys
 s = socket.socket(socket.AF_INET, socket.SOCK_STREAM, 132); s.bind(("0.0.0.0", int(sys.argv[1]))); s.listen(1)
 print("listening", flush=True); c, _ = s.accept(); n = 0
 while (b := c.recv(65536)): n += len(b)
-print(f"sent=0 recv={n}", flush=True)' "$S_PORT" >"$1/server.out" 2>&1 3>&- &
-	SERVER_PIDS+=("$!")
-	wait_for_line "$1/server.out" listening
+print(f"sent=0 recv={n}", flush=True)' "$S_PORT"
 	"$py" -c '
 import socket, sys
 s = socket.socket(socket.AF_INET, socket.SOCK_STREAM, 132); s.connect((sys.argv[1], int(sys.argv[2])))
@@ -180,12 +181,10 @@ run_scenario() { # ID DIR
 	t0=$EPOCHREALTIME
 	if ((${#S_SERVER[@]})); then
 		if [[ $S_RUN == loopback ]]; then
-			"$NETGEN" "${S_SERVER[@]}" >"$dir/server.out" 2>&1 3>&- &
+			serve_local "$dir/server.out" "$NETGEN" "${S_SERVER[@]}"
 		else
-			ip netns exec "$PEER_NS" "$NETGEN" "${S_SERVER[@]}" >"$dir/server.out" 2>&1 3>&- &
+			peer_serve "$dir/server.out" "$NETGEN" "${S_SERVER[@]}"
 		fi
-		SERVER_PIDS+=("$!")
-		wait_for_line "$dir/server.out" listening
 	fi
 	case $S_RUN in
 	plain | loopback) "$S_EXE" "${S_ARGS[@]}" >"$dir/app.out" ;;
@@ -201,8 +200,7 @@ run_scenario() { # ID DIR
 	fi
 	sleep 0.3
 	w1=$(wire_bytes "$id")
-	for i in "${SERVER_PIDS[@]}"; do kill "$i" 2>/dev/null || true; done
-	SERVER_PIDS=()
+	kill_background
 	printf 'ok\t%s\t%d\t%d\t%s\t%s\t%s\t%s\t%s\n' "$S_EXE" \
 		$(($(netgen_field "$dir/app.out" sent) + $(netgen_field "$dir/app.out" recv))) $((w1 - w0)) \
 		"$t0" "$EPOCHREALTIME" "$S_PORT" "${S_PROTO:--}" "$S_NAME" >"$dir/ref"
