@@ -17,3 +17,8 @@ LIB_TRACEFS=(unshare -m sh -c 'mountpoint -q /sys/kernel/tracing || mount -t tra
 lib_bpf_prog_ids() { # PID
 	sed -n 's/^prog_id:[[:space:]]*//p' /proc/"$1"/fdinfo/* 2>/dev/null | sort -un
 }
+
+# The bench scripts that trace or make namespaces stop here unless root.
+bench_needs_root() {
+	[[ $EUID -eq 0 ]] || { echo "bench/${0##*/}: needs root" >&2; exit 1; }
+}

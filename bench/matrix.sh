@@ -37,7 +37,7 @@ while (($#)); do
 	esac
 	shift
 done
-[[ $EUID -eq 0 ]] || { echo "bench/matrix.sh: needs root" >&2; exit 1; }
+bench_needs_root
 SNITCH_TRACE=${SNITCH_TRACE:-$(command -v snitch-trace || echo "$PWD/.output/bin/snitch-trace")}
 NETGEN=$(realpath "${NETGEN:-.output/tests/netgen}")
 OUT=$(realpath -m "${MATRIX_OUT:-.output/bench/matrix}")

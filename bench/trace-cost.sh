@@ -26,7 +26,7 @@ ROUNDS=${ROUNDS:-5}
 DATAGRAMS=${DATAGRAMS:-200000}
 BULK=${BULK:-$((1 << 30))}
 
-[[ $EUID -eq 0 ]] || { echo "bench/trace-cost.sh: needs root" >&2; exit 1; }
+bench_needs_root
 (($# > 0)) || set -- "snitch-trace=${SNITCH_TRACE:-.output/bin/snitch-trace}"
 
 STATS_WAS=$(sysctl -n kernel.bpf_stats_enabled)

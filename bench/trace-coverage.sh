@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 source bench/lib.sh
 SNITCH_TRACE=${SNITCH_TRACE:-.output/bin/snitch-trace} NETGEN=.output/tests/netgen
 OUT=.output/bench/coverage
-[[ $EUID -eq 0 ]] || { echo "bench/trace-coverage.sh: needs root" >&2; exit 1; }
+bench_needs_root
 rm -rf "$OUT" && mkdir -p "$OUT/bin"
 
 PING_RANGE=$(sysctl -n net.ipv4.ping_group_range | tr '\t' ' ')

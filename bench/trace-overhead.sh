@@ -19,7 +19,7 @@ CONNECTS=${CONNECTS:-5000}
 DATAGRAMS=${DATAGRAMS:-1000000}
 BULK=${BULK:-$((4 << 30))}
 
-[[ $EUID -eq 0 ]] || { echo "bench/trace-overhead.sh: needs root" >&2; exit 1; }
+bench_needs_root
 
 # Each workload prints its elapsed seconds; the unit count is fixed per workload.
 # Not hyperfine: a workload times its client while its server runs, and the
