@@ -274,6 +274,28 @@ rows() { # DB
 	assert_rollup_matches
 }
 
+@test "retention deletes the contexts and peers no row uses any more, and a row that needs one again is stored whole" {
+	# an old row of its own context and peer, and an old row of curl's context with a peer of its own
+	{ flow 1; flow 2 curl 10.9.9.9 53 old.example | sed 's/"time":[0-9.]*/"time":1500/'
+	  echo '{"type":"flow","time":1000,"pid":2,"comm":"old","exe":"/old","raddr":"10.0.0.1","rport":1,"sent":1,"recv":1}'; } \
+		>"$BATS_TEST_TMPDIR/in.jsonl"
+	run -0 --separate-stderr store --db "$DB" -w 0 --retention-days 0 <"$BATS_TEST_TMPDIR/in.jsonl"
+	assert_equal "$(sql "SELECT count(*) || ' ' || (SELECT count(*) FROM contexts) || ' ' || (SELECT count(*) FROM peers)
+		FROM connection_rows")" "3 2 3"
+	run -0 --separate-stderr store --db "$DB" --retention-days 30 </dev/null
+	assert_equal "$(sql "SELECT count(*) FROM connection_rows")" 1
+	assert_equal "$(sql "SELECT group_concat(exe_id) FROM contexts")" "$(sql "SELECT exe_id FROM connections")"
+	assert_equal "$(sql "SELECT group_concat(raddr || ':' || rport) FROM peers")" "10.1.2.3:443"
+	# the old process and peer come back: interned anew, every column readable through the view
+	run -0 --separate-stderr store --db "$DB" --retention-days 30 \
+		<<<"{\"type\":\"flow\",\"time\":$(date +%s),\"pid\":5,\"comm\":\"old\",\"exe\":\"/old\",\"raddr\":\"10.0.0.1\",\"rport\":1,\"sent\":7,\"recv\":9}"
+	assert_equal "$(sql "SELECT e.exe, c.raddr, c.rport, c.sent, c.recv FROM connections c JOIN processes e ON e.id = c.exe_id
+		WHERE c.pid = 5")" "/old|10.0.0.1|1|7|9"
+	assert_equal "$(sql "SELECT count(*) FROM connection_rows r LEFT JOIN contexts x ON x.id = r.context_id
+		LEFT JOIN peers p ON p.id = r.peer_id WHERE x.id IS NULL OR p.id IS NULL")" 0
+	assert_rollup_matches
+}
+
 # The rollup holds, per dimension, exactly the sums of the connections rows up
 # to its mark (here: every row), day by day.
 assert_rollup_matches() {

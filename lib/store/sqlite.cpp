@@ -49,6 +49,15 @@ private:
 	int i_ = 0;
 };
 
+void mark(std::vector<bool>& used, int64_t id)
+{
+	if (id < 0)
+		return;
+	if (static_cast<size_t>(id) >= used.size())
+		used.resize(static_cast<size_t>(id) * 2 + 1024);
+	used[static_cast<size_t>(id)] = true;
+}
+
 } // namespace
 
 int sqlite_schema_version(sqlite3* db)
@@ -182,8 +191,13 @@ void SqliteStore::insert_all(const Batch& b)
 			.text(p.exe_unverified).step();
 	for (const ConnRow& c : b.connections) {
 		int64_t last = std::llround(c.last_time * 1000);
+		int64_t context = context_id(c), peer = peer_id(c);
+		if (sweep_.active) { // a row below the sweep's mark (rowids handed out again) keeps its lookups
+			mark(sweep_.contexts, context);
+			mark(sweep_.peers, peer);
+		}
 		Binder(db, connection_.get()).integer(last).integer(last - std::llround(c.first_time * 1000))
-			.integer(context_id(c)).integer(peer_id(c)).integer(c.pid).integer(c.lport)
+			.integer(context).integer(peer).integer(c.pid).integer(c.lport)
 			.integer(static_cast<int64_t>(c.sent)).integer(static_cast<int64_t>(c.recv))
 			.integer(static_cast<int64_t>(c.events)).step();
 	}
@@ -287,13 +301,62 @@ long long SqliteStore::apply_retention()
 		}
 		exec("UPDATE rollup_state SET hwm = MIN(hwm, COALESCE((SELECT MAX(rowid) FROM connections), 0))");
 	});
+	if (deleted)
+		sweep_ = Sweep{true, 0, {}, {}};
 	return deleted;
+}
+
+// A full scan at once would hold the write lock for as long as a year of
+// rows takes to read, and the pipeline upstream would stall behind it: one
+// chunk per tick instead. The last chunk and the deletes share a
+// transaction, so no row written meanwhile can use what goes.
+void SqliteStore::sweep_step()
+{
+	constexpr int64_t chunk = 200000;
+	auto scan = [&] {
+		SqliteStmt s = prepare("SELECT id, context_id, peer_id FROM connection_rows WHERE id > ? ORDER BY id LIMIT ?");
+		Binder(db_.get(), s.get()).integer(sweep_.next_row).integer(chunk);
+		int64_t n = 0;
+		while (sqlite3_step(s.get()) == SQLITE_ROW) {
+			sweep_.next_row = sqlite3_column_int64(s.get(), 0);
+			mark(sweep_.contexts, sqlite3_column_int64(s.get(), 1));
+			mark(sweep_.peers, sqlite3_column_int64(s.get(), 2));
+			++n;
+		}
+		return n;
+	};
+	if (scan() == chunk)
+		return;
+	transaction([&] {
+		while (scan() == chunk) {
+		}
+		delete_unused("contexts", sweep_.contexts);
+		delete_unused("peers", sweep_.peers);
+	});
+	ids_.clear();
+	sweep_ = Sweep{};
+}
+
+void SqliteStore::delete_unused(const char* table, const std::vector<bool>& used)
+{
+	std::vector<int64_t> unused;
+	SqliteStmt all = prepare((std::string("SELECT id FROM ") + table).c_str());
+	while (sqlite3_step(all.get()) == SQLITE_ROW) {
+		int64_t id = sqlite3_column_int64(all.get(), 0);
+		if (id < 0 || static_cast<size_t>(id) >= used.size() || !used[static_cast<size_t>(id)])
+			unused.push_back(id);
+	}
+	SqliteStmt del = prepare((std::string("DELETE FROM ") + table + " WHERE id = ?").c_str());
+	for (int64_t id : unused)
+		Binder(db_.get(), del.get()).integer(id).step();
 }
 
 std::vector<ErrorRow> SqliteStore::tick()
 {
 	if (monotonic_now() - last_retention_ >= 3600)
 		apply_retention();
+	if (sweep_.active)
+		sweep_step();
 	if (monotonic_now() - last_roll_up_ >= roll_up_interval)
 		roll_up();
 	return {};

@@ -43,6 +43,8 @@ private:
 	int64_t intern(SqliteStmt& find, SqliteStmt& add, const std::string& key, const std::function<void(sqlite3_stmt*)>& bind);
 	int64_t context_id(const ConnRow& c);
 	int64_t peer_id(const ConnRow& c);
+	void sweep_step();
+	void delete_unused(const char* table, const std::vector<bool>& used);
 
 	SqliteOptions o_;
 	Sqlite db_;
@@ -52,6 +54,13 @@ private:
 	// ids of interned rows by their fields; cleared when a write rolls back
 	std::unordered_map<std::string, int64_t> ids_;
 	double last_retention_ = 0, last_roll_up_ = 0;
+	// After retention deleted rows: the contexts and peers that rows still
+	// use, gathered a chunk of rows per tick, then the rest deleted at once.
+	struct Sweep {
+		bool active = false;
+		int64_t next_row = 0;
+		std::vector<bool> contexts, peers;  // by id
+	} sweep_;
 };
 
 } // namespace snitch
