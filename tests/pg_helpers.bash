@@ -1,13 +1,18 @@
 # A throwaway PostgreSQL server for tests (snitch-store, snitch-view): load
 # inside setup() after helpers, call pg_start, and pg_stop_all in teardown.
 #   pg_start            initdb into a temp dir, listen on 127.0.0.1:$PG_PORT and
-#                       a unix socket in the temp dir; database "snitch"
+#                       a unix socket in the temp dir; database "snitch";
+#                       server options $PG_SERVER_OPTS (default -c fsync=off;
+#                       bench/store-fleet.sh runs with PostgreSQL's defaults)
 #   pg_sql SQL          runs SQL as the superuser, prints unaligned rows
 #   pg_sql_as ROLE SQL  the same as another role (exit status kept)
 #   pg_store_schema     snitch-store --init-schema as the owner, then a role
 #                       $PG_HOST_ROLE with only INSERT and SELECT; $PG_URI is its URI
 #   pg_stop / pg_restart  fast shutdown / start again on the same port
 PG_BIN=${PG_BIN:-/usr/lib/postgresql/15/bin}
+# A version 4 PostgreSQL log (the last before interned rows), from pg_dump:
+# tests/fixtures/view-events.jsonl as snitch-store wrote it then, for two hosts.
+PG_VERSION_4_SQL="${SNITCH_ROOT:-.}/tests/fixtures/pg-schema-4.sql"
 
 require_pg() {
 	[[ -x "$PG_BIN/initdb" && -x "$PG_BIN/pg_ctl" ]] || skip_or_fail "PostgreSQL server not installed ($PG_BIN)"
@@ -41,7 +46,7 @@ pg_start() {
 		export PG_DIR PG_PORT
 	fi
 	pg_as_owner "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/server.log" -w -t 60 \
-		-o "-h 127.0.0.1 -p $PG_PORT -k $PG_DIR -c fsync=off" start >/dev/null 3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&- \
+		-o "-h 127.0.0.1 -p $PG_PORT -k $PG_DIR ${PG_SERVER_OPTS--c fsync=off}" start >/dev/null 3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&- \
 		|| { cat "$PG_DIR/server.log" >&2; return 1; }
 	if [[ -z "${PG_CREATED:-}" ]]; then
 		psql -h 127.0.0.1 -p "$PG_PORT" -U postgres -d postgres -qAtc "CREATE DATABASE snitch" >/dev/null

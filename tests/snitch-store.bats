@@ -328,7 +328,7 @@ assert_rollup_matches() {
 }
 
 connection_indexes() { # SQL-RUNNER
-	"$1" "SELECT indexname FROM pg_indexes WHERE tablename = 'connections' ORDER BY 1"
+	"$1" "SELECT indexname FROM pg_indexes WHERE tablename IN ('connections', 'connection_rows') ORDER BY 1"
 }
 
 @test "an exe_unverified process is stored apart from the file at its path, and shown" {
@@ -398,12 +398,14 @@ log_sums() {
 	assert_equal "$(pg_sql "SELECT host, exe, parent_exe, raddr, rport, sent FROM connection_log ORDER BY rport")" \
 		"$(printf 'web1|/usr/bin/wget|/bin/bash|10.4.4.4|80|100\nweb1|/usr/bin/curl|/bin/bash|10.1.2.3|443|100')"
 	assert_equal "$(pg_sql "SELECT count(*) FROM verdicts") $(pg_sql "SELECT count(*) FROM errors")" "1 1"
-	assert_equal "$(pg_sql "SELECT value FROM snitch_meta WHERE key = 'schema_version'")" 4
+	assert_equal "$(pg_sql "SELECT value FROM snitch_meta WHERE key = 'schema_version'")" 5
 	assert_pg_rollup_matches
-	run -1 --separate-stderr pg_sql_as "$PG_HOST_ROLE" "UPDATE connections SET sent = 0"
-	[[ "$stderr" == *"permission denied"* ]]
-	run -1 --separate-stderr pg_sql_as "$PG_HOST_ROLE" "DELETE FROM connections"
-	[[ "$stderr" == *"permission denied"* ]]
+	local t
+	for t in "UPDATE connection_rows SET sent = 0" "UPDATE peers SET domain = ''" "DELETE FROM connection_rows" \
+		"DELETE FROM contexts" "DELETE FROM hosts" "DELETE FROM batches"; do
+		run -1 --separate-stderr pg_sql_as "$PG_HOST_ROLE" "$t"
+		[[ "$stderr" == *"permission denied"* ]] || fail "$t: $stderr"
+	done
 	# retention never deletes remote rows
 	run -0 --separate-stderr store --db "$PG_URI" --retention-days 1 --queue-dir "$BATS_TEST_TMPDIR/q" \
 		<<<'{"type":"flow","time":1000,"pid":3,"comm":"old","exe":"/old","raddr":"10.0.0.1","rport":1,"sent":1,"recv":1}'
@@ -424,7 +426,7 @@ assert_pg_rollup_matches() {
 	done
 }
 
-@test "PostgreSQL: every host rolls its own rows up, late ones too; a version 2 schema gets its rows rolled up" {
+@test "PostgreSQL: every host rolls its own rows up, late ones too" {
 	pg_start
 	pg_store_schema
 	local now old; now=$(date +%s); old=$((now - 172800))
@@ -435,19 +437,104 @@ assert_pg_rollup_matches() {
 	flow 4 curl | sed "s/\"time\":[0-9]*/\"time\":$old/" | store --db "$PG_URI" --host-id web1 -q --queue-dir "$BATS_TEST_TMPDIR/q1"
 	assert_pg_rollup_matches
 	assert_equal "$(pg_sql "SELECT host, MAX(seq) > 0 FROM rollup_marks GROUP BY host ORDER BY host")" "$(printf 'web1|t\nweb2|t')"
-	# back to version 2, then migrated by the owner: the rows are rolled up once
-	local want; want=$(connection_indexes pg_sql)
-	pg_sql "$BEFORE_3 ALTER TABLE connections DROP COLUMN seq; DROP TABLE rollup_marks;
-		UPDATE snitch_meta SET value = '2' WHERE key = 'schema_version'"
-	run -1 --separate-stderr store --db "$PG_URI" --host-id web3 -q --queue-dir "$BATS_TEST_TMPDIR/q3" <<<"$(flow 5 ssh)"
+}
+
+# Per host and executable the rows and byte sums, and per domain the times.
+pg_log_sums() {
+	pg_sql "SELECT c.host, p.exe, count(*), SUM(c.sent), SUM(c.recv), CAST(SUM(c.events) AS TEXT) FROM connections c JOIN processes p ON p.id = c.exe_id
+		GROUP BY 1, 2 UNION ALL SELECT c.host, c.domain, count(*), SUM(c.sent), SUM(c.recv), MIN(c.first_time) || ' ' || MAX(c.last_time)
+		FROM connections c GROUP BY 1, 2 ORDER BY 1, 2"
+}
+
+@test "PostgreSQL: two hosts storing at once share the interned rows; every byte sum is exact" {
+	pg_start
+	pg_store_schema
+	{ flows 1 400; flow 401 firefox 10.4.4.4 80 w.example 7 9; flow 402 firefox | sed 's/"comm":/"exe_unverified":"no mount","comm":/'; } \
+		>"$BATS_TEST_TMPDIR/in.jsonl"
+	local h
+	for h in web1 web2; do
+		store --db "$PG_URI" --host-id "$h" -q -w 0 --queue-dir "$BATS_TEST_TMPDIR/q-$h" <"$BATS_TEST_TMPDIR/in.jsonl" 3>&- &
+		BG_PIDS+=("$!")
+	done
+	wait "${BG_PIDS[@]}"
+	BG_PIDS=()
+	local want; want=$(jq -rs 'map(select(.type == "flow")) | "\(length)|\(map(.sent) | add)|\(map(.recv) | add)|\(map(.events // 1) | add)"' \
+		"$BATS_TEST_TMPDIR/in.jsonl")
+	assert_equal "$(pg_sql "SELECT host, count(*), SUM(sent), SUM(recv), SUM(events) FROM connections GROUP BY host ORDER BY host")" \
+		"$(printf 'web1|%s\nweb2|%s' "$want" "$want")"
+	# one context per process and one peer per remote key, whichever host came first
+	assert_equal "$(pg_sql "SELECT count(*) FROM hosts") $(pg_sql "SELECT count(*) FROM contexts") $(pg_sql "SELECT count(*) FROM peers")" \
+		"2 3 402"
+	assert_equal "$(pg_sql "SELECT pid, exe_unverified FROM connection_log WHERE pid > 400 AND host = 'web2' ORDER BY pid")" \
+		"$(printf '401|\n402|no mount')"
+	assert_equal "$(pg_sql "SELECT sent, recv, raddr, rport, domain, family, proto FROM connections WHERE pid = 401 AND host = 'web1'")" \
+		"7|9|10.4.4.4|80|w.example|ipv4|tcp"
+	assert_pg_rollup_matches
+	run -0 snitch-view --config "$CONF" --db "$PG_URI" --print --screen conn --format json
+	jq -e '[.[] | .exe_unverified] | sort | .[-1] == "no mount"' <<<"$output"
+}
+
+@test "PostgreSQL: a batch sent again after a crash (committed, not yet removed from the queue) is written once" {
+	pg_start
+	pg_store_schema
+	pg_stop
+	{ flows 1 50; flow 51 wget 10.0.0.9 80 a.example; } | store --db "$PG_URI" -q -w 0 --queue-dir "$BATS_TEST_TMPDIR/q" 2>/dev/null
+	local queued; queued=$(find "$BATS_TEST_TMPDIR/q" -name '*.batch' | wc -l)
+	(( queued > 0 ))
+	cp -a "$BATS_TEST_TMPDIR/q" "$BATS_TEST_TMPDIR/q.copy"
+	pg_restart
+	run -0 --separate-stderr store --db "$PG_URI" --queue-dir "$BATS_TEST_TMPDIR/q" </dev/null
+	local sums; sums=$(pg_log_sums)
+	assert_equal "$(pg_sql "SELECT count(*), SUM(sent) FROM connections")" "51|150"
+	# the crash: the batches back in the queue as if never popped
+	cp "$BATS_TEST_TMPDIR"/q.copy/*.batch "$BATS_TEST_TMPDIR/q/"
+	run -0 --separate-stderr store --db "$PG_URI" --queue-dir "$BATS_TEST_TMPDIR/q" </dev/null
+	assert_equal "$(pg_log_sums)" "$sums"
+	assert_equal "$(pg_sql "SELECT count(*) FROM batches")" "$queued"
+	assert_equal "$(find "$BATS_TEST_TMPDIR/q" -name '*.batch' | wc -l)" 0
+	assert_pg_rollup_matches
+}
+
+@test "PostgreSQL: a version 4 log migrates to version 5 with every row and sum unchanged; its INSERT-and-SELECT role keeps writing" {
+	pg_start
+	psql -h 127.0.0.1 -p "$PG_PORT" -U postgres -d snitch -v ON_ERROR_STOP=1 -q -f "$PG_VERSION_4_SQL" >/dev/null
+	pg_sql "CREATE ROLE snitch_host LOGIN; GRANT SELECT, INSERT ON ALL TABLES IN SCHEMA public TO snitch_host"
+	local uri="postgresql://snitch_host@127.0.0.1:$PG_PORT/snitch" before log
+	local cols="host, exe, parent_exe, grandparent_exe, pid, uid, netns, cgroup, family, proto, laddr, lport, raddr, rport, domain,
+		sent, recv, events, first_time, last_time"
+	before=$(pg_log_sums)
+	log=$(pg_sql "SELECT $cols FROM connection_log ORDER BY 1, 2, 5, 16, 17, 19")
+	[[ $(wc -l <<<"$before") -ge 20 ]]
+	# a host upgraded before the schema: it queues its rows and asks for the migration
+	run -1 --separate-stderr store --db "$uri" --host-id web3 -q --queue-dir "$BATS_TEST_TMPDIR/q" <<<"$(flow 5 ssh)"
 	[[ "$stderr" == *"--init-schema"* ]]
 	run -0 --separate-stderr store --db "$PG_OWNER_URI" --init-schema
-	pg_sql "GRANT SELECT, INSERT ON ALL TABLES IN SCHEMA public TO $PG_HOST_ROLE"
-	assert_equal "$(connection_indexes pg_sql)" "$want"
+	assert_equal "$(pg_sql "SELECT value FROM snitch_meta WHERE key = 'schema_version'")" 5
+	assert_equal "$(pg_sql "SELECT relkind FROM pg_class WHERE relname = 'connections'")" v
+	assert_equal "$(pg_log_sums)" "$before"
+	assert_equal "$(pg_sql "SELECT $cols FROM connection_log ORDER BY 1, 2, 5, 16, 17, 19")" "$log"
 	assert_pg_rollup_matches
-	# web3's queued row, written and rolled up by its next run
-	run -0 --separate-stderr store --db "$PG_URI" --host-id web3 -q --queue-dir "$BATS_TEST_TMPDIR/q3" </dev/null
-	assert_equal "$(pg_sql "SELECT count(*) FROM connections WHERE host = 'web3'")" 1
+	# the host's queued row, written with the grants it had: INSERT and SELECT
+	run -0 --separate-stderr store --db "$uri" --host-id web3 -q --queue-dir "$BATS_TEST_TMPDIR/q" </dev/null
+	assert_equal "$(pg_sql "SELECT count(*), SUM(sent) FROM connections WHERE host = 'web3'")" "1|100"
+	run -1 --separate-stderr pg_sql_as snitch_host "DELETE FROM connection_rows"
+	[[ "$stderr" == *"permission denied"* ]]
+	assert_pg_rollup_matches
+	assert_equal "$(connection_indexes pg_sql)" "$(printf 'connection_rows_seq\nconnection_rows_time')"
+}
+
+@test "PostgreSQL: a version 2 schema gets its rows rolled up once by the migration" {
+	pg_start
+	psql -h 127.0.0.1 -p "$PG_PORT" -U postgres -d snitch -v ON_ERROR_STOP=1 -q -f "$PG_VERSION_4_SQL" >/dev/null
+	pg_sql "$BEFORE_3 ALTER TABLE connections DROP COLUMN seq; DROP TABLE rollup_marks;
+		UPDATE snitch_meta SET value = '2' WHERE key = 'schema_version'"
+	local before; before=$(pg_log_sums)
+	run -0 --separate-stderr store --db "$PG_OWNER_URI" --init-schema
+	assert_equal "$(pg_log_sums)" "$before"
+	assert_equal "$(pg_sql "SELECT DISTINCT seq FROM connections")" 0
+	assert_pg_rollup_matches
+	run -0 --separate-stderr store --db "$PG_OWNER_URI" --host-id fixture-host -q --queue-dir "$BATS_TEST_TMPDIR/q" <<<"$(flow 5 ssh)"
+	assert_equal "$(pg_sql "SELECT MAX(seq) FROM connections WHERE host = 'fixture-host'")" 1
 	assert_pg_rollup_matches
 }
 

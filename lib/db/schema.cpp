@@ -2,13 +2,9 @@
 
 namespace snitch {
 
-int64_t process_id(std::string_view exe, std::string_view name, std::string_view cmdline, std::string_view sha256,
-		   std::string_view exe_unverified)
+int64_t stable_id(std::initializer_list<std::string_view> fields)
 {
-	uint64_t h = 1469598103934665603ull;  // FNV-1a 64, fields separated by a 0 byte
-	std::vector<std::string_view> fields = {exe, name, cmdline, sha256};
-	if (!exe_unverified.empty())
-		fields.push_back(exe_unverified);
+	uint64_t h = 1469598103934665603ull;  // FNV-1a 64, fields separated by a 0xff byte
 	for (std::string_view s : fields) {
 		for (unsigned char c : s)
 			h = (h ^ c) * 1099511628211ull;
@@ -16,6 +12,14 @@ int64_t process_id(std::string_view exe, std::string_view name, std::string_view
 	}
 	h &= 0x7fffffffffffffffull;  // positive in every SQL dialect
 	return static_cast<int64_t>(h ? h : 1);
+}
+
+int64_t process_id(std::string_view exe, std::string_view name, std::string_view cmdline, std::string_view sha256,
+		   std::string_view exe_unverified)
+{
+	if (exe_unverified.empty())
+		return stable_id({exe, name, cmdline, sha256});
+	return stable_id({exe, name, cmdline, sha256, exe_unverified});
 }
 
 namespace {
@@ -110,15 +114,17 @@ std::vector<std::string> version_3_sqlite()
 
 int store_schema_version(Dialect d)
 {
-	return d == Dialect::sqlite ? 5 : 4;
+	(void)d;
+	return 5;
 }
 
 // SQLite's time index holds the 10-minute slot (3 bytes, where the
 // millisecond takes 6): the slot bounds the index range, time_ms the rows.
 std::string time_compare(Dialect d, const char* op)
 {
+	// time_ms >= x and time_ms < x are time_ms >= ceil(x) and time_ms < ceil(x)
 	if (d == Dialect::postgresql)
-		return std::string("c.last_time ") + op + " ?";
+		return std::string("c.time_ms ") + op + " CAST(CEIL(CAST(? AS DOUBLE PRECISION) * 1000) AS BIGINT)";
 	std::string slot_op = std::string_view(op) == ">=" ? ">=" : "<=";
 	return "c.time_ms / " + std::to_string(time_slot_ms) + " " + slot_op + " CAST(? * 1000 AS INTEGER) / " +
 	       std::to_string(time_slot_ms) + " AND c.time_ms " + op + " ? * 1000";
@@ -250,7 +256,66 @@ std::vector<std::string> version_5_sqlite()
 	};
 }
 
+// PostgreSQL, version 5: ids are stable_id()s computed by every host alike,
+// so that interning is INSERT ... ON CONFLICT DO NOTHING without a reply to
+// wait for, race-free across hosts. Only the time and (host, seq) indexes:
+// the contexts and peers a filter names are few, their rows found by time.
+std::vector<std::string> version_5_pg()
+{
+	return {
+		"DROP VIEW connection_log",
+		"ALTER TABLE connections RENAME TO connections_v4",
+		"CREATE TABLE hosts (id BIGINT PRIMARY KEY, name TEXT NOT NULL)",
+		"CREATE TABLE contexts (id BIGINT PRIMARY KEY, exe_id BIGINT NOT NULL, parent_id BIGINT NOT NULL, "
+		"grandparent_id BIGINT NOT NULL, uid BIGINT NOT NULL, netns BIGINT NOT NULL, cgroup TEXT NOT NULL)",
+		"CREATE TABLE peers (id BIGINT PRIMARY KEY, rport INTEGER NOT NULL, family TEXT NOT NULL, proto TEXT NOT NULL, "
+		"laddr TEXT NOT NULL, raddr TEXT NOT NULL, domain TEXT NOT NULL)",
+		"CREATE TABLE connection_rows (host_id BIGINT NOT NULL, seq BIGINT NOT NULL, time_ms BIGINT NOT NULL, "
+		"span_ms BIGINT NOT NULL, context_id BIGINT NOT NULL, peer_id BIGINT NOT NULL, pid BIGINT NOT NULL, "
+		"sent BIGINT NOT NULL, recv BIGINT NOT NULL, events BIGINT NOT NULL, lport INTEGER NOT NULL)",
+		"ALTER TABLE processes ADD COLUMN exe_unverified TEXT NOT NULL DEFAULT ''",
+		"CREATE TEMP TABLE pg_migrate_contexts (LIKE contexts) ON COMMIT DROP",
+		"CREATE TEMP TABLE pg_migrate_peers (LIKE peers) ON COMMIT DROP",
+	};
+}
+
+// Each old row joins its coalesced key: a key whose id another key already
+// holds keeps its row (the id of the first), so no row and no byte is lost.
+std::vector<std::string> version_5_pg_rows()
+{
+	return {
+		"INSERT INTO contexts SELECT DISTINCT ON (id) * FROM pg_migrate_contexts ORDER BY id ON CONFLICT DO NOTHING",
+		"INSERT INTO peers SELECT DISTINCT ON (id) * FROM pg_migrate_peers ORDER BY id ON CONFLICT DO NOTHING",
+		"INSERT INTO connection_rows (host_id, seq, time_ms, span_ms, context_id, peer_id, pid, sent, recv, events, lport) "
+		"SELECT h.id, c.seq, CAST(ROUND(c.last_time * 1000) AS BIGINT), "
+		"CAST(ROUND(c.last_time * 1000) - ROUND(c.first_time * 1000) AS BIGINT), x.id, p.id, COALESCE(c.pid, 0), "
+		"c.sent, c.recv, c.events, COALESCE(c.lport, 0) FROM connections_v4 c JOIN hosts h ON h.name = c.host "
+		"JOIN pg_migrate_contexts x ON x.exe_id = c.exe_id AND x.parent_id = COALESCE(c.parent_id, 0) "
+		"AND x.grandparent_id = COALESCE(c.grandparent_id, 0) AND x.uid = COALESCE(c.uid, -1) "
+		"AND x.netns = COALESCE(c.netns, 0) AND x.cgroup = COALESCE(c.cgroup, '') "
+		"JOIN pg_migrate_peers p ON p.domain = COALESCE(c.domain, '') AND p.raddr = COALESCE(c.raddr, '') "
+		"AND p.rport = COALESCE(c.rport, 0) AND p.laddr = COALESCE(c.laddr, '') AND p.family = COALESCE(c.family, '') "
+		"AND p.proto = COALESCE(c.proto, '') ORDER BY c.last_time",
+		"DROP TABLE connections_v4",
+		"CREATE INDEX connection_rows_time ON connection_rows (time_ms)",
+		"CREATE INDEX connection_rows_seq ON connection_rows (host_id, seq)",
+		"CREATE VIEW connections AS SELECT h.name AS host, r.seq, CAST(r.time_ms - r.span_ms AS DOUBLE PRECISION) / 1000 "
+		"AS first_time, CAST(r.time_ms AS DOUBLE PRECISION) / 1000 AS last_time, r.time_ms, x.exe_id, "
+		"NULLIF(x.parent_id, 0) AS parent_id, NULLIF(x.grandparent_id, 0) AS grandparent_id, r.pid, x.uid, x.netns, "
+		"x.cgroup, p.family, p.proto, p.laddr, r.lport, p.raddr, p.rport, p.domain, r.sent, r.recv, r.events, r.host_id "
+		"FROM connection_rows r JOIN hosts h ON h.id = r.host_id JOIN contexts x ON x.id = r.context_id "
+		"JOIN peers p ON p.id = r.peer_id",
+		connection_log_view(true),
+	};
+}
+
 } // namespace
+
+const std::vector<std::string>& pg_version_5_rows()
+{
+	static const std::vector<std::string> v = version_5_pg_rows();
+	return v;
+}
 
 const std::vector<std::string>& schema_migration(Dialect d, int from)
 {
@@ -258,7 +323,7 @@ const std::vector<std::string>& schema_migration(Dialect d, int from)
 								     version_3_sqlite(), version_4(),
 								     version_5_sqlite()};
 	static const std::vector<std::vector<std::string>> pg = {version_1(Dialect::postgresql), version_2(Dialect::postgresql),
-								 version_3_pg(), version_4()};
+								 version_3_pg(), version_4(), version_5_pg()};
 	const auto& all = d == Dialect::sqlite ? sqlite : pg;
 	return all.at(static_cast<size_t>(from));
 }

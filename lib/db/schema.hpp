@@ -2,6 +2,7 @@
 // snitch-store's rows and schema (documented in snitch-store(1)): one schema
 // for SQLite and PostgreSQL, so that snitch-view runs the same queries on both.
 #include <cstdint>
+#include <initializer_list>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -12,8 +13,8 @@ enum class Dialect { sqlite, postgresql };
 
 // The schema version written by this binary (PRAGMA user_version in SQLite,
 // snitch_meta.schema_version in PostgreSQL). Version 3 adds the rollup,
-// version 4 the (exe_id, last_time) and (domain, last_time) indexes, SQLite's
-// version 5 interned rows behind the view `connections` (snitch-store(1)).
+// version 4 the (exe_id, last_time) and (domain, last_time) indexes, version 5
+// interned rows behind the view `connections` (snitch-store(1)).
 int store_schema_version(Dialect d);
 
 // A "connections c" row's time compared by `op` (">=" or "<") with a bound
@@ -44,6 +45,10 @@ const std::vector<RollupColumns>& rollup_columns();
 // SQLite's SUM fails on overflow: `saturate` sums in floating point and
 // clamps (exact up to 2^53), for the rows where exact sums overflow.
 std::string rollup_insert_sql(Dialect d, const RollupColumns& c, const std::string& where, bool saturate = false);
+
+// A stable 63-bit hash (FNV-1a) of the fields, never 0: ids that every host
+// computes alike, so that interning needs no round trip.
+int64_t stable_id(std::initializer_list<std::string_view> fields);
 
 // One executable identity: id is a stable 63-bit hash of the four strings
 // (and of exe_unverified when there is one, so that a path the process chose
@@ -94,6 +99,12 @@ struct Batch {
 // DDL taking a database from version `from` to `from + 1` (index from - 0).
 // Version 0 is an empty database.
 const std::vector<std::string>& schema_migration(Dialect d, int from);
+// PostgreSQL's version 5 in two parts: schema_migration(postgresql, 4) keeps
+// version 4's rows in connections_v4 and creates the interned tables, the
+// caller fills pg_migrate_contexts and pg_migrate_peers (id and the
+// coalesced key columns, ids as it computes them) and the hosts, then
+// pg_version_5_rows() moves the rows and makes the views.
+const std::vector<std::string>& pg_version_5_rows();
 
 // Where the backends write to.
 class StoreSink {

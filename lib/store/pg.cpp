@@ -3,8 +3,10 @@
 #include "core/event.hpp"
 #include <algorithm>
 #include <charconv>
+#include <cmath>
 #include <iostream>
 #include <optional>
+#include <unordered_set>
 #include <stdexcept>
 
 namespace snitch {
@@ -79,8 +81,6 @@ const struct {
 	const char* sql;
 } statements[] = {
 	{"batch", "INSERT INTO batches (host, id, time, events) VALUES ($1,$2,$3,$4) ON CONFLICT DO NOTHING"},
-	{"verdict", "INSERT INTO verdicts (host, time, sha256, event) VALUES ($1,$2,$3,$4)"},
-	{"error", "INSERT INTO errors (host, time, source, message, lost) VALUES ($1,$2,$3,$4,$5)"},
 };
 
 // One multi-row INSERT per chunk of rows: the SQL text holds only $n
@@ -103,6 +103,102 @@ void insert_rows(PGconn* c, const std::string& head, int columns, const std::vec
 		}
 		exec_params(c, sql + tail, p, PGRES_COMMAND_OK);
 	}
+}
+
+int64_t context_id(int64_t exe_id, int64_t parent_id, int64_t grandparent_id, int64_t uid, int64_t netns, std::string_view cgroup)
+{
+	std::string a = std::to_string(exe_id), b = std::to_string(parent_id), c = std::to_string(grandparent_id),
+		    d = std::to_string(uid), e = std::to_string(netns);
+	return stable_id({a, b, c, d, e, cgroup});
+}
+
+int64_t context_id(const ConnRow& r)
+{
+	return context_id(r.exe_id, r.parent_id, r.grandparent_id, r.uid, static_cast<int64_t>(r.netns), r.cgroup);
+}
+
+int64_t peer_id(std::string_view family, std::string_view proto, std::string_view laddr, std::string_view raddr, int64_t rport,
+		std::string_view domain)
+{
+	std::string port = std::to_string(rport);
+	return stable_id({family, proto, laddr, raddr, port, domain});
+}
+
+int64_t peer_id(const ConnRow& r)
+{
+	return peer_id(r.family, r.proto, r.laddr, r.raddr, r.rport, r.domain);
+}
+
+int64_t host_id(std::string_view name)
+{
+	return stable_id({name});
+}
+
+// Version 4's distinct keys, with the ids this binary gives them, for
+// pg_version_5_rows() to join; hosts directly (a clash of two names fails here).
+void fill_version_5_keys(PGconn* c)
+{
+	PgResult r = exec_params(c, "SELECT DISTINCT exe_id, COALESCE(parent_id, 0), COALESCE(grandparent_id, 0), COALESCE(uid, -1), "
+				    "COALESCE(netns, 0), COALESCE(cgroup, '') FROM connections_v4", Params(), PGRES_TUPLES_OK);
+	auto value = [&](int i, int j) { return std::string(PQgetvalue(r.get(), i, j)); };
+	std::vector<int> rows(static_cast<size_t>(PQntuples(r.get())));
+	for (size_t i = 0; i < rows.size(); ++i)
+		rows[i] = static_cast<int>(i);
+	insert_rows(c, "INSERT INTO pg_migrate_contexts (id, exe_id, parent_id, grandparent_id, uid, netns, cgroup) VALUES ", 7, rows, "",
+		    [&](Params& p, int i) {
+			    int64_t k[5];
+			    for (int j = 0; j < 5; ++j)
+				    k[j] = std::stoll(value(i, j));
+			    p.integer(context_id(k[0], k[1], k[2], k[3], k[4], value(i, 5)));
+			    for (int64_t v : k)
+				    p.integer(v);
+			    p.text(value(i, 5));
+		    });
+	r = exec_params(c, "SELECT DISTINCT COALESCE(family, ''), COALESCE(proto, ''), COALESCE(laddr, ''), COALESCE(raddr, ''), "
+			   "COALESCE(rport, 0), COALESCE(domain, '') FROM connections_v4", Params(), PGRES_TUPLES_OK);
+	rows.resize(static_cast<size_t>(PQntuples(r.get())));
+	for (size_t i = 0; i < rows.size(); ++i)
+		rows[i] = static_cast<int>(i);
+	insert_rows(c, "INSERT INTO pg_migrate_peers (id, family, proto, laddr, raddr, rport, domain) VALUES ", 7, rows, "",
+		    [&](Params& p, int i) {
+			    int64_t port = std::stoll(value(i, 4));
+			    p.integer(peer_id(value(i, 0), value(i, 1), value(i, 2), value(i, 3), port, value(i, 5)))
+				    .text(value(i, 0)).text(value(i, 1)).text(value(i, 2)).text(value(i, 3)).integer(port).text(value(i, 5));
+		    });
+	r = exec_params(c, "SELECT DISTINCT host FROM connections_v4", Params(), PGRES_TUPLES_OK);
+	rows.resize(static_cast<size_t>(PQntuples(r.get())));
+	for (size_t i = 0; i < rows.size(); ++i)
+		rows[i] = static_cast<int>(i);
+	insert_rows(c, "INSERT INTO hosts (id, name) VALUES ", 2, rows, "",
+		    [&](Params& p, int i) { p.integer(host_id(value(i, 0))).text(value(i, 0)); });
+}
+
+// The roles that could read or append version 4's rows may do the same on
+// version 5's tables and views (hosts keep writing after the owner migrates):
+// the GRANTs, read before the old table goes.
+std::vector<std::string> version_4_grants(PGconn* c)
+{
+	PgResult r = exec_params(c, "SELECT format('GRANT %s ON hosts, contexts, peers, connection_rows%s TO %I', privilege_type, "
+				    "CASE privilege_type WHEN 'SELECT' THEN ', connections, connection_log' ELSE '' END, grantee) "
+				    "FROM information_schema.role_table_grants WHERE table_name = 'connections_v4' "
+				    "AND table_schema = current_schema() AND privilege_type IN ('SELECT', 'INSERT') AND grantee <> current_user",
+				 Params(), PGRES_TUPLES_OK);
+	std::vector<std::string> grants;
+	for (int i = 0; i < PQntuples(r.get()); ++i)
+		grants.emplace_back(PQgetvalue(r.get(), i, 0));
+	return grants;
+}
+
+void migrate_pg_to_5(PGconn* c)
+{
+	for (const std::string& ddl : schema_migration(Dialect::postgresql, 4))
+		exec_command(c, ddl);
+	fill_version_5_keys(c);
+	std::vector<std::string> grants = version_4_grants(c);
+	for (const std::string& sql : pg_version_5_rows())
+		exec_command(c, sql);
+	for (const std::string& sql : grants)
+		exec_command(c, sql);
 }
 
 bool loopback_host(std::string_view h)
@@ -170,15 +266,23 @@ void init_pg_schema(const std::string& uri)
 	int version = pg_schema_version(c.get());
 	if (version > store_schema_version(Dialect::postgresql))
 		throw std::runtime_error("PostgreSQL schema version " + std::to_string(version) + " is newer than this snitch-store knows");
-	for (; version < store_schema_version(Dialect::postgresql); ++version)
+	for (; version < store_schema_version(Dialect::postgresql); ++version) {
+		if (version == 4) {
+			migrate_pg_to_5(c.get());
+			continue;
+		}
 		for (const std::string& ddl : schema_migration(Dialect::postgresql, version))
 			exec_command(c.get(), ddl);
+	}
 	exec_params(c.get(), "INSERT INTO snitch_meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = $2",
 		    Params().text("schema_version").integer(store_schema_version(Dialect::postgresql)), PGRES_COMMAND_OK);
 	exec_command(c.get(), "COMMIT");
 }
 
-PgStore::PgStore(PgOptions o) : o_(std::move(o)), queue_(o_.queue_dir, o_.queue_bytes), last_roll_up_(monotonic_now()) {}
+PgStore::PgStore(PgOptions o)
+	: o_(std::move(o)), queue_(o_.queue_dir, o_.queue_bytes), last_roll_up_(monotonic_now()), host_id_(host_id(o_.host))
+{
+}
 
 bool PgStore::connect()
 {
@@ -193,11 +297,20 @@ bool PgStore::connect()
 				       std::to_string(store_schema_version(Dialect::postgresql)) + ": run snitch-store --init-schema as the database owner");
 	}
 	prepare_statements();
+	known_contexts_.clear();
+	known_peers_.clear();
+	exec_params(conn_.get(), "INSERT INTO hosts (id, name) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+		    Params().integer(host_id_).text(o_.host), PGRES_COMMAND_OK);
+	PgResult r = exec_params(conn_.get(), "SELECT name FROM hosts WHERE id = $1", Params().integer(host_id_), PGRES_TUPLES_OK);
+	if (PQgetvalue(r.get(), 0, 0) != o_.host) {
+		conn_.reset();
+		throw std::logic_error("host id " + o_.host + " has the stable id of host " + PQgetvalue(r.get(), 0, 0) + ": choose another --host-id");
+	}
 	// the mark before any row: the view finds every host's rows past its mark
 	exec_params(conn_.get(), "INSERT INTO rollup_marks (host, seq) VALUES ($1, 0) ON CONFLICT DO NOTHING", Params().text(o_.host),
 		    PGRES_COMMAND_OK);
-	PgResult r = exec_params(conn_.get(), "SELECT COALESCE(MAX(seq), 0) FROM connections WHERE host = $1", Params().text(o_.host),
-				 PGRES_TUPLES_OK);
+	r = exec_params(conn_.get(), "SELECT COALESCE(MAX(seq), 0) FROM connection_rows WHERE host_id = $1", Params().integer(host_id_),
+			PGRES_TUPLES_OK);
 	seq_ = std::stoll(PQgetvalue(r.get(), 0, 0));
 	return true;
 }
@@ -213,8 +326,8 @@ void PgStore::roll_up()
 	int64_t mark = std::stoll(PQgetvalue(r.get(), 0, 0));
 	if (seq_ > mark) {
 		for (const RollupColumns& col : rollup_columns())
-			exec_params(c, rollup_insert_sql(Dialect::postgresql, col, "host = $1 AND seq > $2 AND seq <= $3"),
-				    Params().text(o_.host).integer(mark).integer(seq_), PGRES_COMMAND_OK);
+			exec_params(c, rollup_insert_sql(Dialect::postgresql, col, "host_id = $1 AND seq > $2 AND seq <= $3"),
+				    Params().integer(host_id_).integer(mark).integer(seq_), PGRES_COMMAND_OK);
 		exec_params(c, "INSERT INTO rollup_marks (host, seq) VALUES ($1, $2)", Params().text(o_.host).integer(seq_), PGRES_COMMAND_OK);
 	}
 	exec_command(c, "COMMIT");
@@ -241,36 +354,109 @@ void PgStore::prepare_statements()
 	}
 }
 
+namespace {
+
+// The rows of `all` whose id `key` gives is not yet in `known`, one per id,
+// in the order of their ids: hosts interning the same keys at once take
+// their locks in one order, so that they wait for each other, never deadlock.
+template <class Row, class Key>
+std::vector<std::pair<int64_t, const Row*>> new_keys(const std::vector<Row>& all, const std::unordered_set<int64_t>& known, Key key)
+{
+	std::vector<std::pair<int64_t, const Row*>> out;
+	for (const Row& r : all)
+		if (int64_t id = key(r); !known.count(id))
+			out.emplace_back(id, &r);
+	std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+	out.erase(std::unique(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.first == b.first; }), out.end());
+	return out;
+}
+
+} // namespace
+
+// The batch's rows as COPY text: integers only, nothing to escape.
+std::string PgStore::copy_rows(const Batch& b, int64_t seq) const
+{
+	std::string out;
+	out.reserve(b.connections.size() * 120);
+	char buf[24];
+	auto put = [&](int64_t v, char end) {
+		auto r = std::to_chars(buf, buf + sizeof(buf), v);
+		out.append(buf, r.ptr).push_back(end);
+	};
+	for (const ConnRow& x : b.connections) {
+		int64_t last = std::llround(x.last_time * 1000);
+		put(host_id_, '\t'), put(seq, '\t'), put(last, '\t'), put(last - std::llround(x.first_time * 1000), '\t');
+		put(context_id(x), '\t'), put(peer_id(x), '\t'), put(x.pid, '\t'), put(static_cast<int64_t>(x.sent), '\t');
+		put(static_cast<int64_t>(x.recv), '\t'), put(static_cast<int64_t>(x.events), '\t'), put(x.lport, '\n');
+	}
+	return out;
+}
+
+void PgStore::copy_in(const std::string& data)
+{
+	PGconn* c = conn_.get();
+	PgResult r(PQexec(c, "COPY connection_rows (host_id, seq, time_ms, span_ms, context_id, peer_id, pid, sent, recv, events, lport) "
+			     "FROM STDIN"));
+	if (!r || PQresultStatus(r.get()) != PGRES_COPY_IN)
+		throw std::runtime_error("PostgreSQL COPY: " + std::string(PQerrorMessage(c)));
+	if (PQputCopyData(c, data.data(), static_cast<int>(data.size())) != 1 || PQputCopyEnd(c, nullptr) != 1)
+		throw std::runtime_error("PostgreSQL COPY: " + std::string(PQerrorMessage(c)));
+	bool ok = true;
+	while (PgResult end{PQgetResult(c)})
+		ok = ok && PQresultStatus(end.get()) == PGRES_COMMAND_OK;
+	if (!ok)
+		throw std::runtime_error("PostgreSQL COPY: " + std::string(PQerrorMessage(c)));
+}
+
+// One transaction per batch; its id in `batches` makes a batch sent again
+// (written before a crash, not yet popped from the queue) a no-op.
 void PgStore::send(const QueuedBatch& q)
 {
 	PGconn* c = conn_.get();
 	exec_command(c, "BEGIN");
 	PgResult r = exec_prepared(c, "batch", Params().text(o_.host).text(q.id).real(epoch_now()).integer(static_cast<int64_t>(q.batch.events)),
 				   PGRES_COMMAND_OK);
-	if (std::string_view(PQcmdTuples(r.get())) == "0") {  // written before a crash, not yet popped
+	if (std::string_view(PQcmdTuples(r.get())) == "0") {
 		exec_command(c, "ROLLBACK");
 		return;
 	}
-	insert_rows(c, "INSERT INTO processes (id, exe, name, cmdline, sha256, first_seen) VALUES ", 6, q.batch.processes,
-		    " ON CONFLICT DO NOTHING", [](Params& p, const ProcessRow& r) {
-			    p.integer(r.id).text(r.exe).text(r.name).text(r.cmdline).text(r.sha256).real(r.first_seen);
+	const Batch& b = q.batch;
+	auto processes = new_keys(b.processes, {}, [](const ProcessRow& p) { return p.id; });
+	insert_rows(c, "INSERT INTO processes (id, exe, name, cmdline, sha256, first_seen, exe_unverified) VALUES ", 7, processes,
+		    " ON CONFLICT DO NOTHING", [](Params& p, const auto& k) {
+			    const ProcessRow& r = *k.second;
+			    p.integer(r.id).text(r.exe).text(r.name).text(r.cmdline).text(r.sha256).real(r.first_seen).text(r.exe_unverified);
 		    });
-	const int64_t seq = ++seq_;
-	insert_rows(c, "INSERT INTO connections (host, seq, first_time, last_time, exe_id, parent_id, grandparent_id, pid, uid, "
-		       "netns, cgroup, family, proto, laddr, lport, raddr, rport, domain, sent, recv, events) VALUES ",
-		    21, q.batch.connections, "", [&](Params& p, const ConnRow& x) {
-			    p.text(o_.host).integer(seq).real(x.first_time).real(x.last_time).integer(x.exe_id).id(x.parent_id)
-				    .id(x.grandparent_id).integer(x.pid).integer(x.uid).integer(static_cast<int64_t>(x.netns))
-				    .text(x.cgroup).text(x.family).text(x.proto).text(x.laddr).integer(x.lport).text(x.raddr)
-				    .integer(x.rport).text(x.domain).integer(static_cast<int64_t>(x.sent))
-				    .integer(static_cast<int64_t>(x.recv)).integer(static_cast<int64_t>(x.events));
+	auto contexts = new_keys(b.connections, known_contexts_, [](const ConnRow& x) { return context_id(x); });
+	insert_rows(c, "INSERT INTO contexts (id, exe_id, parent_id, grandparent_id, uid, netns, cgroup) VALUES ", 7, contexts,
+		    " ON CONFLICT DO NOTHING", [](Params& p, const auto& k) {
+			    const ConnRow& x = *k.second;
+			    p.integer(k.first).integer(x.exe_id).integer(x.parent_id).integer(x.grandparent_id).integer(x.uid)
+				    .integer(static_cast<int64_t>(x.netns)).text(x.cgroup);
 		    });
-	for (const VerdictRow& v : q.batch.verdicts)
-		exec_prepared(c, "verdict", Params().text(o_.host).real(v.time).text(v.sha256).text(v.event), PGRES_COMMAND_OK);
-	for (const ErrorRow& e : q.batch.errors)
-		exec_prepared(c, "error", Params().text(o_.host).real(e.time).text(e.source).text(e.message).integer(static_cast<int64_t>(e.lost)),
-			      PGRES_COMMAND_OK);
+	auto peers = new_keys(b.connections, known_peers_, [](const ConnRow& x) { return peer_id(x); });
+	insert_rows(c, "INSERT INTO peers (id, family, proto, laddr, raddr, rport, domain) VALUES ", 7, peers, " ON CONFLICT DO NOTHING",
+		    [](Params& p, const auto& k) {
+			    const ConnRow& x = *k.second;
+			    p.integer(k.first).text(x.family).text(x.proto).text(x.laddr).text(x.raddr).integer(x.rport).text(x.domain);
+		    });
+	const int64_t seq = seq_ + 1;
+	if (!b.connections.empty())
+		copy_in(copy_rows(b, seq));
+	insert_rows(c, "INSERT INTO verdicts (host, time, sha256, event) VALUES ", 4, b.verdicts, "", [&](Params& p, const VerdictRow& v) {
+		p.text(o_.host).real(v.time).text(v.sha256).text(v.event);
+	});
+	insert_rows(c, "INSERT INTO errors (host, time, source, message, lost) VALUES ", 5, b.errors, "", [&](Params& p, const ErrorRow& e) {
+		p.text(o_.host).real(e.time).text(e.source).text(e.message).integer(static_cast<int64_t>(e.lost));
+	});
 	exec_command(c, "COMMIT");
+	seq_ = seq;
+	for (const auto& k : contexts)
+		known_contexts_.insert(k.first);
+	for (const auto& k : peers)
+		known_peers_.insert(k.first);
+	if (known_contexts_.size() + known_peers_.size() > 200000)
+		known_contexts_.clear(), known_peers_.clear();
 }
 
 void PgStore::drain()

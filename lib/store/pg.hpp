@@ -7,6 +7,7 @@
 #include "db/schema.hpp"
 #include <postgresql/libpq-fe.h>
 #include <string>
+#include <unordered_set>
 
 namespace snitch {
 
@@ -36,6 +37,8 @@ private:
 	bool connect();
 	void prepare_statements();
 	void send(const QueuedBatch& q);
+	std::string copy_rows(const Batch& b, int64_t seq) const;
+	void copy_in(const std::string& data);
 	void roll_up();
 	void maybe_roll_up(bool now);
 	static constexpr double roll_up_interval = 600;
@@ -45,7 +48,10 @@ private:
 	DiskQueue queue_;
 	PgConn conn_;
 	double next_try_ = 0, backoff_ = 0.5, last_roll_up_ = 0;
+	int64_t host_id_;
 	int64_t seq_ = 0;  // the last connections.seq this host wrote
+	// interned ids known to be committed (cleared on reconnect)
+	std::unordered_set<int64_t> known_contexts_, known_peers_;
 	uint64_t dropped_ = 0, announced_ = 0, recorded_ = 0;
 	std::string last_problem_;
 };

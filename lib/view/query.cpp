@@ -697,12 +697,10 @@ std::vector<Connection> fetch_connections(ViewDb& db, const Query& q, size_t lim
 	std::vector<SqlParam> params;
 	std::string sql = "SELECT c.first_time, c.last_time, c.host, e.exe, e.name, e.cmdline, e.sha256, COALESCE(p.exe, ''), "
 			  "COALESCE(p.name, ''), c.pid, c.uid, c.lport, c.rport, c.family, c.proto, c.laddr, c.raddr, c.domain, "
-			  "c.cgroup, c.sent, c.recv, c.events, " +
-			  std::string(db.dialect() == Dialect::sqlite ? "e.exe_unverified" : "''") +
-			  " FROM connections c JOIN processes e ON e.id = c.exe_id "
+			  "c.cgroup, c.sent, c.recv, c.events, e.exe_unverified FROM connections c JOIN processes e ON e.id = c.exe_id "
 			  "LEFT JOIN processes p ON p.id = c.parent_id" +
 			  where_sql(db.dialect(), q, params) +
-			  " ORDER BY " + std::string(db.dialect() == Dialect::sqlite ? "c.time_ms / " + std::to_string(time_slot_ms) + " DESC, c.time_ms" : "c.last_time") + " DESC, c.first_time DESC, e.exe, c.domain, c.raddr, c.rport, c.sent, c.recv, c.host";
+			  " ORDER BY " + std::string(db.dialect() == Dialect::sqlite ? "c.time_ms / " + std::to_string(time_slot_ms) + " DESC, c.time_ms" : "c.time_ms") + " DESC, c.first_time DESC, e.exe, c.domain, c.raddr, c.rport, c.sent, c.recv, c.host";
 	if (limit)
 		sql += " LIMIT " + std::to_string(limit);
 	if (offset)

@@ -106,7 +106,8 @@ std::pair<double, double> time_extent(ViewDb& db)
 			 ? db.query("SELECT (SELECT MIN(time_ms) FROM connection_rows WHERE " + slot + " = (SELECT MIN(" + slot +
 					    ") FROM connection_rows)) / 1000.0, (SELECT MAX(time_ms) FROM connection_rows WHERE " + slot +
 					    " = (SELECT MAX(" + slot + ") FROM connection_rows)) / 1000.0", {})
-			 : db.query("SELECT (SELECT MIN(last_time) FROM connections), (SELECT MAX(last_time) FROM connections)", {});
+			 : db.query("SELECT CAST((SELECT MIN(time_ms) FROM connection_rows) AS DOUBLE PRECISION) / 1000, "
+				    "CAST((SELECT MAX(time_ms) FROM connection_rows) AS DOUBLE PRECISION) / 1000", {});
 	if (r.empty() || r[0].at(0).empty())
 		return {0, 0};
 	return {std::stod(r[0][0]), std::stod(r[0][1])};
