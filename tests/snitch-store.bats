@@ -340,6 +340,18 @@ connection_indexes() { # SQL-RUNNER
 	jq -e '[.[] | .exe_unverified] | sort == ["", "no mount"]' <<<"$output"
 }
 
+@test "a parent's and grandparent's exe_unverified are stored with them; twice in one is malformed" {
+	flow 3 curl | sed 's/"comm":"bash"/"exe_unverified":"deleted","comm":"bash"/; s/"comm":"init"/"exe_unverified":"other mount ns","comm":"init"/' \
+		| store --db "$DB" -q -w 0
+	assert_equal "$(sql "SELECT p.exe || '|' || p.exe_unverified || '|' || g.exe || '|' || g.exe_unverified
+		FROM connections c JOIN processes p ON p.id = c.parent_id JOIN processes g ON g.id = c.grandparent_id")" \
+		"/bin/bash|deleted|/sbin/init|other mount ns"
+	run -0 --separate-stderr store --db "$DB" -w 0 \
+		<<<"$(flow 4 curl | sed 's/"comm":"bash"/"exe_unverified":"a","exe_unverified":"b","comm":"bash"/')"
+	assert_equal "$(sql "SELECT count(*) FROM connections WHERE pid = 4")" 0
+	assert_output --partial '"type":"error"'
+}
+
 # Per executable (and per domain) the row count and byte sums, and the times.
 log_sums() {
 	sql "SELECT p.exe, count(*), SUM(c.sent), SUM(c.recv), SUM(c.events) FROM connections c JOIN processes p ON p.id = c.exe_id GROUP BY 1

@@ -77,33 +77,36 @@ void once(std::string_view k, uint32_t& seen, unsigned bit)
 	seen |= 1u << bit;
 }
 
-// The identity fields of a process (top level, parent or grandparent): bits 0-3 of `seen`.
-bool read_identity_field(std::string_view k, value& v, std::string_view& comm, std::string_view& exe,
-			 std::string_view& cmdline, std::string_view& sha256, uint32_t& seen)
+// The identity fields of a process (top level, parent or grandparent): bits
+// 0-3 of `seen`, and `unverified_bit` for exe_unverified.
+bool read_identity_field(std::string_view k, value& v, EventWindow::Identity& id, uint32_t& seen, unsigned unverified_bit)
 {
+	if (k == "exe_unverified") {
+		once(k, seen, unverified_bit);
+		get_str(k, v, id.exe_unverified);
+		return true;
+	}
 	unsigned bit = k == "comm" ? 0 : k == "exe" ? 1 : k == "cmdline" ? 2 : k == "sha256" ? 3 : 4;
 	if (bit == 4)
 		return false;
 	once(k, seen, bit);
-	std::string_view* dst[] = {&comm, &exe, &cmdline, &sha256};
+	std::string_view* dst[] = {&id.comm, &id.exe, &id.cmdline, &id.sha256};
 	get_str(k, v, *dst[bit]);
 	return true;
 }
 
-void read_nested_identity(std::string_view what, value& v, std::string_view& comm, std::string_view& exe, std::string_view& cmdline,
-			  std::string_view& sha256, bool& present)
+void read_nested_identity(std::string_view what, value& v, EventWindow::Identity& id)
 {
 	simdjson::ondemand::object o;
 	if (v.get_object().get(o))
 		bad_field(what, "is not an object");
-	present = true;
+	id.present = true;
 	uint32_t seen = 0;
 	for (auto fr : o) {
 		simdjson::ondemand::field f;
 		if (std::move(fr).get(f))
 			throw std::runtime_error("bad nested object");
-		std::string_view k = key_of(f);
-		read_identity_field(k, f.value(), comm, exe, cmdline, sha256, seen);
+		read_identity_field(key_of(f), f.value(), id, seen, 4);
 	}
 }
 
@@ -145,7 +148,7 @@ void EventWindow::read_fields(simdjson::ondemand::object& obj, Fields& f)
 		std::string_view k = key_of(field);
 		value v = field.value();
 		Identity& s = f.self;
-		if (k.empty() || read_identity_field(k, v, s.comm, s.exe, s.cmdline, s.sha256, seen))
+		if (k.empty() || read_identity_field(k, v, s, seen, 26))
 			continue;
 		auto first = [&](unsigned bit) { once(k, seen, bit); };
 		switch (k[0]) {
@@ -168,14 +171,10 @@ void EventWindow::read_fields(simdjson::ondemand::object& obj, Fields& f)
 		case 'p':
 			if (k == "pid") { first(14); get_num(k, v, f.pid, UINT32_MAX); }
 			else if (k == "proto") { first(15); get_str(k, v, f.proto); }
-			else if (k == "parent") { first(16); read_nested_identity(k, v, f.parent.comm, f.parent.exe, f.parent.cmdline, f.parent.sha256, f.parent.present); }
+			else if (k == "parent") { first(16); read_nested_identity(k, v, f.parent); }
 			break;
 		case 'g':
-			if (k == "grandparent") {
-				first(25);
-				read_nested_identity(k, v, f.grandparent.comm, f.grandparent.exe, f.grandparent.cmdline,
-						     f.grandparent.sha256, f.grandparent.present);
-			}
+			if (k == "grandparent") { first(25); read_nested_identity(k, v, f.grandparent); }
 			break;
 		case 'u': if (k == "uid") { first(17); get_num(k, v, f.uid, UINT32_MAX); } break;
 		case 'n': if (k == "netns") { first(18); get_num(k, v, f.netns); } break;
@@ -184,7 +183,6 @@ void EventWindow::read_fields(simdjson::ondemand::object& obj, Fields& f)
 		case 'd': if (k == "domain") { first(21); get_str(k, v, f.domain); } break;
 		case 'e':
 			if (k == "events") { first(22); get_num(k, v, f.events); }
-			else if (k == "exe_unverified") { first(26); get_str(k, v, s.exe_unverified); }
 			break;
 		case 'm': if (k == "message") { first(23); get_str(k, v, f.message); } break;
 		default: break;

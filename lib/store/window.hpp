@@ -45,11 +45,13 @@ public:
 	// batch was dropped they must be.
 	void forget_processes() { known_.clear(); }
 
-private:
+	// One process as an event names it (top level, parent or grandparent).
 	struct Identity {
 		std::string_view comm, exe, cmdline, sha256, exe_unverified;
 		bool present = false;
 	};
+
+private:
 	struct Fields;
 	void read_fields(simdjson::ondemand::object& obj, Fields& f);
 	std::string_view type_of(std::string_view line);
