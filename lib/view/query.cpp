@@ -476,6 +476,29 @@ std::vector<Row> fetch_rows(ViewDb& db, const Query& q)
 	return rows;
 }
 
+namespace {
+
+// An executable's first and last rows. SQLite's only time index is on the
+// slot: the oldest and the newest slot with a row of it are found walking
+// that index (no scan of every row), then its rows in each are read.
+std::string detail_times_sql(Dialect d, const std::string& ids)
+{
+	if (d != Dialect::sqlite)
+		return "SELECT MIN(c.first_time), MAX(c.last_time) FROM connections c WHERE c.exe_id " + ids;
+	const std::string slot = "r.time_ms / " + std::to_string(time_slot_ms);
+	auto edge = [&](const char* dir) {
+		return "(SELECT " + slot + " FROM connection_rows r WHERE r.context_id IN (SELECT id FROM contexts WHERE exe_id " +
+		       ids + ") ORDER BY " + slot + " " + dir + " LIMIT 1)";
+	};
+	auto in_slot = [&](const char* agg, const char* col, const std::string& which) {
+		return std::string("(SELECT ") + agg + "(c." + col + ") FROM connections c WHERE c.exe_id " + ids +
+		       " AND c.time_ms / " + std::to_string(time_slot_ms) + " = " + which + ")";
+	};
+	return "SELECT " + in_slot("MIN", "first_time", edge("ASC")) + ", " + in_slot("MAX", "last_time", edge("DESC"));
+}
+
+} // namespace
+
 ExeDetail fetch_detail(ViewDb& db, const std::string& exe)
 {
 	ExeDetail d;
@@ -484,12 +507,14 @@ ExeDetail fetch_detail(ViewDb& db, const std::string& exe)
 		auto v = r.at(0).empty() ? SqlRows{} : db.query("SELECT event FROM verdicts WHERE sha256 = ? ORDER BY time DESC LIMIT 1", {r.at(0)});
 		d.hashes.push_back({r.at(0), v.empty() ? "no verdict" : verdict_text(v.at(0).at(0))});
 	}
-	const std::string ids = "c.exe_id IN (SELECT id FROM processes WHERE exe = ?)";
-	for (auto& r : db.query("SELECT DISTINCT p.exe FROM connections c JOIN processes p ON p.id = c.parent_id WHERE " + ids +
-					" ORDER BY 1 LIMIT 20",
+	const std::string ids = "IN (SELECT id FROM processes WHERE exe = ?)";
+	// contexts, not rows: a parent is in the context of every row it started
+	for (auto& r : db.query("SELECT DISTINCT p.exe FROM contexts x JOIN processes p ON p.id = x.parent_id WHERE x.exe_id " +
+					ids + " ORDER BY 1 LIMIT 20",
 				{exe}))
 		d.parents.push_back(r.at(0));
-	auto t = db.query("SELECT MIN(c.first_time), MAX(c.last_time) FROM connections c WHERE " + ids, {exe});
+	const std::string times = detail_times_sql(db.dialect(), ids);
+	auto t = db.query(times, std::vector<SqlParam>(std::count(times.begin(), times.end(), '?'), exe));
 	if (!t.empty() && !t[0].at(0).empty()) {
 		d.first = std::stod(t[0][0]);
 		d.last = std::stod(t[0][1]);
