@@ -25,6 +25,9 @@ char LICENSE[] SEC("license") = "GPL";
 
 /* Set by user space before load; zero means "off". */
 const volatile __u32 self_tgid = 0;
+/* The kprobe set reads peers from the `peers` hash: kprobes cannot reach
+ * socket storage. */
+const volatile __u32 peers_in_hash = 0;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -51,10 +54,26 @@ struct {
 	__type(value, struct peer_addr);
 } peers SEC(".maps");
 
+/* The same, kept with the socket, for the hook sets that can read it. */
+struct {
+	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct peer_addr);
+} sk_peers SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 1 << 20);
 } records SEC(".maps");
+
+/* User space drains the rings at least every 100 ms: it is woken only when
+ * one fills up, so that a record costs no wake-up (an IPI) of its own. */
+static __always_inline __u64 ring_flags(void *ring)
+{
+	__u64 room = bpf_ringbuf_query(ring, BPF_RB_RING_SIZE);
+	return bpf_ringbuf_query(ring, BPF_RB_AVAIL_DATA) > room / 4 ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
+}
 
 /* An exec record is built here and sent only as long as its path. */
 struct {
@@ -101,7 +120,9 @@ struct sock_facts {
  * skips the cookie. */
 static __always_inline void read_facts_btf(struct sock_facts *f, struct sock *sk)
 {
-	f->cookie = bpf_get_socket_cookie(sk);
+	__u64 c = sk->__sk_common.skc_cookie.counter;
+	/* most sockets got theirs at birth (sock_create): no helper call then */
+	f->cookie = c ? c : bpf_get_socket_cookie(sk);
 	f->protocol = sk->sk_protocol;
 	f->state = sk->__sk_common.skc_state;
 }
@@ -177,14 +198,15 @@ static __always_inline struct flow_value *create_flow(const struct flow_key *key
 	return create_flow_of(key, sk, bytes, NULL);
 }
 
-static __always_inline void make_key(struct flow_key *key, const struct sock_facts *f)
+/* `sk`: a BTF socket pointer, whose storage holds its peer; NULL in kprobes. */
+static __always_inline void make_key(struct flow_key *key, const struct sock_facts *f, struct sock *sk)
 {
 	__builtin_memset(key, 0, sizeof(*key));
 	key->cookie = f->cookie;
 	key->tgid = bpf_get_current_pid_tgid() >> 32;
 	if (f->protocol == IPPROTO_TCP || f->state == TCP_ESTABLISHED)
 		return;
-	struct peer_addr *p = bpf_map_lookup_elem(&peers, &key->cookie);
+	struct peer_addr *p = sk ? bpf_sk_storage_get(&sk_peers, sk, 0, 0) : bpf_map_lookup_elem(&peers, &key->cookie);
 	if (p) {
 		__builtin_memcpy(key->peer, p->addr, 16);
 		key->peer_port = p->port;
@@ -210,15 +232,16 @@ static __always_inline void count_check(__u16 proto, int ret, bool is_send)
 		__sync_fetch_and_add(c, ret);
 }
 
-/* The per-event path: a lookup in flows (after one in peers for a datagram
- * socket that is not connected) and three adds; everything else waits for
- * the interval. */
-static __always_inline int count_bytes(const struct sock_facts *f, struct sock *sk, int ret, bool is_send)
+/* The per-event path: a lookup in flows (after the socket's peer for a
+ * datagram socket that is not connected) and three adds; everything else
+ * waits for the interval. `btf`: sk is a BTF pointer (not a kprobe's). */
+static __always_inline int count_bytes(const struct sock_facts *f, struct sock *sk, int ret, bool is_send,
+				       bool btf)
 {
 	struct flow_key key;
 	struct flow_value *v;
 
-	make_key(&key, f);
+	make_key(&key, f, btf && !peers_in_hash ? sk : NULL);
 	if (self_tgid && key.tgid == self_tgid) {
 		count_check(f->protocol, ret, is_send);
 		return 0;
@@ -245,7 +268,7 @@ static __always_inline int count_btf(struct sock *sk, int ret, bool is_send)
 	if (ret <= 0 || !sk || !is_traced_family(sk->__sk_common.skc_family))
 		return 0;
 	read_facts_btf(&f, sk);
-	return count_bytes(&f, sk, ret, is_send);
+	return count_bytes(&f, sk, ret, is_send, true);
 }
 
 static __always_inline int count_probe(struct sock *sk, int ret, bool is_send)
@@ -254,7 +277,7 @@ static __always_inline int count_probe(struct sock *sk, int ret, bool is_send)
 	if (ret <= 0 || !sk || !is_traced_family(BPF_CORE_READ(sk, __sk_common.skc_family)))
 		return 0;
 	read_facts_probe(&f, sk);
-	return count_bytes(&f, sk, ret, is_send);
+	return count_bytes(&f, sk, ret, is_send, false);
 }
 
 /* Hook set "tp_btf": the stable sock_{send,recv}_length tracepoints (Linux >= 6.3). */
@@ -506,17 +529,40 @@ int BPF_PROG(state_btf, struct sock *sk, int oldstate, int newstate)
 		return 0;
 	/* connect(2) runs in the caller's context: record even flows that never carry data. */
 	struct flow_key key;
-	make_key(&key, &f);
+	make_key(&key, &f, NULL); /* TCP: no peer */
 	if (!(self_tgid && key.tgid == self_tgid) && !bpf_map_lookup_elem(&flows, &key))
 		create_flow(&key, sk, 0);
 	return 0;
 }
 
+static __always_inline bool same_peer(const struct peer_addr *a, const struct peer_addr *b)
+{
+	const __u64 *x = (const __u64 *)a, *y = (const __u64 *)b;
+	return x[0] == y[0] && x[1] == y[1] && x[2] == y[2];
+}
+
+/* Written only when it changed: a socket that talks to one peer pays a
+ * read per datagram, no update. */
+static __always_inline void set_peer(struct bpf_sock *sk, __u64 cookie, const struct peer_addr *p)
+{
+	if (peers_in_hash) {
+		struct peer_addr *old = bpf_map_lookup_elem(&peers, &cookie);
+		if (!old || !same_peer(old, p))
+			bpf_map_update_elem(&peers, &cookie, p, BPF_ANY);
+		return;
+	}
+	struct peer_addr *old = bpf_sk_storage_get(&sk_peers, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
+	if (old && !same_peer(old, p))
+		*old = *p;
+}
+
 static __always_inline int remember_peer(struct bpf_sock_addr *ctx, const void *addr, __u32 len)
 {
 	struct peer_addr p;
-	__u64 cookie = bpf_get_socket_cookie(ctx);
+	struct bpf_sock *sk = ctx->sk;
 
+	if (!sk)
+		return 1;
 	__builtin_memset(&p, 0, sizeof(p));
 	p.family = ctx->user_family;
 	p.port = bpf_ntohs(ctx->user_port);
@@ -524,7 +570,7 @@ static __always_inline int remember_peer(struct bpf_sock_addr *ctx, const void *
 		__builtin_memcpy(p.addr, addr, 4);
 	else
 		__builtin_memcpy(p.addr, addr, 16);
-	bpf_map_update_elem(&peers, &cookie, &p, BPF_ANY);
+	set_peer(sk, peers_in_hash ? bpf_get_socket_cookie(ctx) : 0, &p);
 	return 1;
 }
 
@@ -570,8 +616,7 @@ static __always_inline void note_raw_peer(struct __sk_buff *skb, struct bpf_sock
 			return;
 		p.family = AF_INET6;
 	}
-	__u64 cookie = bpf_get_socket_cookie(skb);
-	bpf_map_update_elem(&peers, &cookie, &p, BPF_ANY);
+	set_peer(sk, peers_in_hash ? bpf_get_socket_cookie(skb) : 0, &p);
 }
 
 /* The transport protocol of a packet and where its header starts, by direct
@@ -714,7 +759,7 @@ static __always_inline void copy_dns(struct __sk_buff *skb, __u32 off, struct dn
 		bpf_ringbuf_discard(r, 0);
 		return;
 	}
-	bpf_ringbuf_submit(r, 0);
+	bpf_ringbuf_submit(r, ring_flags(&dns_records));
 }
 
 static __always_inline void on_dns_answer(struct __sk_buff *skb, __u32 off)
@@ -802,7 +847,8 @@ int sock_release(struct bpf_sock *ctx)
 	if (ctx->family == AF_INET || ctx->family == AF_INET6) {
 		__u64 cookie = bpf_get_socket_cookie(ctx);
 		mark_closed(cookie);
-		bpf_map_delete_elem(&peers, &cookie);
+		if (peers_in_hash)
+			bpf_map_delete_elem(&peers, &cookie);
 	}
 	return 1;
 }
@@ -911,7 +957,7 @@ int BPF_PROG(exec_btf, struct task_struct *p, pid_t old_pid, struct linux_binprm
 	__u64 size = r->path_len;
 	if (size > PATH_BUF_LEN + PATH_NAME_MAX)
 		size = PATH_BUF_LEN + PATH_NAME_MAX;
-	if (bpf_ringbuf_output(&records, r, __builtin_offsetof(struct exec_record, path) + size, 0))
+	if (bpf_ringbuf_output(&records, r, __builtin_offsetof(struct exec_record, path) + size, ring_flags(&records)))
 		count_lost(LOST_RINGBUF, 1);
 	return 0;
 }
@@ -928,7 +974,7 @@ int BPF_PROG(fork_btf, struct task_struct *parent, struct task_struct *child)
 	r->hdr.kind = RECORD_FORK;
 	r->hdr.pid = child->tgid;
 	r->ppid = parent->tgid;
-	bpf_ringbuf_submit(r, 0);
+	bpf_ringbuf_submit(r, ring_flags(&records));
 	return 0;
 }
 
@@ -942,6 +988,6 @@ int BPF_PROG(exit_btf, struct task_struct *p)
 		return 0;
 	r->kind = RECORD_EXIT;
 	r->pid = p->tgid;
-	bpf_ringbuf_submit(r, 0);
+	bpf_ringbuf_submit(r, ring_flags(&records));
 	return 0;
 }

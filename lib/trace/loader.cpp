@@ -1,6 +1,7 @@
 #include "trace/loader.hpp"
 #include "trace/check.hpp"
 #include "trace/records.hpp"
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
@@ -179,6 +180,7 @@ TraceSkel open_with(const std::vector<Hook>& hooks, const TraceOptions& opts)
 	if (!skel)
 		throw std::system_error(errno, std::generic_category(), "open BPF object");
 	skel->rodata->self_tgid = static_cast<uint32_t>(getpid());
+	skel->rodata->peers_in_hash = std::any_of(hooks.begin(), hooks.end(), [](const Hook& h) { return h.kind == "kprobe"; });
 	if (opts.ringbuf_bytes)
 		bpf_map__set_max_entries(skel->maps.records, opts.ringbuf_bytes);
 	if (opts.flow_entries)

@@ -182,6 +182,8 @@ void TraceSession::run()
 			int err = ring_buffer__poll(rb_.get(), static_cast<int>(std::min(wait, 0.1) * 1000) + 1);
 			if (err < 0 && err != -EINTR)
 				throw std::system_error(-err, std::generic_category(), "ring buffer poll");
+			if (err == 0) // records come without a wake-up until a ring fills (BPF_RB_NO_WAKEUP)
+				ring_buffer__consume(rb_.get());
 			out_.flush();
 			out_.check_reader();
 			continue;
