@@ -4,7 +4,10 @@
 # grandparent): ingest rate into SQLite against a bare prepared-statement
 # insert loop of the same rows, in the same run; bytes per row and per event
 # next to picosnitch 2.2's documented schema loaded with the same rows
-# (bench/picosnitch-load.sql); a year at the default settings.
+# (bench/picosnitch-load.sql); a year at the default settings; fleet ingest
+# into PostgreSQL (bench/store-fleet.sh: FLEET_HOSTS hosts at once, default 20,
+# FLEET_EVENTS events each, default EVENTS / 10; STORE_OLD=path adds an older
+# snitch-store to compare with, e.g. schema 4's).
 # Usage: bench/store.sh [EVENTS] [RUNS]   (defaults 200000 3)
 set -eu
 cd "$(dirname "$0")/.."
@@ -84,3 +87,5 @@ ref=$(timed_stat "$JSON" ref median)
 		printf " at the 1.7M rows a day of 20 active flows (issue 19): %.0f GB (picosnitch 2.2: %.0f GB).\n", 365 * 1.7e6 * b / rows / 1e9, 365 * 1.7e6 * p / rows / 1e9
 	}'
 } | tee "$OUT/store.md"
+echo
+bench/store-fleet.sh "$EVENTS" "${FLEET_EVENTS:-$((N / 10))}" "$RUNS" "${FLEET_HOSTS:-20}" | tee -a "$OUT/store.md"

@@ -461,7 +461,8 @@ pg_log_sums() {
 @test "PostgreSQL: two hosts storing at once share the interned rows; every byte sum is exact" {
 	pg_start
 	pg_store_schema
-	{ flows 1 400; flow 401 firefox 10.4.4.4 80 w.example 7 9; flow 402 firefox | sed 's/"comm":/"exe_unverified":"no mount","comm":/'; } \
+	# a domain with what COPY's text format must escape
+	{ flows 1 400; flow 401 firefox 10.4.4.4 80 'w\tex\\a\nmple' 7 9; flow 402 firefox | sed 's/"comm":/"exe_unverified":"no mount","comm":/'; } \
 		>"$BATS_TEST_TMPDIR/in.jsonl"
 	local h
 	for h in web1 web2; do
@@ -479,8 +480,9 @@ pg_log_sums() {
 		"2 3 402"
 	assert_equal "$(pg_sql "SELECT pid, exe_unverified FROM connection_log WHERE pid > 400 AND host = 'web2' ORDER BY pid")" \
 		"$(printf '401|\n402|no mount')"
-	assert_equal "$(pg_sql "SELECT sent, recv, raddr, rport, domain, family, proto FROM connections WHERE pid = 401 AND host = 'web1'")" \
-		"7|9|10.4.4.4|80|w.example|ipv4|tcp"
+	assert_equal "$(pg_sql "SELECT sent, recv, raddr, rport, domain = E'w\\tex\\\\a\\nmple', family, proto FROM connections WHERE pid = 401 AND host = 'web1'")" \
+		"7|9|10.4.4.4|80|t|ipv4|tcp"
+	assert_equal "$(pg_sql "SELECT SUM(sent) FROM rollup WHERE dim = 3 AND value = E'w\\tex\\\\a\\nmple'")" 14
 	assert_pg_rollup_matches
 	run -0 snitch-view --config "$CONF" --db "$PG_URI" --print --screen conn --format json
 	jq -e '[.[] | .exe_unverified] | sort | .[-1] == "no mount"' <<<"$output"

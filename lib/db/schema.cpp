@@ -158,6 +158,24 @@ std::string rollup_insert_sql(Dialect d, const RollupColumns& c, const std::stri
 	       " GROUP BY 2, 3, 4, 5";
 }
 
+std::string pg_rollup_insert_all_sql(const std::string& where)
+{
+	std::string keys, sets, dim = "CASE", ids = "COALESCE(", values = "COALESCE(";
+	for (const RollupColumns& c : rollup_columns()) {
+		std::string k = "k" + std::to_string(static_cast<int>(c.dim));
+		bool by_id = c.dim == RollupDim::exe || c.dim == RollupDim::parent;
+		keys += std::string(by_id ? c.id : c.value) + " AS " + k + ", ";
+		sets += (sets.empty() ? "(b, host, " : ", (b, host, ") + k + ")";
+		dim += " WHEN GROUPING(" + k + ") = 0 THEN " + std::to_string(static_cast<int>(c.dim));
+		(by_id ? ids : values) += k + ", ";
+	}
+	auto sum = [](const char* x) { return "LEAST(SUM(" + std::string(x) + "), 9223372036854775807)"; };
+	return "INSERT INTO rollup (dim, bucket, host, id, value, events, sent, recv, last_time) SELECT " + dim + " END, b, host, " + ids +
+	       "0), " + values + "''), " + sum("events") + ", " + sum("sent") + ", " + sum("recv") + ", MAX(last_time) FROM (SELECT " +
+	       rollup_day_sql(Dialect::postgresql) + " AS b, host, " + keys + "events, sent, recv, last_time FROM connections WHERE " +
+	       where + ") s GROUP BY GROUPING SETS (" + sets + ")";
+}
+
 const std::vector<RollupColumns>& rollup_columns()
 {
 	static const std::vector<RollupColumns> c = {

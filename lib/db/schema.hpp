@@ -45,6 +45,9 @@ const std::vector<RollupColumns>& rollup_columns();
 // SQLite's SUM fails on overflow: `saturate` sums in floating point and
 // clamps (exact up to 2^53), for the rows where exact sums overflow.
 std::string rollup_insert_sql(Dialect d, const RollupColumns& c, const std::string& where, bool saturate = false);
+// PostgreSQL: the same for every dimension in one statement (GROUPING SETS),
+// reading the rows once.
+std::string pg_rollup_insert_all_sql(const std::string& where);
 
 // A stable 63-bit hash (FNV-1a) of the fields, never 0: ids that every host
 // computes alike, so that interning needs no round trip.

@@ -312,25 +312,75 @@ bool PgStore::connect()
 	r = exec_params(conn_.get(), "SELECT COALESCE(MAX(seq), 0) FROM connection_rows WHERE host_id = $1", Params().integer(host_id_),
 			PGRES_TUPLES_OK);
 	seq_ = std::stoll(PQgetvalue(r.get(), 0, 0));
+	if (int64_t mark = rollup_mark(); mark != pending_.from())
+		pending_.start(mark == seq_ ? mark : -1);
 	return true;
 }
 
+int64_t PgStore::rollup_mark()
+{
+	PgResult r = exec_params(conn_.get(), "SELECT COALESCE(MAX(seq), 0) FROM rollup_marks WHERE host = $1", Params().text(o_.host),
+				 PGRES_TUPLES_OK);
+	return std::stoll(PQgetvalue(r.get(), 0, 0));
+}
+
+namespace {
+
+// COPY's text format: backslash, tab, newline and carriage return escaped.
+void copy_text(std::string& out, std::string_view s)
+{
+	for (char c : s) {
+		if (c == '\\' || c == '\t' || c == '\n' || c == '\r')
+			out += '\\', out += c == '\t' ? 't' : c == '\n' ? 'n' : c == '\r' ? 'r' : '\\';
+		else
+			out += c;
+	}
+}
+
+} // namespace
+
+void PgStore::insert_pending_rollup()
+{
+	std::string data, host;
+	copy_text(host, o_.host);
+	char buf[32];
+	auto put = [&](auto v) {
+		auto r = std::to_chars(buf, buf + sizeof(buf), v);
+		data.append(buf, r.ptr).push_back('\t');
+	};
+	for (const auto& [key, sums] : pending_.sums()) {
+		const auto& [dim, bucket, id, value] = key;
+		put(dim), put(bucket);
+		data.append(host).push_back('\t');
+		put(id);
+		copy_text(data, value);
+		data.push_back('\t');
+		put(sums.events), put(sums.sent), put(sums.recv), put(sums.last_time);
+		data.back() = '\n';
+	}
+	if (!data.empty())
+		copy_in("COPY rollup (dim, bucket, host, id, value, events, sent, recv, last_time) FROM STDIN", data);
+}
+
 // Adds this host's rows past its mark to their days and inserts the new
-// mark, in one transaction: INSERT and SELECT only, nothing rewritten.
+// mark, in one transaction: INSERT and SELECT only, nothing rewritten. The
+// sums come from memory when this run wrote every row past the mark.
 void PgStore::roll_up()
 {
 	PGconn* c = conn_.get();
 	last_roll_up_ = monotonic_now();
 	exec_command(c, "BEGIN");
-	PgResult r = exec_params(c, "SELECT COALESCE(MAX(seq), 0) FROM rollup_marks WHERE host = $1", Params().text(o_.host), PGRES_TUPLES_OK);
-	int64_t mark = std::stoll(PQgetvalue(r.get(), 0, 0));
+	int64_t mark = rollup_mark();
 	if (seq_ > mark) {
-		for (const RollupColumns& col : rollup_columns())
-			exec_params(c, rollup_insert_sql(Dialect::postgresql, col, "host_id = $1 AND seq > $2 AND seq <= $3"),
+		if (pending_.from() == mark)
+			insert_pending_rollup();
+		else
+			exec_params(c, pg_rollup_insert_all_sql("host_id = $1 AND seq > $2 AND seq <= $3"),
 				    Params().integer(host_id_).integer(mark).integer(seq_), PGRES_COMMAND_OK);
 		exec_params(c, "INSERT INTO rollup_marks (host, seq) VALUES ($1, $2)", Params().text(o_.host).integer(seq_), PGRES_COMMAND_OK);
 	}
 	exec_command(c, "COMMIT");
+	pending_.start(seq_);
 }
 
 void PgStore::maybe_roll_up(bool now)
@@ -392,11 +442,10 @@ std::string PgStore::copy_rows(const Batch& b, int64_t seq) const
 	return out;
 }
 
-void PgStore::copy_in(const std::string& data)
+void PgStore::copy_in(const char* copy, const std::string& data)
 {
 	PGconn* c = conn_.get();
-	PgResult r(PQexec(c, "COPY connection_rows (host_id, seq, time_ms, span_ms, context_id, peer_id, pid, sent, recv, events, lport) "
-			     "FROM STDIN"));
+	PgResult r(PQexec(c, copy));
 	if (!r || PQresultStatus(r.get()) != PGRES_COPY_IN)
 		throw std::runtime_error("PostgreSQL COPY: " + std::string(PQerrorMessage(c)));
 	if (PQputCopyData(c, data.data(), static_cast<int>(data.size())) != 1 || PQputCopyEnd(c, nullptr) != 1)
@@ -418,6 +467,7 @@ void PgStore::send(const QueuedBatch& q)
 				   PGRES_COMMAND_OK);
 	if (std::string_view(PQcmdTuples(r.get())) == "0") {
 		exec_command(c, "ROLLBACK");
+		pending_.start(-1);  // its rows may be past the mark, not in the sums
 		return;
 	}
 	const Batch& b = q.batch;
@@ -442,7 +492,8 @@ void PgStore::send(const QueuedBatch& q)
 		    });
 	const int64_t seq = seq_ + 1;
 	if (!b.connections.empty())
-		copy_in(copy_rows(b, seq));
+		copy_in("COPY connection_rows (host_id, seq, time_ms, span_ms, context_id, peer_id, pid, sent, recv, events, lport) "
+			"FROM STDIN", copy_rows(b, seq));
 	insert_rows(c, "INSERT INTO verdicts (host, time, sha256, event) VALUES ", 4, b.verdicts, "", [&](Params& p, const VerdictRow& v) {
 		p.text(o_.host).real(v.time).text(v.sha256).text(v.event);
 	});
@@ -451,6 +502,9 @@ void PgStore::send(const QueuedBatch& q)
 	});
 	exec_command(c, "COMMIT");
 	seq_ = seq;
+	if (pending_.from() >= 0)
+		for (const ConnRow& x : b.connections)
+			pending_.add(x);
 	for (const auto& k : contexts)
 		known_contexts_.insert(k.first);
 	for (const auto& k : peers)

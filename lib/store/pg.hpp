@@ -3,6 +3,7 @@
 // suffice), every batch first goes through a bounded on-disk queue so that an
 // outage or a restart loses nothing within the bound.
 #include "db/handles.hpp"
+#include "store/pg_rollup.hpp"
 #include "store/queue.hpp"
 #include "db/schema.hpp"
 #include <postgresql/libpq-fe.h>
@@ -38,7 +39,7 @@ private:
 	void prepare_statements();
 	void send(const QueuedBatch& q);
 	std::string copy_rows(const Batch& b, int64_t seq) const;
-	void copy_in(const std::string& data);
+	void copy_in(const char* copy, const std::string& data);
 	void roll_up();
 	void maybe_roll_up(bool now);
 	static constexpr double roll_up_interval = 600;
@@ -52,6 +53,9 @@ private:
 	int64_t seq_ = 0;  // the last connections.seq this host wrote
 	// interned ids known to be committed (cleared on reconnect)
 	std::unordered_set<int64_t> known_contexts_, known_peers_;
+	PendingRollup pending_;
+	int64_t rollup_mark();
+	void insert_pending_rollup();
 	uint64_t dropped_ = 0, announced_ = 0, recorded_ = 0;
 	std::string last_problem_;
 };

@@ -1,6 +1,8 @@
 #include "store/queue.hpp"
 #include "core/event.hpp"
 #include "core/file_io.hpp"
+#include <algorithm>
+#include <charconv>
 #include <filesystem>
 #include <fstream>
 #include <random>
@@ -34,23 +36,83 @@ std::string seq_name(uint64_t seq)
 
 } // namespace
 
+namespace {
+
+// A batch's JSON written directly: its queue file is written and fsync'd for
+// every window, and a tree of nlohmann values cost the store more than COPY
+// cost the server. Text that is not plain printable ASCII goes through dump()
+// (invalid UTF-8 replaced, as dump_line does).
+class Writer {
+public:
+	explicit Writer(std::string& out) : out_(out) {}
+	Writer& text(std::string_view s)
+	{
+		sep();
+		bool plain = std::all_of(s.begin(), s.end(), [](unsigned char c) { return c >= 0x20 && c < 0x7f && c != '"' && c != '\\'; });
+		if (plain)
+			out_.append(1, '"').append(s).append(1, '"');
+		else
+			out_ += Json(std::string(s)).dump(-1, ' ', false, Json::error_handler_t::replace);
+		return *this;
+	}
+	template <class T> Writer& number(T v)
+	{
+		sep();
+		char buf[32];
+		auto r = std::to_chars(buf, buf + sizeof(buf), v);
+		out_.append(buf, r.ptr);
+		return *this;
+	}
+	void open(char c) { sep(), out_ += c, first_ = true; }
+	void close(char c) { out_ += c, first_ = false; }
+	void key(const char* k) { sep(), out_.append(1, '"').append(k).append("\":"), first_ = true; }
+
+private:
+	void sep()
+	{
+		if (!first_)
+			out_ += ',';
+		first_ = false;
+	}
+	std::string& out_;
+	bool first_ = true;
+};
+
+template <class Row, class Write> void array(Writer& w, const char* key, const std::vector<Row>& rows, Write write)
+{
+	w.key(key);
+	w.open('[');
+	for (const Row& r : rows) {
+		w.open('[');
+		write(r);
+		w.close(']');
+	}
+	w.close(']');
+}
+
+} // namespace
+
 std::string batch_to_json(const Batch& b, const std::string& id)
 {
-	Json j = {{"id", id}, {"events", b.events}};
-	Json& p = j["processes"] = Json::array();
-	for (const ProcessRow& r : b.processes)
-		p.push_back({r.id, r.exe, r.name, r.cmdline, r.sha256, r.first_seen, r.exe_unverified});
-	Json& c = j["connections"] = Json::array();
-	for (const ConnRow& r : b.connections)
-		c.push_back({r.first_time, r.last_time, r.exe_id, r.parent_id, r.grandparent_id, r.pid, r.uid, r.netns,
-			     r.cgroup, r.family, r.proto, r.laddr, r.raddr, r.domain, r.lport, r.rport, r.sent, r.recv, r.events});
-	Json& v = j["verdicts"] = Json::array();
-	for (const VerdictRow& r : b.verdicts)
-		v.push_back({r.time, r.sha256, r.event});
-	Json& e = j["errors"] = Json::array();
-	for (const ErrorRow& r : b.errors)
-		e.push_back({r.time, r.source, r.message, r.lost});
-	return dump_line(j);
+	std::string out;
+	out.reserve(256 + b.connections.size() * 160 + b.processes.size() * 256);
+	Writer w(out);
+	w.open('{');
+	w.key("id");
+	w.text(id).key("events");
+	w.number(b.events);
+	array(w, "processes", b.processes, [&](const ProcessRow& r) {
+		w.number(r.id).text(r.exe).text(r.name).text(r.cmdline).text(r.sha256).number(r.first_seen).text(r.exe_unverified);
+	});
+	array(w, "connections", b.connections, [&](const ConnRow& r) {
+		w.number(r.first_time).number(r.last_time).number(r.exe_id).number(r.parent_id).number(r.grandparent_id).number(r.pid)
+			.number(r.uid).number(r.netns).text(r.cgroup).text(r.family).text(r.proto).text(r.laddr).text(r.raddr)
+			.text(r.domain).number(r.lport).number(r.rport).number(r.sent).number(r.recv).number(r.events);
+	});
+	array(w, "verdicts", b.verdicts, [&](const VerdictRow& r) { w.number(r.time).text(r.sha256).text(r.event); });
+	array(w, "errors", b.errors, [&](const ErrorRow& r) { w.number(r.time).text(r.source).text(r.message).number(r.lost); });
+	w.close('}');
+	return out;
 }
 
 Batch batch_from_json(const std::string& text, std::string& id)
@@ -101,11 +163,14 @@ DiskQueue::DiskQueue(std::string dir, uint64_t max_bytes) : dir_(std::move(dir))
 
 bool DiskQueue::push(const Batch& b)
 {
-	std::string text = batch_to_json(b, random_id());
+	std::string id = random_id();
+	std::string text = batch_to_json(b, id);
 	if (bytes_ + text.size() > max_bytes_)
 		return false;
-	write_file_durably(dir_ + "/" + seq_name(next_seq_++), text);
+	std::string path = (fs::path(dir_) / seq_name(next_seq_++)).string();
+	write_file_durably(path, text);
 	bytes_ += text.size();
+	last_ = QueuedBatch{path, id, b};
 	return true;
 }
 
@@ -125,6 +190,8 @@ std::optional<QueuedBatch> DiskQueue::front()
 			oldest = e.path().string();
 	if (oldest.empty())
 		return std::nullopt;
+	if (last_ && last_->path == oldest)
+		return last_;
 	std::ifstream f(oldest);
 	std::stringstream text;
 	text << f.rdbuf();
@@ -145,6 +212,8 @@ void DiskQueue::pop(const QueuedBatch& q)
 	uint64_t size = fs::file_size(q.path, ec);
 	if (fs::remove(q.path, ec))
 		bytes_ -= std::min(bytes_, size);
+	if (last_ && last_->path == q.path)
+		last_.reset();
 }
 
 } // namespace snitch

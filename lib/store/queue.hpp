@@ -19,7 +19,8 @@ public:
 	// Appends a batch under a new random id; false, writing nothing, when it
 	// would take the queue past its bound.
 	bool push(const Batch& b);
-	// The oldest batch, if any (a file that cannot be read is moved aside).
+	// The oldest batch, if any (a file that cannot be read is moved aside);
+	// the one pushed last is not read back.
 	std::optional<QueuedBatch> front();
 	void pop(const QueuedBatch& q);
 	uint64_t bytes() const { return bytes_; }
@@ -28,6 +29,7 @@ public:
 private:
 	std::string dir_;
 	uint64_t max_bytes_, bytes_ = 0, next_seq_ = 0;
+	std::optional<QueuedBatch> last_;
 };
 
 std::string batch_to_json(const Batch& b, const std::string& id);
