@@ -71,10 +71,14 @@ t0=$(now)
 t1=$(now)
 ROLLUP_TIME=$(elapsed "$t0" "$t1" 1)
 
-# The plain aggregate a user would type for the Executables screen.
+# The plain aggregate a user would type for the Executables screen, with
+# the range on time_ms as snitch-store(1) shows it, so that the time index
+# serves it (a range on last_time, computed by the view, reads every row).
 bare_sql() { # FROM (0: all)
+	local ms=$(($1 * 1000))
 	sqlite3 "file:$DB?mode=ro" "SELECT e.exe, SUM(c.events), SUM(c.sent), SUM(c.recv), MAX(c.last_time)
-		FROM connections c JOIN processes e ON e.id = c.exe_id WHERE c.last_time >= $1 GROUP BY e.exe"
+		FROM connections c JOIN processes e ON e.id = c.exe_id
+		WHERE c.time_ms / 600000 >= $ms / 600000 AND c.time_ms >= $ms GROUP BY e.exe"
 }
 # The TUI in a 100x30 tmux pane: it draws the first screen (list and lower
 # pane), then reads the q already waiting in the pty and exits. Includes
