@@ -232,6 +232,19 @@ static __always_inline void count_check(__u16 proto, int ret, bool is_send)
 		__sync_fetch_and_add(c, ret);
 }
 
+/* kprobes: a socket older than snitch-trace that moved bytes before anything
+ * gave it a cookie (a cgroup hook, a state change) was keyed by its address,
+ * and stays under that key, so that it is one flow. Off the per-event path:
+ * only where the cookie's flow is missing. */
+static __always_inline struct flow_value *flow_by_address(const struct flow_key *key, struct sock *sk)
+{
+	struct flow_key old = *key;
+	if (key->cookie == (__u64)sk)
+		return NULL;
+	old.cookie = (__u64)sk;
+	return bpf_map_lookup_elem(&flows, &old);
+}
+
 /* The per-event path: a lookup in flows (after the socket's peer for a
  * datagram socket that is not connected) and three adds; everything else
  * waits for the interval. `btf`: sk is a BTF pointer (not a kprobe's). */
@@ -247,6 +260,8 @@ static __always_inline int count_bytes(const struct sock_facts *f, struct sock *
 		return 0;
 	}
 	v = bpf_map_lookup_elem(&flows, &key);
+	if (!v && !btf)
+		v = flow_by_address(&key, sk);
 	if (!v) {
 		v = create_flow(&key, sk, ret);
 		if (!v)
@@ -461,21 +476,55 @@ static __always_inline void mark_tcp_closed(struct sock *sk)
 }
 
 /* splice() from a TCP socket bypasses sock_recvmsg and its tracepoint; user
- * space compares these counts with the tracepoint's on every interval. */
-SEC("iter/tcp")
-int tcp_counters(struct bpf_iter__tcp *ctx)
+ * space compares TCP's own counts with the tracepoint's on every interval.
+ * Each TCP socket keeps the count it last reported, so that an interval's
+ * iterator writes out only the sockets whose count moved. */
+struct {
+	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, __u64);
+} tcp_seen SEC(".maps");
+
+static __always_inline struct tcp_sock *tcp_of(struct bpf_iter__tcp *ctx)
 {
 	struct sock_common *skc = ctx->sk_common;
 	if (!skc || skc->skc_state == TCP_LISTEN)
-		return 0;
-	struct tcp_sock *tp = bpf_skc_to_tcp_sock(skc);
+		return NULL;
+	return bpf_skc_to_tcp_sock(skc);
+}
+
+/* `all`: every socket (the baseline at start), else those whose count moved.
+ * A socket first seen here had read nothing before: it is written once it has. */
+static __always_inline int write_tcp_count(struct bpf_iter__tcp *ctx, bool all)
+{
+	struct tcp_sock *tp = tcp_of(ctx);
 	if (!tp)
 		return 0;
+	__u64 n = tcp_read_bytes(tp);
+	__u64 *seen = bpf_sk_storage_get(&tcp_seen, tp, 0, BPF_SK_STORAGE_GET_F_CREATE);
+	if (seen) {
+		if (*seen == n && !all)
+			return 0;
+		*seen = n;
+	}
 	struct tcp_counter c = {};
 	c.cookie = bpf_get_socket_cookie(tp);
-	c.tcp_read = tcp_read_bytes(tp);
+	c.tcp_read = n;
 	bpf_seq_write(ctx->meta->seq, &c, sizeof(c));
 	return 0;
+}
+
+SEC("iter/tcp")
+int tcp_counters(struct bpf_iter__tcp *ctx)
+{
+	return write_tcp_count(ctx, true);
+}
+
+SEC("iter/tcp")
+int tcp_changed(struct bpf_iter__tcp *ctx)
+{
+	return write_tcp_count(ctx, false);
 }
 
 /* Not TCP_CLOSE: a socket whose peer's FIN ends FIN_WAIT2 reaches TCP_CLOSE

@@ -351,6 +351,36 @@ time.sleep(30)' "$PEER_IP4" >"$BATS_TEST_TMPDIR/app.out" 3>&- &
 	assert_output "$holder tcp $PEER_IP4 7406 0"
 }
 
+@test "a UDP socket open before snitch-trace starts stays one flow when it later gets a cookie" {
+	start_peer
+	peer_serve "$BATS_TEST_TMPDIR/peer.out" "$NETGEN" udp-echo 7407 3000 sink
+	APP=$(own_path_copy /usr/bin/python3 "old socket")
+	local go="$BATS_TEST_TMPDIR/go"
+	"$APP" -c 'import os, socket, sys, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.connect((sys.argv[1], 7407))
+print("listening", flush=True)
+while not os.path.exists(sys.argv[2]):
+    time.sleep(0.05)
+s.send(b"a" * 100)
+time.sleep(1.5)
+# an explicit address runs the cgroup sendmsg hook, which gives the socket its cookie
+s.sendto(b"b" * 200, (sys.argv[1], 7407))
+s.send(b"c" * 300)
+time.sleep(1.5)' "$PEER_IP4" "$go" >"$BATS_TEST_TMPDIR/app.out" 3>&- &
+	local holder=$!
+	BG_PIDS+=("$holder")
+	wait_for_line "$BATS_TEST_TMPDIR/app.out" listening
+	start_trace
+	touch "$go"
+	wait "$holder"
+	stop_trace
+	run jq -rs --arg exe "$APP" '[.[] | select(.type == "flow" and .exe == $exe) | "\(.start) \(.lport)"] | unique | length' "$TRACE_OUT"
+	assert_output 1
+	run flow_sum sent 'select(.exe == $exe)' --arg exe "$APP"
+	assert_output 600
+}
+
 @test "a burst of 500 processes that each connect once: each attributed, or counted as missed" {
 	start_peer
 	peer_serve "$BATS_TEST_TMPDIR/peer.out" "$NETGEN" tcp-server 7405 0 500

@@ -62,8 +62,9 @@ UniqueFd bound_socket(int family, int type, sockaddr_storage& a, socklen_t& len)
 		fail("socket");
 	// never wait long for the check's own bytes
 	timeval tv{2, 0};
-	setsockopt(fd.get(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	setsockopt(fd.get(), SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	if (setsockopt(fd.get(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) != 0 ||
+	    setsockopt(fd.get(), SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) != 0)
+		fail("setsockopt");
 	if (bind(fd.get(), reinterpret_cast<sockaddr*>(&a), len) != 0)
 		fail("bind");
 	if (getsockname(fd.get(), reinterpret_cast<sockaddr*>(&a), &len) != 0)
@@ -236,7 +237,8 @@ std::string check_hook_counts(int check_map_fd)
 		if (bpf_map_lookup_elem(check_map_fd, &i, &counted))
 			fail("read the check map");
 		uint64_t zero = 0;
-		bpf_map_update_elem(check_map_fd, &i, &zero, BPF_ANY);
+		if (bpf_map_update_elem(check_map_fd, &i, &zero, BPF_ANY))
+			fail("reset the check map");
 		if (counted != moved.n[i])
 			wrong += (wrong.empty() ? "" : ", ") + std::string(counter_name(i)) + " " +
 				 std::to_string(counted) + " of " + std::to_string(moved.n[i]) + " bytes";

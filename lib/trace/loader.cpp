@@ -174,6 +174,13 @@ bool uses_prog(const std::vector<Hook>& hooks, const char* prog)
 	return false;
 }
 
+// libbpf's setters return a negative errno.
+void libbpf_must(int err, const std::string& what)
+{
+	if (err)
+		throw std::system_error(-err, std::generic_category(), what);
+}
+
 TraceSkel open_with(const std::vector<Hook>& hooks, const TraceOptions& opts)
 {
 	TraceSkel skel(trace_bpf__open());
@@ -182,14 +189,14 @@ TraceSkel open_with(const std::vector<Hook>& hooks, const TraceOptions& opts)
 	skel->rodata->self_tgid = static_cast<uint32_t>(getpid());
 	skel->rodata->peers_in_hash = std::any_of(hooks.begin(), hooks.end(), [](const Hook& h) { return h.kind == "kprobe"; });
 	if (opts.ringbuf_bytes)
-		bpf_map__set_max_entries(skel->maps.records, opts.ringbuf_bytes);
+		libbpf_must(bpf_map__set_max_entries(skel->maps.records, opts.ringbuf_bytes), "ring buffer size");
 	if (opts.flow_entries)
-		bpf_map__set_max_entries(skel->maps.flows, opts.flow_entries);
+		libbpf_must(bpf_map__set_max_entries(skel->maps.flows, opts.flow_entries), "flow map size");
 	bpf_program* p;
 	bpf_object__for_each_program(p, skel->obj) {
 		const char* name = bpf_program__name(p);
 		if (is_byte_hook(name))
-			bpf_program__set_autoload(p, uses_prog(hooks, name));
+			libbpf_must(bpf_program__set_autoload(p, uses_prog(hooks, name)), name);
 	}
 	return skel;
 }
@@ -305,6 +312,14 @@ void try_set(LoadedTrace& t, const HookSet& set, const TraceOptions& opts, Kerne
 	t.hooks = set.name;
 }
 
+BpfLink attach_iter(bpf_program* prog, const char* what)
+{
+	BpfLink link(bpf_program__attach_iter(prog, nullptr));
+	if (!link)
+		throw std::system_error(errno, std::generic_category(), std::string("attach ") + what);
+	return link;
+}
+
 } // namespace
 
 LoadedTrace load_trace(const TraceOptions& opts)
@@ -332,17 +347,14 @@ LoadedTrace load_trace(const TraceOptions& opts)
 		throw std::runtime_error((opts.hooks.empty() ? "no hook set loads and counts exactly on this kernel: "
 							     : "the forced hook set does not work here: ") + failures);
 	attach_cgroup(t);
-	t.tcp_iter.reset(bpf_program__attach_iter(t.skel->progs.tcp_counters, nullptr));
-	if (!t.tcp_iter)
-		throw std::system_error(errno, std::generic_category(), "attach iter/tcp");
+	t.tcp_iter = attach_iter(t.skel->progs.tcp_counters, "iter/tcp");
+	t.tcp_changed = attach_iter(t.skel->progs.tcp_changed, "iter/tcp");
 	return t;
 }
 
 void scan_open_sockets(const LoadedTrace& t)
 {
-	BpfLink link(bpf_program__attach_iter(t.skel->progs.open_sockets, nullptr));
-	if (!link)
-		throw std::system_error(errno, std::generic_category(), "attach iter/task_file");
+	BpfLink link = attach_iter(t.skel->progs.open_sockets, "iter/task_file");
 	UniqueFd fd(bpf_iter_create(bpf_link__fd(link.get())));
 	if (!fd)
 		throw std::system_error(errno, std::generic_category(), "iter/task_file");
@@ -353,12 +365,12 @@ void scan_open_sockets(const LoadedTrace& t)
 			throw std::system_error(errno, std::generic_category(), "read iter/task_file");
 }
 
-TcpReadCounts read_tcp_counts(const LoadedTrace& t)
+TcpReadCounts read_tcp_counts(const BpfLink& iter)
 {
 	TcpReadCounts counts;
-	UniqueFd fd(bpf_iter_create(bpf_link__fd(t.tcp_iter.get())));
+	UniqueFd fd(bpf_iter_create(bpf_link__fd(iter.get())));
 	if (!fd)
-		throw std::system_error(errno, std::generic_category(), "iter/tcp");
+		throw std::system_error(errno, std::generic_category(), "TCP count iterator");
 	tcp_counter buf[256];
 	size_t have = 0;
 	for (;;) {
@@ -366,7 +378,7 @@ TcpReadCounts read_tcp_counts(const LoadedTrace& t)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
-			throw std::system_error(errno, std::generic_category(), "read iter/tcp");
+			throw std::system_error(errno, std::generic_category(), "read TCP count iterator");
 		if (n == 0)
 			break;
 		have += static_cast<size_t>(n);

@@ -52,12 +52,14 @@ struct LoadedTrace {
 	std::vector<std::unique_ptr<TracefsKretprobe>> kretprobes;
 	std::vector<std::string> notes;  // what was tried and failed, for -v
 	bool cgroup_hooks = false;       // unconnected-peer and release tracking
-	BpfLink tcp_iter;                // iter/tcp: TCP's own read counts, for splice
+	// TCP's own read counts, for splice: of every socket (iter/tcp, at start),
+	// and of those whose count moved since the last read (tcp_changed).
+	BpfLink tcp_iter, tcp_changed;
 };
 
 // TCP's own count of the bytes each TCP socket's owner read, for the
-// sockets of the current netns.
-TcpReadCounts read_tcp_counts(const LoadedTrace& t);
+// sockets of the current netns that `iter` (one of tcp_iter, tcp_changed) writes.
+TcpReadCounts read_tcp_counts(const BpfLink& iter);
 
 // Makes every socket already open in any process a flow of its owner (the
 // iter/task_file program), so that connections older than snitch-trace are

@@ -75,19 +75,26 @@ TraceMaps::TraceMaps(const LoadedTrace& trace)
 {
 }
 
-FlowSnapshot TraceMaps::snapshot() const
+TcpReadCounts TraceMaps::baseline_tcp_reads()
+{
+	tcp_read_ = read_tcp_counts(trace_.tcp_iter);
+	return tcp_read_;
+}
+
+FlowSnapshot TraceMaps::snapshot()
 {
 	FlowSnapshot s;
 	for (const auto& [cookie, mark] : read_all<uint64_t, close_mark>(closed_fd_))
 		s.closed[cookie] = mark;
-	s.tcp_read = tcp_reads();
+	for (const auto& [cookie, n] : read_tcp_counts(trace_.tcp_changed))
+		tcp_read_[cookie] = n;
+	s.tcp_read = tcp_read_;
+	// a destroyed socket's final count is in its mark: it reads no more
+	for (const auto& [cookie, mark] : s.closed)
+		if (mark.has_tcp)
+			tcp_read_.erase(cookie);
 	s.flows = read_all<flow_key, flow_value>(flows_fd_);
 	return s;
-}
-
-TcpReadCounts TraceMaps::tcp_reads() const
-{
-	return read_tcp_counts(trace_);
 }
 
 LossCounts TraceMaps::losses() const

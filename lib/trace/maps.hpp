@@ -28,8 +28,10 @@ class TraceMaps {
 public:
 	explicit TraceMaps(const LoadedTrace& trace);
 
-	FlowSnapshot snapshot() const;
-	TcpReadCounts tcp_reads() const;
+	// Every TCP socket's count, once at start; later snapshots read only
+	// those that moved and keep the rest.
+	TcpReadCounts baseline_tcp_reads();
+	FlowSnapshot snapshot();
 	// Running totals since load, summed over CPUs.
 	LossCounts losses() const;
 	void forget(const std::vector<flow_key>& flows, const std::vector<uint64_t>& closed);
@@ -37,6 +39,7 @@ public:
 private:
 	const LoadedTrace& trace_;
 	int flows_fd_, closed_fd_, lost_fd_;
+	TcpReadCounts tcp_read_; // of the live sockets
 };
 
 } // namespace snitch

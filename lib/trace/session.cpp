@@ -42,7 +42,7 @@ TraceSession::TraceSession(LoadedTrace& trace, JsonlWriter& out, SessionOptions 
 	if (int err = ring_buffer__add(rb_.get(), bpf_map__fd(trace.skel->maps.dns_records), on_record, this))
 		throw std::system_error(-err, std::generic_category(), "DNS ring buffer");
 	procs_.scan_proc();
-	flows_.set_tcp_baseline(maps_.tcp_reads(), own_netns());
+	flows_.set_tcp_baseline(maps_.baseline_tcp_reads(), own_netns());
 	scan_open_sockets(trace_);
 	malloc_trim(0); // libbpf's parse of the kernel BTF is done: give that memory back
 }
