@@ -9,3 +9,8 @@ setup() {
 	run "$BUILD_DIR/tests/unit/flow_collector"
 	[ "$status" -eq 0 ] || { echo "$output"; false; }
 }
+
+@test "exec and flow events name a process with the same keys in the same order" {
+	run "$BUILD_DIR/tests/unit/event"
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+}

@@ -31,23 +31,43 @@ Json error_event(std::string_view source, std::string_view message, uint64_t los
 	return e;
 }
 
-Json to_json(const ProcessIdentity& p)
+namespace {
+
+// The order every event names a process in: pid, ppid and uid (where the event
+// has them), comm, exe, cmdline, dev, ino, exe_unverified.
+void put_identity(Json& j, const ProcessIdentity& p)
 {
-	Json j = {{"pid", p.pid}, {"comm", p.comm}, {"exe", p.exe},
-		{"dev", p.dev}, {"ino", p.ino}, {"cmdline", p.cmdline}};
+	j.update({{"comm", p.comm}, {"exe", p.exe}, {"cmdline", p.cmdline}, {"dev", p.dev}, {"ino", p.ino}});
 	if (!p.exe_unverified.empty())
 		j["exe_unverified"] = p.exe_unverified;
+}
+
+void put_process(Json& j, const ProcessIdentity& p, uint32_t ppid, uint32_t uid)
+{
+	j.update({{"pid", p.pid}, {"ppid", ppid}, {"uid", uid}});
+	put_identity(j, p);
+}
+
+} // namespace
+
+Json to_json(const ProcessIdentity& p)
+{
+	Json j = {{"pid", p.pid}};
+	put_identity(j, p);
+	return j;
+}
+
+Json exec_event(double time, const ProcessIdentity& p, uint32_t ppid, uint32_t uid)
+{
+	Json j = {{"type", "exec"}, {"time", time}};
+	put_process(j, p, ppid, uid);
 	return j;
 }
 
 Json to_json(const FlowEvent& f)
 {
-	Json j = {{"type", "flow"}, {"time", f.time}, {"start", f.start},
-		{"pid", f.proc.pid}, {"ppid", f.ppid}, {"uid", f.uid},
-		{"comm", f.proc.comm}, {"exe", f.proc.exe}, {"cmdline", f.proc.cmdline},
-		{"dev", f.proc.dev}, {"ino", f.proc.ino}};
-	if (!f.proc.exe_unverified.empty())
-		j["exe_unverified"] = f.proc.exe_unverified;
+	Json j = {{"type", "flow"}, {"time", f.time}, {"start", f.start}};
+	put_process(j, f.proc, f.ppid, f.uid);
 	if (f.parent)
 		j["parent"] = to_json(*f.parent);
 	if (f.grandparent)

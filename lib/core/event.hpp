@@ -32,7 +32,11 @@ struct ProcessIdentity {
 	std::string exe_unverified;
 };
 
+// {"pid":...,"comm":...,"exe":...,"cmdline":...,"dev":...,"ino":...[,"exe_unverified":...]}
 Json to_json(const ProcessIdentity& p);
+// {"type":"exec","time":...,"pid":...,"ppid":...,"uid":...,"comm":...}: the
+// process named in the same code and key order as a flow event's.
+Json exec_event(double time, const ProcessIdentity& p, uint32_t ppid, uint32_t uid);
 
 struct FlowEvent {
 	double time = 0, start = 0;
