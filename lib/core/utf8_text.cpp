@@ -28,4 +28,20 @@ bool is_unsafe_code_point(char32_t cp)
 	       cp == 0xfeff;
 }
 
+std::string utf8_repaired(std::string_view s)
+{
+	std::string out;
+	out.reserve(s.size() + 8);
+	for (size_t i = 0; i < s.size();) {
+		char32_t cp = 0;
+		size_t len = decode_utf8(s, i, cp);
+		if (len)
+			out.append(s.substr(i, len));
+		else
+			out += replacement_char;
+		i += len ? len : 1;
+	}
+	return out;
+}
+
 } // namespace snitch

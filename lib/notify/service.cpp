@@ -1,5 +1,6 @@
 #include "notify/service.hpp"
 #include "core/event.hpp"
+#include "core/utf8_text.hpp"
 #include <algorithm>
 #include <cmath>
 #include <iostream>

@@ -5,8 +5,6 @@
 namespace snitch {
 namespace {
 
-constexpr std::string_view replacement = "\xEF\xBF\xBD";  // U+FFFD
-
 void append_safe(std::string& out, std::string_view seq, char32_t cp)
 {
 	switch (cp) {
@@ -17,7 +15,7 @@ void append_safe(std::string& out, std::string_view seq, char32_t cp)
 	case '\'': out += "&apos;"; break;
 	default:
 		if (is_unsafe_code_point(cp))
-			out += replacement;
+			out += replacement_char;
 		else
 			out += seq;
 	}
@@ -38,28 +36,12 @@ std::string notify_escape(std::string_view s, size_t max_bytes)
 		char32_t cp = 0;
 		size_t len = decode_utf8(s, i, cp);
 		if (!len) {
-			out += replacement;
+			out += replacement_char;
 			++i;
 			continue;
 		}
 		append_safe(out, s.substr(i, len), cp);
 		i += len;
-	}
-	return out;
-}
-
-std::string utf8_repaired(std::string_view s)
-{
-	std::string out;
-	out.reserve(s.size() + 8);
-	for (size_t i = 0; i < s.size();) {
-		char32_t cp = 0;
-		size_t len = decode_utf8(s, i, cp);
-		if (len)
-			out.append(s.substr(i, len));
-		else
-			out += replacement;
-		i += len ? len : 1;
 	}
 	return out;
 }

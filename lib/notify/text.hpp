@@ -19,8 +19,4 @@ struct Notification {
 // character boundary and marked with an ellipsis.
 std::string notify_escape(std::string_view untrusted, size_t max_bytes = 240);
 
-// `s` with every invalid UTF-8 byte replaced by U+FFFD (so that a JSON
-// parser that insists on UTF-8 can read a line an odd producer wrote).
-std::string utf8_repaired(std::string_view s);
-
 } // namespace snitch
