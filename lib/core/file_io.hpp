@@ -1,5 +1,6 @@
 #pragma once
-// Writing files and descriptors whole: the one place that loops over write(2).
+// Writing files and descriptors whole: the one write-everything loop and the
+// one durable replace.
 #include <string>
 #include <string_view>
 

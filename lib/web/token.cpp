@@ -1,5 +1,6 @@
 #include "web/token.hpp"
 #include "core/c_handle.hpp"
+#include "core/file_io.hpp"
 #include <cerrno>
 #include <fcntl.h>
 #include <stdexcept>
@@ -50,9 +51,9 @@ void write_new(const std::string& path, const std::string& token)
 		throw std::system_error(errno, std::generic_category(), path);
 	}
 	UniqueFd owned(fd);
-	std::string line = token + "\n";
-	if (::write(fd, line.data(), line.size()) != static_cast<ssize_t>(line.size()) || ::fsync(fd) != 0)
-		throw std::system_error(errno, std::generic_category(), "write " + path);
+	write_all(fd, token + "\n", "write " + path);
+	if (::fsync(fd) != 0)
+		throw std::system_error(errno, std::generic_category(), "fsync " + path);
 }
 
 std::string read_checked(const std::string& path)
