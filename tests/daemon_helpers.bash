@@ -56,10 +56,6 @@ in_db() { # EXE
 }
 
 wait_in_db() { # EXE [SECONDS]
-	local i
-	for ((i = 0; i < ${2:-30} * 4; i++)); do
-		in_db "$1" && return 0
-		sleep 0.25
-	done
+	wait_until "${2:-30}" in_db "$1" && return 0
 	fail "$1 never reached $DB"
 }

@@ -155,7 +155,7 @@ print("written %d" % n, file=sys.stderr)
 	exec 7>"$D/in.fifo"
 	fake_flow() { printf '{"type":"flow","time":%s,"pid":%s,"comm":"%s","exe":"/opt/%s","sha256":"%064d","sent":1,"recv":1}\n' "$(date +%s)" "$1" "$2" "$2" "$1"; }
 	fake_flow 1 before >&7
-	for ((i = 0; i < 300; i++)); do [[ -s $RECORD ]] && break; sleep 0.1; done
+	wait_until 30 test -s "$RECORD" || true
 	jq -e -s 'map(.summary) == ["New program: before"]' "$RECORD"
 	kill -TERM "${bus_pids[@]}"
 	wait "${bus_pids[@]}" 2>/dev/null || true
@@ -166,7 +166,7 @@ print("written %d" % n, file=sys.stderr)
 	kill -0 "$pid" || fail "snitch-notify died with the bus"
 	start_bus "$sock"
 	fake_flow 3 after >&7
-	for ((i = 0; i < 600; i++)); do [[ $(wc -l <"$RECORD") -ge 3 ]] && break; sleep 0.1; done
+	wait_for_lines "$RECORD" 3 60 || true
 	jq -e -s 'map(.summary) | sort == ["New program: after", "New program: before", "New program: during"]' "$RECORD" \
 		|| fail "delivered: $(cat "$RECORD"); stderr: $(cat "$D/notify.err")"
 	grep -q "notifications reach .* again" "$D/notify.err"

@@ -32,6 +32,15 @@ skip_or_fail() {
 	skip "$1"
 }
 
+# TOOL --help (naming OPTION) and --version exit 0, an unknown option exits 2.
+assert_cli() { # TOOL OPTION
+	run -0 "$1" --help
+	assert_output --partial "$2"
+	run -0 "$1" --version
+	assert_output --regexp "^$1 [0-9]+\.[0-9]+"
+	run -2 "$1" --no-such-option
+}
+
 require_root() {
 	[[ $EUID -eq 0 ]] || skip_or_fail "${1:-this test} needs root"
 }
@@ -105,12 +114,12 @@ require_tmux() {
 # sequences tmux would send), and a wait until it shows TEXT (fixed string).
 tmux_screen() { tmux -L "$TMUX_SOCK" capture-pane -t view -p "$@"; }
 
+screen_shows() { # TEXT
+	tmux_screen 2>/dev/null | grep -qF -- "$1"
+}
+
 wait_tmux_screen() { # TEXT [SECONDS]
-	local i
-	for ((i = 0; i < ${2:-15} * 10; i++)); do
-		tmux_screen 2>/dev/null | grep -qF -- "$1" && return 0
-		sleep 0.1
-	done
+	wait_until "${2:-15}" screen_shows "$1" && return 0
 	tmux_screen >&2
 	fail "screen never showed: $1"
 }
@@ -158,6 +167,11 @@ setup_view_fixture() {
 	DB="$BATS_TEST_TMPDIR/snitch.db"
 	CONF="$BATS_TEST_TMPDIR/none.json"
 	echo '{}' >"$CONF"
+}
+
+# The fixture's events (or EVENTS) stored in $DB (or DB) by snitch-store.
+store_fixture() { # [DB] [EVENTS]
+	snitch-store --config "$CONF" --db "${1:-$DB}" -q <"${2:-$FIXTURE}"
 }
 
 # A version 4 SQLite log (the last before interned rows): tests/fixtures/view-events.jsonl

@@ -23,12 +23,12 @@ count_lines() { # PATTERN
 	grep -c -- "$1" "$LOG" 2>/dev/null || true
 }
 
+has_count() { # PATTERN N
+	(($(count_lines "$1") >= $2))
+}
+
 wait_count() { # PATTERN N [SECONDS]
-	local i
-	for ((i = 0; i < ${3:-30} * 5; i++)); do
-		(($(count_lines "$1") >= $2)) && return 0
-		sleep 0.2
-	done
+	wait_until "${3:-30}" has_count "$1" "$2" && return 0
 	cat "$LOG" >&2
 	fail "fewer than $2 lines matching '$1' in error.log"
 }

@@ -60,11 +60,7 @@ start_hasher() { # [snitch-hash args...]
 # Sends one event and waits until snitch-hash has written its N-th output line.
 send_and_wait() { # LINE N
 	printf '%s\n' "$1" >&5
-	local i
-	for ((i = 0; i < 200; i++)); do
-		[[ $(wc -l <"$HASH_OUT") -ge $2 ]] && return 0
-		sleep 0.05
-	done
+	wait_until 10 has_lines "$HASH_OUT" "$2" && return 0
 	fail "snitch-hash wrote no line $2: $(cat "$HASH_OUT" "$BATS_TEST_TMPDIR/hash.err")"
 }
 
@@ -74,11 +70,7 @@ stop_hasher() {
 }
 
 @test "snitch-hash --help and --version exit 0, a bad option exits 2" {
-	run -0 snitch-hash --help
-	assert_output --partial "--config"
-	run -0 snitch-hash --version
-	assert_output --regexp "^snitch-hash [0-9]+\.[0-9]+"
-	run -2 snitch-hash --no-such-option
+	assert_cli snitch-hash --config
 }
 
 @test "a live process, its parent and grandparent get the sha256 sha256sum computes" {
@@ -323,7 +315,7 @@ big_and_small() { # SIZE
 	unshare -m --propagation private sh -c 'mount --bind /bin/sleep "$1" && exec "$1" 100' sh "$fifo" &
 	pid=$!
 	BG_PIDS+=("$pid")
-	for _ in $(seq 50); do [[ $(readlink "/proc/$pid/exe" 2>/dev/null) == "$fifo" ]] && break; sleep 0.1; done
+	wait_for_output 5 "$fifo" readlink "/proc/$pid/exe" || true
 	line=$(flow_event "$pid" "$fifo" $(stat -L -c '%d %i' /bin/sleep))
 	kill "$pid"; wait "$pid" || true
 	sh -c 'exec 3>"$1"; echo opened >"$2"' sh "$fifo" "$BATS_TEST_TMPDIR/woken" &
@@ -417,13 +409,13 @@ hash_stage() { snitch-hash >"$PIPE_OUT" 2>"$BATS_TEST_TMPDIR/hash$PIPE_RUN.err";
 }
 
 # Waits until the pipeline's output has a flow of EXE whose sha256 is HASH.
+has_hash() { # EXE HASH
+	jq -e -s --arg exe "$1" --arg h "$2" 'any(.[]; .type == "flow" and .exe == $exe and .sha256 == $h)' \
+		"$PIPE_OUT" >/dev/null 2>&1
+}
+
 wait_for_hash() { # EXE HASH
-	local i
-	for ((i = 0; i < 200; i++)); do
-		jq -e -s --arg exe "$1" --arg h "$2" 'any(.[]; .type == "flow" and .exe == $exe and .sha256 == $h)' \
-			"$PIPE_OUT" >/dev/null 2>&1 && return 0
-		sleep 0.05
-	done
+	wait_until 10 has_hash "$1" "$2" && return 0
 	fail "no flow of $1 with sha256 $2 in $PIPE_OUT"
 }
 

@@ -62,21 +62,17 @@ stop_live() {
 }
 
 # Waits until the record holds N notifications.
+has_count() { # N
+	[[ $(recorded | jq length) -ge $1 ]]
+}
+
 wait_for_count() { # N [SECONDS]
-	local i
-	for ((i = 0; i < ${2:-30} * 10; i++)); do
-		[[ $(recorded | jq length) -ge $1 ]] && return 0
-		sleep 0.1
-	done
+	wait_until "${2:-30}" has_count "$1" && return 0
 	fail "expected $1 notifications, got: $(recorded)"
 }
 
 @test "snitch-notify --help and --version exit 0, a bad option exits 2" {
-	run -0 snitch-notify --help
-	assert_output --partial "--print"
-	run -0 snitch-notify --version
-	assert_output --regexp "^snitch-notify [0-9]+\.[0-9]+"
-	run -2 snitch-notify --no-such-option
+	assert_cli snitch-notify --print
 	run -2 snitch-notify --window -1
 }
 

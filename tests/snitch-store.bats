@@ -35,16 +35,6 @@ sql() { sqlite3 "$DB" "$1"; }
 
 store() { snitch-store --config "$CONF" "$@"; }
 
-# Polls `CMD...` until it prints WANT (default timeout 60 s).
-wait_for_output() { # WANT CMD...
-	local want=$1 got i; shift
-	for ((i = 0; i < 1200; i++)); do
-		got=$("$@" 2>/dev/null) && [[ "$got" == "$want" ]] && return 0
-		sleep 0.05
-	done
-	fail "timed out waiting for '$want' from $*: last got '$got'"
-}
-
 # snitch-store in the background reading the fifo that fd 5 writes to.
 start_store_stream() { # ARGS...
 	local fifo="$BATS_TEST_TMPDIR/in.fifo"
@@ -65,11 +55,7 @@ end_store_stream() {
 }
 
 @test "snitch-store --help and --version exit 0, a bad option exits 2" {
-	run -0 snitch-store --help
-	assert_output --partial "--window"
-	run -0 snitch-store --version
-	assert_output --regexp "^snitch-store [0-9]+\.[0-9]+"
-	run -2 snitch-store --no-such-option
+	assert_cli snitch-store --window
 	run -2 snitch-store --window -1
 }
 
@@ -188,7 +174,7 @@ rows() { # DB
 @test "a window is committed on time while input stays open, and SIGTERM commits the open window" {
 	start_store_stream --db "$DB" --window 0.5
 	flow 1 >&5
-	wait_for_output 1 sql "SELECT count(*) FROM connections"
+	wait_for_output 60 1 sql "SELECT count(*) FROM connections"
 	kill -0 "$STORE_PID"
 	exec 5>&-
 	wait "$STORE_PID"
@@ -211,7 +197,7 @@ rows() { # DB
 	local b
 	for b in 1 2 3 4 5; do
 		flows $(( (b - 1) * 300 + 1 )) $(( b * 300 )) >&5
-		wait_for_output $(( b * 300 )) sql "SELECT count(*) FROM connections"
+		wait_for_output 60 $(( b * 300 )) sql "SELECT count(*) FROM connections"
 	done
 	flows 1501 60000 >&5 3>&- &
 	BG_PIDS+=("$!")
@@ -322,7 +308,7 @@ assert_rollup_matches() {
 	# a stream still running: its rows are past the mark until it exits
 	start_store_stream --db "$DB" -q -w 0.1
 	flows 40 49 >&5
-	wait_for_output 10 sql "SELECT count(*) FROM connections WHERE rowid > (SELECT hwm FROM rollup_state)"
+	wait_for_output 60 10 sql "SELECT count(*) FROM connections WHERE rowid > (SELECT hwm FROM rollup_state)"
 	end_store_stream
 	assert_rollup_matches
 }
@@ -579,13 +565,13 @@ pg_log_sums() {
 	pg_store_schema
 	start_store_stream --db "$PG_URI" --window 0.2 --quiet --queue-dir "$BATS_TEST_TMPDIR/q"
 	flows 1 300 >&5
-	wait_for_output 300 pg_sql "SELECT count(*) FROM connections"
+	wait_for_output 60 300 pg_sql "SELECT count(*) FROM connections"
 	pg_stop
 	flows 301 600 >&5
 	wait_for_line "$STORE_ERR" "queueing on disk" 60
 	flows 601 900 >&5
 	pg_restart
-	wait_for_output 900 pg_sql "SELECT count(DISTINCT pid) FROM connections"
+	wait_for_output 60 900 pg_sql "SELECT count(DISTINCT pid) FROM connections"
 	end_store_stream
 	assert_equal "$(pg_sql "SELECT count(*), min(pid), max(pid) FROM connections")" "900|1|900"
 	assert_equal "$(find "$BATS_TEST_TMPDIR/q" -name '*.batch' | wc -l)" 0
@@ -598,7 +584,7 @@ pg_log_sums() {
 	start_store_stream --db "$PG_URI" --window 0.2 --quiet --queue-dir "$BATS_TEST_TMPDIR/q"
 	flows 1 500 >&5
 	wait_for_line "$STORE_ERR" "queueing on disk" 60
-	wait_for_output 500 bash -c "cat '$BATS_TEST_TMPDIR'/q/*.batch | jq -s 'map(.connections | length) | add'"
+	wait_for_output 60 500 bash -c "cat '$BATS_TEST_TMPDIR'/q/*.batch | jq -s 'map(.connections | length) | add'"
 	kill -9 "$STORE_PID"
 	wait "$STORE_PID" || true
 	pg_restart

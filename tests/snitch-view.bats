@@ -15,10 +15,6 @@ teardown() {
 	if declare -F pg_stop_all >/dev/null; then pg_stop_all; fi
 }
 
-store_fixture() { # [DB]
-	snitch-store --config "$CONF" --db "${1:-$DB}" -q <"$FIXTURE"
-}
-
 view_print() {
 	snitch-view --config "$CONF" --db "$DB" --print "$@"
 }
@@ -154,18 +150,11 @@ last seen: 2026-11-18 11:07:10"
 	BG_PIDS+=("$!")
 	exec 5>"$BATS_TEST_TMPDIR/in"
 	head -3 "$FIXTURE" >&5
-	local i
-	for ((i = 0; i < 100; i++)); do
-		[[ "$(print_row /usr/bin/curl 2>/dev/null)" == "6 450 3700" ]] && break
-		sleep 0.1
-	done
+	wait_for_output 10 "6 450 3700" print_row /usr/bin/curl || true
 	assert_equal "$(print_row /usr/bin/curl)" "6 450 3700"
 	[[ "$(sqlite3 "$DB" 'PRAGMA journal_mode')" == wal ]] || fail "store is not in WAL mode"
 	tail -n +4 "$FIXTURE" >&5
-	for ((i = 0; i < 100; i++)); do
-		[[ "$(print_row /usr/bin/curl 2>/dev/null)" == "11 1450 4700" ]] && break
-		sleep 0.1
-	done
+	wait_for_output 10 "11 1450 4700" print_row /usr/bin/curl || true
 	assert_equal "$(print_row /usr/bin/curl)" "11 1450 4700"
 	exec 5>&-
 	wait "${BG_PIDS[0]}"
@@ -290,12 +279,8 @@ last seen: 2026-11-18 11:07:10"
 	start_view --db "$DB"
 	wait_tmux_screen "/usr/bin/curl"
 	tmux -L "$TMUX_SOCK" resize-window -t view -x 80 -y 24
-	local i
-	for ((i = 0; i < 100; i++)); do
-		[[ "$(tmux_screen | sed -n 24p)" == " ? help"* ]] && break
-		sleep 0.1
-	done
-	[[ "$(tmux_screen | sed -n 24p)" == " ? help"* ]] || { tmux_screen >&2; fail "footer not on line 24"; }
+	footer_on_24() { [[ "$(tmux_screen | sed -n 24p)" == " ? help"* ]]; }
+	wait_until 10 footer_on_24 || { tmux_screen >&2; fail "footer not on line 24"; }
 	assert_equal "$(tmux_screen | awk '{ if (length($0) > m) m = length($0) } END { print m <= 80 }')" 1
 	assert_equal "$(screen_row /usr/bin/curl)" "/usr/bin/curl 11 1.4 KiB 4.6 KiB"
 	wait_tmux_screen "Host names of ~/firefox (s/S)"
@@ -358,11 +343,7 @@ last seen: 2026-11-18 11:07:10"
 	BG_PIDS+=("$!")
 	exec 5>"$BATS_TEST_TMPDIR/in"
 	cat "$BATS_TEST_TMPDIR/killed.jsonl" >&5
-	local i
-	for ((i = 0; i < 300; i++)); do
-		[[ "$(pg_sql "SELECT SUM(events) FROM connections WHERE host = 'killed'")" == 68 ]] && break
-		sleep 0.1
-	done
+	wait_for_output 30 68 pg_sql "SELECT SUM(events) FROM connections WHERE host = 'killed'" || true
 	kill -9 "${BG_PIDS[0]}"
 	exec 5>&-
 	assert_equal "$(pg_sql "SELECT SUM(events) FROM connections WHERE host = 'killed' AND seq > 0")" 68
@@ -445,11 +426,8 @@ last seen: 2026-11-18 11:07:10"
 	BG_PIDS+=("$!")
 	exec 5>"$BATS_TEST_TMPDIR/in"
 	jq -c '.time -= 86400' "$FIXTURE" >&5
-	local i past="SELECT SUM(events) FROM connections WHERE rowid > (SELECT hwm FROM rollup_state)"
-	for ((i = 0; i < 300; i++)); do
-		[[ "$(sqlite3 "$DB" "$past")" == 68 ]] && break
-		sleep 0.1
-	done
+	local past="SELECT SUM(events) FROM connections WHERE rowid > (SELECT hwm FROM rollup_state)"
+	wait_for_output 30 68 sqlite3 "$DB" "$past" || true
 	assert_equal "$(sqlite3 "$DB" "$past")" 68
 	# the full scan's answer: a copy without the rollup
 	local raw="$BATS_TEST_TMPDIR/raw.db" s r p

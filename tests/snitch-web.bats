@@ -14,10 +14,6 @@ teardown() {
 	if declare -F pg_stop_all >/dev/null; then pg_stop_all; fi
 }
 
-store_fixture() { # [DB] [EVENTS]
-	snitch-store --config "$CONF" --db "${1:-$DB}" -q <"${2:-$FIXTURE}"
-}
-
 # snitch-web in the background on a free port of 127.0.0.1; sets URL (with
 # the token), BASE and TOKEN. Its stdin is WEB_IN (default /dev/null).
 start_web() { # ARGS...
