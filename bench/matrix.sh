@@ -211,6 +211,15 @@ run_scenario() { # ID DIR
 
 # --- the tools -------------------------------------------------------------
 
+said_ready() { # READY DIR TOOL
+	grep -q "$1" "$2/$3.out" "$2/$3.log" 2>/dev/null
+}
+
+# Whether TOOL has said READY, or has exited (then it never will).
+ready_or_gone() { # READY DIR TOOL PID
+	said_ready "$1" "$2" "$3" || ! kill -0 "$4" 2>/dev/null
+}
+
 # Starts TOOL writing to DIR/TOOL.out (line-buffered: its first line is the
 # sign that it is ready); waits for that sign. On failure
 # writes DIR/TOOL.err with the reason and returns 1.
@@ -230,12 +239,8 @@ start_tool() { # TOOL DIR
 	pid=$!
 	TOOL_PIDS+=("$pid")
 	echo "$pid" >"$dir/$tool.pid"
-	local i
-	for ((i = 0; i < 600; i++)); do
-		grep -q "$ready" "$dir/$tool.out" "$dir/$tool.log" 2>/dev/null && { sleep 0.5; return 0; }
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.1
-	done
+	wait_until 60 ready_or_gone "$ready" "$dir" "$tool" "$pid" || true
+	said_ready "$ready" "$dir" "$tool" && { sleep 0.5; return 0; }
 	local why="exited"
 	kill -0 "$pid" 2>/dev/null && why="no sign of being ready within 60 s"
 	{ grep -v RLIMIT_MEMLOCK "$dir/$tool.log" | tail -3; echo "($why)"; } |
@@ -354,8 +359,13 @@ modal() { # COLUMN
 modal 4 >"$OUT/detection.tsv"
 modal 5 >"$OUT/bandwidth.tsv"
 
+# The line of FILE (detection.tsv, bandwidth.tsv) for TOOL and scenario ID.
+row_of() { # FILE TOOL ID
+	awk -F'\t' -v t="$2" -v i="$3" '$1 == t && $2 == i' "$1"
+}
+
 cell() { # FILE TOOL ID
-	awk -F'\t' -v t="$2" -v i="$3" '$1 == t && $2 == i { print $3 }' "$1"
+	row_of "$@" | cut -f3
 }
 
 tool_version() {
@@ -376,7 +386,7 @@ grid() { # FILE TITLE
 		for tool in $TOOLS; do
 			row+=" $(cell "$1" "$tool" "$id")"
 			[[ $1 == *bandwidth* ]] && [[ $(cell "$1" "$tool" "$id") =~ PASS|PARTIAL|FAIL ]] &&
-				row+=" ($(awk -F'\t' -v t="$tool" -v i="$id" '$1 == t && $2 == i { print $4 }' "$1")%)"
+				row+=" ($(row_of "$1" "$tool" "$id" | cut -f4)%)"
 			row+=" |"
 		done
 		echo "$row"
@@ -409,8 +419,8 @@ notes() {
 			echo "- **$tool could not start** (trial ${trial##*/t}): $(cat "$f")"
 		done
 		for id in "${SCENARIOS[@]}"; do
-			IFS=$'\t' read -r _ _ dv _ _ _ < <(awk -F'\t' -v t="$tool" -v i="$id" '$1 == t && $2 == i' "$OUT/detection.tsv")
-			IFS=$'\t' read -r _ _ bv de m ref < <(awk -F'\t' -v t="$tool" -v i="$id" '$1 == t && $2 == i' "$OUT/bandwidth.tsv")
+			IFS=$'\t' read -r _ _ dv _ _ _ < <(row_of "$OUT/detection.tsv" "$tool" "$id")
+			IFS=$'\t' read -r _ _ bv de m ref < <(row_of "$OUT/bandwidth.tsv" "$tool" "$id")
 			[[ $dv == PASS && $bv == PASS ]] && continue
 			[[ $dv == ERROR ]] && continue
 			if [[ $dv == N/A ]]; then
