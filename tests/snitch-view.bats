@@ -452,6 +452,57 @@ last seen: 2026-11-18 11:07:10"
 	BG_PIDS=()
 }
 
+# "KEY|EVENTS|SENT|RECEIVED" of each row of a --print screen, sorted.
+print_sums() { # ARGS...
+	view_print --format jsonl "$@" | jq -r '[.[keys_unsorted[-1]], .events, .sent, .received] | map(tostring) | join("|")' | sort
+}
+
+# The same sums straight from the rows (the documented view), with
+# last_time in [FROM, TO) (TO 0: unbounded) and the rows' exe in EXE ("": all).
+sql_sums() { # COLUMN FROM TO EXE
+	local where="last_time >= $2"
+	[[ $3 == 0 ]] || where+=" AND last_time < $3"
+	[[ -z $4 ]] || where+=" AND exe_id IN (SELECT id FROM processes WHERE exe = '$4')"
+	sqlite3 "$DB" "SELECT COALESCE($1, ''), SUM(events), SUM(sent), SUM(recv) FROM connections WHERE $where GROUP BY 1" | sort
+}
+
+@test "snitch-view's lower pane and filtered screens give the rows' own sums over ranges with partial edge days" {
+	store_fixture
+	# copies a day and more back, some straddling a range's first or last second
+	local shift
+	for shift in 86400 172800 $((259200 - 50)) $((604800 - 50)) 864000 $((2592000 - 50)) 3456000; do
+		jq -c ".time -= $shift | .start -= $shift" "$FIXTURE" | snitch-store --config "$CONF" --db "$DB" -q
+	done
+	assert_equal "$(sqlite3 "$DB" 'SELECT hwm = (SELECT MAX(rowid) FROM connections) FROM rollup_state')" 1
+	local now=$((T + 100)) span p from to col screen exe checked=0
+	for span in 259200 604800 2592000; do
+		for p in 0 1; do
+			from=$((now - span * (p + 1))) to=$((p > 0 ? now - span * p : 0))
+			for screen in domain:domain ip:raddr port:rport exe:exe; do
+				col=${screen#*:} screen=${screen%%:*}
+				[[ $col != exe ]] || col="(SELECT exe FROM processes WHERE id = exe_id)"
+				for exe in "" /usr/bin/curl /usr/lib/firefox/firefox; do
+					[[ -z $exe || $screen != exe ]] || continue
+					local args=(--screen "$screen" --range "${span}s" --period "$p" --now "$now")
+					[[ -z $exe ]] || args+=(--filter "exe=$exe")
+					diff <(print_sums "${args[@]}") <(sql_sums "$col" "$from" "$to" "$exe") \
+						|| fail "${args[*]} differs from the rows' sums"
+					checked=$((checked + 1))
+				done
+			done
+		done
+	done
+	assert_equal "$checked" 60
+	# the TUI's lower pane: curl's rows by host name over the last 3 days
+	start_view --db "$DB" --range 3d --now "$now"
+	keys / c u r l Enter
+	wait_tmux_screen "Host names of /usr/bin/curl"
+	local want
+	want=$(sqlite3 "$DB" "SELECT SUM(events) FROM connections WHERE domain = 'example.com' AND last_time >= $((now - 259200))
+		AND exe_id IN (SELECT id FROM processes WHERE exe = '/usr/bin/curl')")
+	assert_equal "$(screen_row example.com | cut -d' ' -f2)" "$want"
+}
+
 # One event of a program with a long path and a formula for a name.
 long_path_event() { # TIME
 	printf '{"type":"flow","time":%s,"start":%s,"pid":77,"uid":0,"comm":"=HYPERLINK(1)","exe":"/opt/vendor/toolchains/versions/3.11.7/bin/python3","cmdline":"-c x, \\"y\\"","raddr":"10.1.2.3","rport":8443,"domain":"pypi.example","proto":"tcp","sent":5,"recv":6,"events":1}\n' "$1" "$1"

@@ -226,6 +226,20 @@ std::vector<std::string> version_4()
 }
 
 
+} // namespace
+
+std::string sqlite_connections_select(const std::string& extra)
+{
+	return "SELECT r.id AS rowid, h.name AS host, (r.time_ms - r.span_ms) / 1000.0 AS first_time, "
+	       "r.time_ms / 1000.0 AS last_time, r.time_ms, x.exe_id, NULLIF(x.parent_id, 0) AS parent_id, "
+	       "NULLIF(x.grandparent_id, 0) AS grandparent_id, r.pid, x.uid, x.netns, x.cgroup, p.family, p.proto, p.laddr, "
+	       "r.lport, p.raddr, p.rport, p.domain, r.sent, r.recv, r.events" + extra +
+	       " FROM connection_rows r JOIN contexts x ON x.id = r.context_id JOIN hosts h ON h.id = x.host_id "
+	       "JOIN peers p ON p.id = r.peer_id";
+}
+
+namespace {
+
 // SQLite, version 5: a row holds its time (ms, indexed), two ids of small
 // interned tables and what differs per connection; the view `connections`
 // reads as versions 1 to 4 did. Rowids carry over, and with them the
@@ -263,12 +277,7 @@ std::vector<std::string> version_5_sqlite()
 		"DROP VIEW connection_log",
 		"DROP TABLE connections",
 		"CREATE INDEX connection_rows_time ON connection_rows (time_ms / " + std::to_string(time_slot_ms) + ")",
-		"CREATE VIEW connections AS SELECT r.id AS rowid, h.name AS host, (r.time_ms - r.span_ms) / 1000.0 AS first_time, "
-		"r.time_ms / 1000.0 AS last_time, r.time_ms, x.exe_id, NULLIF(x.parent_id, 0) AS parent_id, "
-		"NULLIF(x.grandparent_id, 0) AS grandparent_id, r.pid, x.uid, x.netns, x.cgroup, p.family, p.proto, p.laddr, "
-		"r.lport, p.raddr, p.rport, p.domain, r.sent, r.recv, r.events "
-		"FROM connection_rows r JOIN contexts x ON x.id = r.context_id JOIN hosts h ON h.id = x.host_id "
-		"JOIN peers p ON p.id = r.peer_id",
+		"CREATE VIEW connections AS " + sqlite_connections_select(),
 		"ALTER TABLE processes ADD COLUMN exe_unverified TEXT NOT NULL DEFAULT ''",
 		connection_log_view(true),
 	};

@@ -99,6 +99,10 @@ struct Batch {
 	bool empty() const { return processes.empty() && connections.empty() && verdicts.empty() && errors.empty(); }
 };
 
+// SQLite's view `connections` (version 5) as a SELECT, with `extra` columns
+// (", r.context_id") after the view's own.
+std::string sqlite_connections_select(const std::string& extra = "");
+
 // DDL taking a database from version `from` to `from + 1` (index from - 0).
 // Version 0 is an empty database.
 const std::vector<std::string>& schema_migration(Dialect d, int from);
