@@ -320,6 +320,12 @@ last seen: 2026-11-18 11:07:10"
 	assert_line --index 2 --regexp '^ +5 +150 +3000 .* example\.com$'
 	run -0 --separate-stderr snitch-view --config "$CONF" --db "$PG_URI" --print --detail /usr/bin/curl
 	assert_line --index 1 'sha256: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa  found: 0 malicious, 1 suspicious'
+	# first and last seen from the edge rows, as SQLite finds them (curl: two days apart)
+	for s in /usr/bin/curl /usr/lib/firefox/firefox /usr/bin/ssh; do
+		diff <(view_print --detail "$s") <("${pv[@]}" --detail "$s") || fail "detail of $s differs between SQLite and PostgreSQL"
+	done
+	assert_equal "$(view_print --detail /usr/bin/curl | grep seen)" "first seen: 2026-11-16 11:06:40
+last seen: 2026-11-18 11:07:10"
 	start_view --db "$PG_URI"
 	wait_tmux_screen "/usr/bin/curl"
 	assert_equal "$(screen_row /usr/bin/curl)" "/usr/bin/curl 11 1.4 KiB 4.6 KiB"

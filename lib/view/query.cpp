@@ -510,23 +510,25 @@ std::vector<Row> fetch_rows(ViewDb& db, const Query& q)
 
 namespace {
 
-// An executable's first and last rows. SQLite's only time index is on the
-// slot: the oldest and the newest slot with a row of it are found walking
-// that index (no scan of every row), then its rows in each are read.
+// An executable's first and last rows: the oldest and the newest time slot
+// (10 minutes) with a row of it are found walking the time index (no scan of
+// every row), then its rows in each are read. SQLite's index is on the slot,
+// PostgreSQL's on time_ms: there the slot starts at the oldest row's time.
 std::string detail_times_sql(Dialect d, const std::string& ids)
 {
-	if (d != Dialect::sqlite)
-		return "SELECT MIN(c.first_time), MAX(c.last_time) FROM connections c WHERE c.exe_id " + ids;
-	const std::string slot = "r.time_ms / " + std::to_string(time_slot_ms);
+	const bool pg = d == Dialect::postgresql;
+	const std::string ms = std::to_string(time_slot_ms), slot = pg ? "r.time_ms" : "r.time_ms / " + ms;
 	auto edge = [&](const char* dir) {
 		return "(SELECT " + slot + " FROM connection_rows r WHERE r.context_id IN (SELECT id FROM contexts WHERE exe_id " +
 		       ids + ") ORDER BY " + slot + " " + dir + " LIMIT 1)";
 	};
-	auto in_slot = [&](const char* agg, const char* col, const std::string& which) {
-		return std::string("(SELECT ") + agg + "(c." + col + ") FROM connections c WHERE c.exe_id " + ids +
-		       " AND c.time_ms / " + std::to_string(time_slot_ms) + " = " + which + ")";
+	const std::string first_rows = pg ? "c.time_ms >= e.lo AND c.time_ms < e.lo + " + ms : "c.time_ms / " + ms + " = e.lo";
+	const std::string last_rows = pg ? "c.time_ms = e.hi" : "c.time_ms / " + ms + " = e.hi";
+	auto of = [&](const std::string& agg, const std::string& rows) {
+		return "(SELECT " + agg + " FROM connections c WHERE c.exe_id " + ids + " AND " + rows + ")";
 	};
-	return "SELECT " + in_slot("MIN", "first_time", edge("ASC")) + ", " + in_slot("MAX", "last_time", edge("DESC"));
+	return "SELECT " + of("MIN(c.first_time)", first_rows) + ", " + of("MAX(c.last_time)", last_rows) + " FROM (SELECT " +
+	       edge("ASC") + " AS lo, " + edge("DESC") + " AS hi) e";
 }
 
 } // namespace
