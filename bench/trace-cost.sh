@@ -31,28 +31,57 @@ bench_needs_root
 
 STATS_WAS=$(sysctl -n kernel.bpf_stats_enabled)
 PIDS=()
+# The reference: cgroup_skb programs that do nothing, on the same packets: what
+# one program run costs before it does any work.
+EMPTY_PIN=/sys/fs/bpf/snitch-trace-cost-$$
+CGROUP2=$(findmnt -n -o TARGET -t cgroup2 | head -1)
 cleanup() {
 	local p
 	for p in "${PIDS[@]}"; do kill -INT "$p" 2>/dev/null || true; done
 	wait 2>/dev/null || true
+	if [[ -d $EMPTY_PIN ]]; then
+		for p in egress ingress; do bpftool cgroup detach "$CGROUP2" "$p" pinned "$EMPTY_PIN/empty_$p" 2>/dev/null || true; done
+		rm -rf "$EMPTY_PIN"
+	fi
 	sysctl -qw kernel.bpf_stats_enabled="$STATS_WAS"
 }
 trap cleanup EXIT
 sysctl -qw kernel.bpf_stats_enabled=1
 
-# "run_time_ns run_cnt" summed over the programs process PID holds.
-prog_stats() { # PID
-	local ids
-	ids=$(lib_bpf_prog_ids "$1" | paste -sd, -)
-	bpftool prog show -j | jq -r --argjson ids "[$ids]" \
+attach_empty() {
+	cat >"$OUT/empty.bpf.c" <<-'EOF'
+		#include <linux/bpf.h>
+		#include <bpf/bpf_helpers.h>
+		char LICENSE[] SEC("license") = "GPL";
+		SEC("cgroup_skb/egress") int empty_egress(struct __sk_buff *skb) { return 1; }
+		SEC("cgroup_skb/ingress") int empty_ingress(struct __sk_buff *skb) { return 1; }
+	EOF
+	clang -O2 -target bpf -I/usr/include/"$(uname -m)"-linux-gnu -c "$OUT/empty.bpf.c" -o "$OUT/empty.bpf.o"
+	bpftool prog loadall "$OUT/empty.bpf.o" "$EMPTY_PIN"
+	local d
+	for d in egress ingress; do bpftool cgroup attach "$CGROUP2" "$d" pinned "$EMPTY_PIN/empty_$d" multi; done
+}
+
+# The ids of the programs pinned for the reference.
+empty_prog_ids() {
+	local d
+	for d in egress ingress; do bpftool prog show pinned "$EMPTY_PIN/empty_$d" -j | jq .id; done
+}
+
+# The ids of the programs of a tracer: process PID's, or the reference's ("empty").
+tracer_prog_ids() { # PID|empty
+	if [[ $1 == empty ]]; then empty_prog_ids; else lib_bpf_prog_ids "$1"; fi | paste -sd, -
+}
+
+# "run_time_ns run_cnt" summed over a tracer's programs.
+prog_stats() { # PID|empty
+	bpftool prog show -j | jq -r --argjson ids "[$(tracer_prog_ids "$1")]" \
 		'[.[] | select(.id as $i | $ids | any(. == $i))] | "\(map(.run_time_ns // 0) | add // 0) \(map(.run_cnt // 0) | add // 0)"'
 }
 
 # Per program: "name run_time_ns run_cnt", for the breakdown.
-prog_table() { # PID
-	local ids
-	ids=$(lib_bpf_prog_ids "$1" | paste -sd, -)
-	bpftool prog show -j | jq -r --argjson ids "[$ids]" \
+prog_table() { # PID|empty
+	bpftool prog show -j | jq -r --argjson ids "[$(tracer_prog_ids "$1")]" \
 		'.[] | select(.id as $i | $ids | any(. == $i)) | "\(.name) \(.run_time_ns // 0) \(.run_cnt // 0)"' | sort
 }
 
@@ -80,13 +109,17 @@ BPFTRACE_MAP_KEYS_MAX=65536 "${LIB_TRACEFS[@]}" bpftrace bench/matrix-peer.bt >"
 BT_PID=$!
 PIDS+=("$BT_PID")
 wait_for_line "$OUT/bpftrace.out" Attaching 60
+attach_empty
 sleep 1
 
-names=("${labels[@]}" bpftrace)
-procs=("${PIDS[@]}")
+names=("${labels[@]}" bpftrace empty)
+procs=("${PIDS[@]}" empty)
 : >"$OUT/rounds.log"
 for n in "${names[@]}"; do : >"$OUT/$n.ns"; : >"$OUT/$n.runs"; done
 workload # warm-up
+sleep 1.5
+for i in "${!labels[@]}"; do prog_table "${PIDS[$i]}" >"$OUT/${labels[$i]}.progs0"; done
+counted_total=0
 for ((r = 0; r < ROUNDS; r++)); do
 	sleep 1.5 # the last interval's flow events are out before the offsets are taken
 	offsets=()
@@ -99,7 +132,8 @@ for ((r = 0; r < ROUNDS; r++)); do
 	for p in "${procs[@]}"; do after+=("$(prog_stats "$p")"); done
 	counts=()
 	for i in "${!labels[@]}"; do counts+=("$(counted_events "$OUT/${labels[$i]}.jsonl" "${offsets[$i]}")"); done
-	counts+=("${counts[0]}")
+	counted_total=$((counted_total + counts[0]))
+	counts+=("${counts[0]}" "${counts[0]}")
 	for i in "${!names[@]}"; do
 		read -r ns0 cnt0 <<<"${before[$i]}"
 		read -r ns1 cnt1 <<<"${after[$i]}"
@@ -109,6 +143,15 @@ for ((r = 0; r < ROUNDS; r++)); do
 	done
 done
 for i in "${!labels[@]}"; do prog_table "${PIDS[$i]}" >"$OUT/${labels[$i]}.progs"; done
+
+# Per program of tracer LABEL over the rounds: name, ns per run, runs and ns
+# per counted send/receive (the first tracer's count), as table rows.
+breakdown() { # LABEL
+	join "$OUT/$1.progs0" "$OUT/$1.progs" | awk -v n="$counted_total" '
+		{ ns = $4 - $2; runs = $5 - $3 }
+		runs > 0 && ns / n >= 0.5 { printf "| %s | %.0f | %.2f | %.0f |\n", $1, ns / runs, runs / n, ns / n }' |
+		sort -t'|' -k5 -rn
+}
 
 {
 	echo "## snitch-trace kernel time per counted send or receive"
@@ -121,6 +164,13 @@ for i in "${!labels[@]}"; do prog_table "${PIDS[$i]}" >"$OUT/${labels[$i]}.progs
 		printf '| %s | %.0f | %.2f |\n' "$n" "$(median <"$OUT/$n.ns")" "$(median <"$OUT/$n.runs")"
 	done
 	echo
-	echo "Every program each tracer holds is included (run_time_ns and run_cnt from \`bpftool prog show\` with kernel.bpf_stats_enabled=1); bpftrace's time is divided by the sends and receives the first snitch-trace counted."
+	echo "Every program each tracer holds is included (run_time_ns and run_cnt from \`bpftool prog show\` with kernel.bpf_stats_enabled=1); bpftrace's and \`empty\`'s time is divided by the sends and receives the first snitch-trace counted. \`empty\` is a pair of cgroup_skb programs that only return, on the same packets: what a program run costs before it does any work."
+	last=${labels[-1]}
+	echo
+	echo "Where \`$last\`'s time goes, over the $ROUNDS rounds (programs of at least 0.5 ns per counted send/receive):"
+	echo
+	echo "| program | ns per run | runs per counted send/receive | ns per counted send/receive |"
+	echo "| --- | --- | --- | --- |"
+	breakdown "$last"
 } >"$OUT/table.md"
 cat "$OUT/table.md"
