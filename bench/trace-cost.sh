@@ -46,6 +46,7 @@ cleanup() {
 	sysctl -qw kernel.bpf_stats_enabled="$STATS_WAS"
 }
 trap cleanup EXIT
+trap 'exit 1' INT TERM # so that the programs are detached then too
 sysctl -qw kernel.bpf_stats_enabled=1
 
 attach_empty() {
