@@ -15,4 +15,9 @@ void write_all(int fd, std::string_view data, const std::string& what);
 // directory. Throws std::system_error naming the step that failed.
 void write_file_durably(const std::string& path, std::string_view text);
 
+// Creates `path` (mode 0600, never through a symlink) holding `text`, with
+// fsync of the file and of its directory. Returns false, writing nothing,
+// when `path` already exists. Throws std::system_error naming the step.
+bool create_file_durably(const std::string& path, std::string_view text);
+
 } // namespace snitch

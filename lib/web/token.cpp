@@ -44,16 +44,7 @@ void make_parent(const std::string& path)
 void write_new(const std::string& path, const std::string& token)
 {
 	make_parent(path);
-	int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (fd < 0) {
-		if (errno == EEXIST)
-			return;  // another start made it first: read that one
-		throw std::system_error(errno, std::generic_category(), path);
-	}
-	UniqueFd owned(fd);
-	write_all(fd, token + "\n", "write " + path);
-	if (::fsync(fd) != 0)
-		throw std::system_error(errno, std::generic_category(), "fsync " + path);
+	create_file_durably(path, token + "\n");  // false: another start made it first, read that one
 }
 
 std::string read_checked(const std::string& path)
