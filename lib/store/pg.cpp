@@ -8,6 +8,7 @@
 #include <optional>
 #include <unordered_set>
 #include <stdexcept>
+#include <type_traits>
 
 namespace snitch {
 namespace {
@@ -83,26 +84,82 @@ const struct {
 	{"batch", "INSERT INTO batches (host, id, time, events) VALUES ($1,$2,$3,$4) ON CONFLICT DO NOTHING"},
 };
 
-// One multi-row INSERT per chunk of rows: the SQL text holds only $n
-// placeholders, every value is a bound parameter.
-template <class Row, class Bind>
-void insert_rows(PGconn* c, const std::string& head, int columns, const std::vector<Row>& rows, const char* tail, Bind bind)
-{
-	constexpr size_t chunk = 1000;
-	for (size_t start = 0; start < rows.size(); start += chunk) {
-		size_t n = std::min(chunk, rows.size() - start);
-		std::string sql = head;
-		Params p;
-		int k = 0;
-		for (size_t i = 0; i < n; ++i) {
-			sql += i ? ",(" : "(";
-			for (int j = 0; j < columns; ++j)
-				sql += (j ? ",$" : "$") + std::to_string(++k);
-			sql += ')';
-			bind(p, rows[start + i]);
-		}
-		exec_params(c, sql + tail, p, PGRES_COMMAND_OK);
+// Rows as one PostgreSQL array literal per column, each column's type taken
+// from the first row: an INSERT ... SELECT FROM unnest() of these has the
+// same short text however many rows it carries, so the server parses and
+// plans a few parameters instead of thousands.
+class ArrayParams {
+public:
+	ArrayParams& integer(int64_t v)
+	{
+		char buf[24];
+		auto r = std::to_chars(buf, buf + sizeof(buf), v);
+		return next("bigint").append(buf, r.ptr), *this;
 	}
+	ArrayParams& real(double v)
+	{
+		char buf[64];
+		auto r = std::to_chars(buf, buf + sizeof(buf), v);
+		return next("double precision").append(buf, r.ptr), *this;
+	}
+	ArrayParams& text(std::string_view v)
+	{
+		std::string& out = next("text");
+		out += '"';
+		for (char ch : v) {
+			if (ch == '"' || ch == '\\')
+				out += '\\';
+			out += ch;
+		}
+		out += '"';
+		return *this;
+	}
+	void end_row() { column_ = 0, ++rows_; }
+	bool empty() const { return !rows_; }
+	// "unnest($1::bigint[], $2::text[], ...)"
+	std::string unnest() const
+	{
+		std::string sql = "unnest(";
+		for (size_t i = 0; i < types_.size(); ++i)
+			sql += (i ? ", $" : "$") + std::to_string(i + 1) + "::" + types_[i] + "[]";
+		return sql + ")";
+	}
+	Params params() const
+	{
+		Params p;
+		for (const std::string& c : columns_)
+			p.text(c + "}");
+		return p;
+	}
+
+private:
+	std::string& next(const char* type)
+	{
+		if (!rows_) {
+			types_.emplace_back(type);
+			columns_.emplace_back("{");
+		}
+		std::string& c = columns_.at(column_++);
+		if (rows_)
+			c += ',';
+		return c;
+	}
+	std::vector<std::string> types_, columns_;
+	size_t column_ = 0, rows_ = 0;
+};
+
+// One INSERT INTO `into` SELECT * FROM unnest(...) + `tail` for all rows;
+// bind(ArrayParams&, row) gives each row's values in column order.
+template <class Rows, class Bind>
+void insert_rows(PGconn* c, const std::string& into, const Rows& rows, const char* tail, Bind bind)
+{
+	ArrayParams a;
+	for (const auto& r : rows) {
+		bind(a, r);
+		a.end_row();
+	}
+	if (!a.empty())
+		exec_params(c, into + " SELECT * FROM " + a.unnest() + tail, a.params(), PGRES_COMMAND_OK);
 }
 
 int64_t context_id(int64_t exe_id, int64_t parent_id, int64_t grandparent_id, int64_t uid, int64_t netns, std::string_view cgroup)
@@ -144,8 +201,8 @@ void fill_version_5_keys(PGconn* c)
 	std::vector<int> rows(static_cast<size_t>(PQntuples(r.get())));
 	for (size_t i = 0; i < rows.size(); ++i)
 		rows[i] = static_cast<int>(i);
-	insert_rows(c, "INSERT INTO pg_migrate_contexts (id, exe_id, parent_id, grandparent_id, uid, netns, cgroup) VALUES ", 7, rows, "",
-		    [&](Params& p, int i) {
+	insert_rows(c, "INSERT INTO pg_migrate_contexts (id, exe_id, parent_id, grandparent_id, uid, netns, cgroup)", rows, "",
+		    [&](ArrayParams& p, int i) {
 			    int64_t k[5];
 			    for (int j = 0; j < 5; ++j)
 				    k[j] = std::stoll(value(i, j));
@@ -159,8 +216,8 @@ void fill_version_5_keys(PGconn* c)
 	rows.resize(static_cast<size_t>(PQntuples(r.get())));
 	for (size_t i = 0; i < rows.size(); ++i)
 		rows[i] = static_cast<int>(i);
-	insert_rows(c, "INSERT INTO pg_migrate_peers (id, family, proto, laddr, raddr, rport, domain) VALUES ", 7, rows, "",
-		    [&](Params& p, int i) {
+	insert_rows(c, "INSERT INTO pg_migrate_peers (id, family, proto, laddr, raddr, rport, domain)", rows, "",
+		    [&](ArrayParams& p, int i) {
 			    int64_t port = std::stoll(value(i, 4));
 			    p.integer(peer_id(value(i, 0), value(i, 1), value(i, 2), value(i, 3), port, value(i, 5)))
 				    .text(value(i, 0)).text(value(i, 1)).text(value(i, 2)).text(value(i, 3)).integer(port).text(value(i, 5));
@@ -169,8 +226,8 @@ void fill_version_5_keys(PGconn* c)
 	rows.resize(static_cast<size_t>(PQntuples(r.get())));
 	for (size_t i = 0; i < rows.size(); ++i)
 		rows[i] = static_cast<int>(i);
-	insert_rows(c, "INSERT INTO hosts (id, name) VALUES ", 2, rows, "",
-		    [&](Params& p, int i) { p.integer(host_id(value(i, 0))).text(value(i, 0)); });
+	insert_rows(c, "INSERT INTO hosts (id, name)", rows, "",
+		    [&](ArrayParams& p, int i) { p.integer(host_id(value(i, 0))).text(value(i, 0)); });
 }
 
 // The roles that could read or append version 4's rows may do the same on
@@ -406,16 +463,18 @@ void PgStore::prepare_statements()
 
 namespace {
 
-// The rows of `all` whose id `key` gives is not yet in `known`, one per id,
-// in the order of their ids: hosts interning the same keys at once take
-// their locks in one order, so that they wait for each other, never deadlock.
-template <class Row, class Key>
-std::vector<std::pair<int64_t, const Row*>> new_keys(const std::vector<Row>& all, const std::unordered_set<int64_t>& known, Key key)
+// The rows of `all` whose id (`ids[i]` of row i, by `key`) is not yet in
+// `known`, one per id, in the order of their ids: hosts interning the same
+// keys at once take their locks in one order, so that they wait for each
+// other, never deadlock.
+template <class Row, class Ids, class Key>
+std::vector<std::pair<int64_t, const Row*>> new_keys(const std::vector<Row>& all, const Ids& ids, const std::unordered_set<int64_t>& known,
+						     Key key)
 {
 	std::vector<std::pair<int64_t, const Row*>> out;
-	for (const Row& r : all)
-		if (int64_t id = key(r); !known.count(id))
-			out.emplace_back(id, &r);
+	for (size_t i = 0; i < all.size(); ++i)
+		if (int64_t id = key(ids[i]); !known.count(id))
+			out.emplace_back(id, &all[i]);
 	std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
 	out.erase(std::unique(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.first == b.first; }), out.end());
 	return out;
@@ -423,22 +482,44 @@ std::vector<std::pair<int64_t, const Row*>> new_keys(const std::vector<Row>& all
 
 } // namespace
 
-// The batch's rows as COPY text: integers only, nothing to escape.
-std::string PgStore::copy_rows(const Batch& b, int64_t seq) const
+namespace {
+
+// COPY's binary format: a field is its length and its value in network order.
+template <class T> void put_binary(std::string& out, T v)
 {
-	std::string out;
-	out.reserve(b.connections.size() * 120);
-	char buf[24];
-	auto put = [&](int64_t v, char end) {
-		auto r = std::to_chars(buf, buf + sizeof(buf), v);
-		out.append(buf, r.ptr).push_back(end);
-	};
-	for (const ConnRow& x : b.connections) {
-		int64_t last = std::llround(x.last_time * 1000);
-		put(host_id_, '\t'), put(seq, '\t'), put(last, '\t'), put(last - std::llround(x.first_time * 1000), '\t');
-		put(context_id(x), '\t'), put(peer_id(x), '\t'), put(x.pid, '\t'), put(static_cast<int64_t>(x.sent), '\t');
-		put(static_cast<int64_t>(x.recv), '\t'), put(static_cast<int64_t>(x.events), '\t'), put(x.lport, '\n');
+	using U = std::make_unsigned_t<T>;
+	auto u = static_cast<U>(v);
+	char b[sizeof(T)];
+	for (size_t i = 0; i < sizeof(T); ++i)
+		b[i] = static_cast<char>(u >> (8 * (sizeof(T) - 1 - i)));
+	out.append(b, sizeof(T));
+}
+
+template <class T> void put_field(std::string& out, T v)
+{
+	put_binary<int32_t>(out, sizeof(T));
+	put_binary(out, v);
+}
+
+} // namespace
+
+// The batch's rows in COPY's binary format (the columns are all integers):
+// the server converts no text.
+std::string PgStore::copy_rows(const Batch& b, const std::vector<RowIds>& ids, int64_t seq) const
+{
+	std::string out("PGCOPY\n\377\r\n\0", 11);
+	put_binary<int32_t>(out, 0), put_binary<int32_t>(out, 0);  // flags, header extension
+	out.reserve(out.size() + b.connections.size() * 126 + 2);
+	for (size_t i = 0; i < b.connections.size(); ++i) {
+		const ConnRow& x = b.connections[i];
+		int64_t last = std::llround(x.last_time * 1000), first = std::llround(x.first_time * 1000);
+		put_binary<int16_t>(out, 11);
+		for (int64_t v : {host_id_, seq, last, last - first, ids[i].context, ids[i].peer, x.pid,
+				  static_cast<int64_t>(x.sent), static_cast<int64_t>(x.recv), static_cast<int64_t>(x.events)})
+			put_field(out, v);
+		put_field(out, static_cast<int32_t>(x.lport));
 	}
+	put_binary<int16_t>(out, -1);
 	return out;
 }
 
@@ -463,48 +544,52 @@ void PgStore::send(const QueuedBatch& q)
 {
 	PGconn* c = conn_.get();
 	exec_command(c, "BEGIN");
-	PgResult r = exec_prepared(c, "batch", Params().text(o_.host).text(q.id).real(epoch_now()).integer(static_cast<int64_t>(q.batch.events)),
+	PgResult r = exec_prepared(c, "batch", Params().text(o_.host).text(q.id).real(epoch_now()).integer(static_cast<int64_t>(q.get().events)),
 				   PGRES_COMMAND_OK);
 	if (std::string_view(PQcmdTuples(r.get())) == "0") {
 		exec_command(c, "ROLLBACK");
 		pending_.start(-1);  // its rows may be past the mark, not in the sums
 		return;
 	}
-	const Batch& b = q.batch;
-	auto processes = new_keys(b.processes, {}, [](const ProcessRow& p) { return p.id; });
-	insert_rows(c, "INSERT INTO processes (id, exe, name, cmdline, sha256, first_seen, exe_unverified) VALUES ", 7, processes,
-		    " ON CONFLICT DO NOTHING", [](Params& p, const auto& k) {
+	const Batch& b = q.get();
+	std::vector<RowIds> ids;
+	ids.reserve(b.connections.size());
+	for (const ConnRow& x : b.connections)
+		ids.push_back({context_id(x), peer_id(x)});
+	auto processes = new_keys(b.processes, b.processes, {}, [](const ProcessRow& p) { return p.id; });
+	insert_rows(c, "INSERT INTO processes (id, exe, name, cmdline, sha256, first_seen, exe_unverified)", processes,
+		    " ON CONFLICT DO NOTHING", [](ArrayParams& p, const auto& k) {
 			    const ProcessRow& r = *k.second;
 			    p.integer(r.id).text(r.exe).text(r.name).text(r.cmdline).text(r.sha256).real(r.first_seen).text(r.exe_unverified);
 		    });
-	auto contexts = new_keys(b.connections, known_contexts_, [](const ConnRow& x) { return context_id(x); });
-	insert_rows(c, "INSERT INTO contexts (id, exe_id, parent_id, grandparent_id, uid, netns, cgroup) VALUES ", 7, contexts,
-		    " ON CONFLICT DO NOTHING", [](Params& p, const auto& k) {
+	auto contexts = new_keys(b.connections, ids, known_contexts_, [](const RowIds& x) { return x.context; });
+	insert_rows(c, "INSERT INTO contexts (id, exe_id, parent_id, grandparent_id, uid, netns, cgroup)", contexts,
+		    " ON CONFLICT DO NOTHING", [](ArrayParams& p, const auto& k) {
 			    const ConnRow& x = *k.second;
 			    p.integer(k.first).integer(x.exe_id).integer(x.parent_id).integer(x.grandparent_id).integer(x.uid)
 				    .integer(static_cast<int64_t>(x.netns)).text(x.cgroup);
 		    });
-	auto peers = new_keys(b.connections, known_peers_, [](const ConnRow& x) { return peer_id(x); });
-	insert_rows(c, "INSERT INTO peers (id, family, proto, laddr, raddr, rport, domain) VALUES ", 7, peers, " ON CONFLICT DO NOTHING",
-		    [](Params& p, const auto& k) {
+	auto peers = new_keys(b.connections, ids, known_peers_, [](const RowIds& x) { return x.peer; });
+	insert_rows(c, "INSERT INTO peers (id, family, proto, laddr, raddr, rport, domain)", peers, " ON CONFLICT DO NOTHING",
+		    [](ArrayParams& p, const auto& k) {
 			    const ConnRow& x = *k.second;
 			    p.integer(k.first).text(x.family).text(x.proto).text(x.laddr).text(x.raddr).integer(x.rport).text(x.domain);
 		    });
 	const int64_t seq = seq_ + 1;
 	if (!b.connections.empty())
 		copy_in("COPY connection_rows (host_id, seq, time_ms, span_ms, context_id, peer_id, pid, sent, recv, events, lport) "
-			"FROM STDIN", copy_rows(b, seq));
-	insert_rows(c, "INSERT INTO verdicts (host, time, sha256, event) VALUES ", 4, b.verdicts, "", [&](Params& p, const VerdictRow& v) {
+			"FROM STDIN (FORMAT binary)", copy_rows(b, ids, seq));
+	insert_rows(c, "INSERT INTO verdicts (host, time, sha256, event)", b.verdicts, "", [&](ArrayParams& p, const VerdictRow& v) {
 		p.text(o_.host).real(v.time).text(v.sha256).text(v.event);
 	});
-	insert_rows(c, "INSERT INTO errors (host, time, source, message, lost) VALUES ", 5, b.errors, "", [&](Params& p, const ErrorRow& e) {
+	insert_rows(c, "INSERT INTO errors (host, time, source, message, lost)", b.errors, "", [&](ArrayParams& p, const ErrorRow& e) {
 		p.text(o_.host).real(e.time).text(e.source).text(e.message).integer(static_cast<int64_t>(e.lost));
 	});
 	exec_command(c, "COMMIT");
 	seq_ = seq;
 	if (pending_.from() >= 0)
-		for (const ConnRow& x : b.connections)
-			pending_.add(x);
+		for (size_t i = 0; i < b.connections.size(); ++i)
+			pending_.add(b.connections[i], ids[i].context, ids[i].peer);
 	for (const auto& k : contexts)
 		known_contexts_.insert(k.first);
 	for (const auto& k : peers)
@@ -559,6 +644,7 @@ std::vector<ErrorRow> PgStore::note_dropped()
 		b.errors.push_back(row(dropped_ - recorded_));
 		if (queue_.push(b))
 			recorded_ = dropped_;
+		queue_.forget_pushed();
 	}
 	return out;
 }
@@ -569,6 +655,10 @@ std::vector<ErrorRow> PgStore::write(const Batch& b)
 		dropped_ += b.events;
 		next_try_ = 0;  // try to make room now
 	}
+	struct Forget {
+		DiskQueue& q;
+		~Forget() { q.forget_pushed(); }
+	} forget{queue_};  // `b` is the caller's, gone after this returns
 	return tick();
 }
 

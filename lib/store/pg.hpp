@@ -38,7 +38,10 @@ private:
 	bool connect();
 	void prepare_statements();
 	void send(const QueuedBatch& q);
-	std::string copy_rows(const Batch& b, int64_t seq) const;
+	struct RowIds {
+		int64_t context, peer;
+	};
+	std::string copy_rows(const Batch& b, const std::vector<RowIds>& ids, int64_t seq) const;
 	void copy_in(const char* copy, const std::string& data);
 	void roll_up();
 	void maybe_roll_up(bool now);

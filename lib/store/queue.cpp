@@ -170,7 +170,7 @@ bool DiskQueue::push(const Batch& b)
 	std::string path = (fs::path(dir_) / seq_name(next_seq_++)).string();
 	write_file_durably(path, text);
 	bytes_ += text.size();
-	last_ = QueuedBatch{path, id, b};
+	last_ = QueuedBatch{path, id, {}, &b};
 	return true;
 }
 

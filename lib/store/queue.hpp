@@ -10,17 +10,21 @@ namespace snitch {
 
 struct QueuedBatch {
 	std::string path, id;
-	Batch batch;
+	Batch batch;                     // read back from its file, or
+	const Batch* pushed = nullptr;  // the caller's, while it keeps it
+	const Batch& get() const { return pushed ? *pushed : batch; }
 };
 
 class DiskQueue {
 public:
 	DiskQueue(std::string dir, uint64_t max_bytes);
 	// Appends a batch under a new random id; false, writing nothing, when it
-	// would take the queue past its bound.
+	// would take the queue past its bound. Until forget_pushed(), front()
+	// hands out `b` itself instead of reading its file back: the caller keeps
+	// `b` alive until then.
 	bool push(const Batch& b);
-	// The oldest batch, if any (a file that cannot be read is moved aside);
-	// the one pushed last is not read back.
+	void forget_pushed() { last_.reset(); }
+	// The oldest batch, if any (a file that cannot be read is moved aside).
 	std::optional<QueuedBatch> front();
 	void pop(const QueuedBatch& q);
 	uint64_t bytes() const { return bytes_; }

@@ -231,10 +231,27 @@ double EventWindow::event_time(const Fields& f) const
 	return f.time > 0 && f.time <= now + max_ahead ? f.time : now;
 }
 
+// process_id() hashes every byte of the identity with FNV-1a, byte by byte;
+// the same few identities come in every event, looked up here by a faster hash.
+int64_t EventWindow::cached_process_id(const Identity& p, std::string_view cmdline)
+{
+	id_key_.clear();
+	for (std::string_view s : {p.exe, p.comm, cmdline, p.sha256, p.exe_unverified})
+		append_bytes(id_key_, s.size()), id_key_.append(s);
+	auto it = process_ids_.find(id_key_);
+	if (it != process_ids_.end())
+		return it->second;
+	if (process_ids_.size() >= 100000)
+		process_ids_.clear();
+	int64_t id = process_id(p.exe, p.comm, cmdline, p.sha256, p.exe_unverified);
+	process_ids_.emplace(id_key_, id);
+	return id;
+}
+
 int64_t EventWindow::record_process(const Identity& p, double time)
 {
 	std::string_view cmdline = o_.log_commands ? p.cmdline : std::string_view();
-	int64_t id = process_id(p.exe, p.comm, cmdline, p.sha256, p.exe_unverified);
+	int64_t id = cached_process_id(p, cmdline);
 	if (known_.insert(id).second) {
 		if (known_.size() > 1000000)
 			known_ = {id};

@@ -56,6 +56,7 @@ private:
 	void read_fields(simdjson::ondemand::object& obj, Fields& f);
 	std::string_view type_of(std::string_view line);
 	int64_t record_process(const Identity& p, double time);
+	int64_t cached_process_id(const Identity& p, std::string_view cmdline);
 	void add_flow(const Fields& f);
 	void add_exec(const Fields& f);
 	void merge(ConnRow&& row, uint64_t lines = 1);
@@ -72,6 +73,8 @@ private:
 	Batch batch_;
 	std::unordered_map<std::string, size_t> index_;
 	std::unordered_set<int64_t> known_;
+	std::unordered_map<std::string, int64_t> process_ids_;
+	std::string id_key_;
 	std::vector<Slot> slots_;  // one per batch_.connections row
 	std::string key_;
 	double opened_ = -1, last_add_ = -1, newest_ = -HUGE_VAL;
