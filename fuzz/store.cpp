@@ -16,6 +16,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
 	fuzz::for_each_line(fuzz::as_text(data, size), [&](std::string_view line) {
 		try {
 			runner.line(line, out);
+		} catch (const StoreFailed&) {
+			throw;
 		} catch (const std::exception&) {
 		}
 	});

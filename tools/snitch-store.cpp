@@ -112,12 +112,8 @@ int run(CLI::App& app, Options& o)
 		runner.idle(out);
 		next_tick = now + tick;
 	};
-	try {
-		snitch::run_filter(loop, [&](std::string_view line, snitch::JsonlWriter& out) { runner.line(line, out); });
-		runner.finish();
-	} catch (const snitch::StoreFailed& e) {
-		throw std::runtime_error(e.message);
-	}
+	snitch::run_filter(loop, [&](std::string_view line, snitch::JsonlWriter& out) { runner.line(line, out); });
+	runner.finish();
 	return 0;
 }
 

@@ -54,6 +54,8 @@ void drain(LineReader& in, JsonlWriter& out, MalformedReporter& bad, const LineH
 			handle(line, out);
 		} catch (const OutputClosed&) {
 			throw;
+		} catch (const FilterFailed&) {
+			throw;
 		} catch (const std::exception& e) {
 			bad.report(in.line_number(), e.what());
 		}

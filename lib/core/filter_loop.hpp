@@ -2,6 +2,7 @@
 #include "core/jsonl_writer.hpp"
 #include "core/line_reader.hpp"
 #include <functional>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 
@@ -27,7 +28,14 @@ private:
 };
 
 // What a filter does with one valid-looking line: write it (annotated or not)
-// to `out`. Throwing marks the line malformed: it is reported and skipped.
+// to `out`. Throwing marks the line malformed: it is reported and skipped,
+// unless what is thrown is a FilterFailed.
+// Thrown by a handler when the filter cannot go on (its database cannot be
+// written, say): run_filter passes it on instead of counting a bad line.
+struct FilterFailed : std::runtime_error {
+	using std::runtime_error::runtime_error;
+};
+
 using LineHandler = std::function<void(std::string_view line, JsonlWriter& out)>;
 using IdleHandler = std::function<void(JsonlWriter& out)>;
 using TickHandler = std::function<void(double now, JsonlWriter& out)>;
@@ -52,7 +60,8 @@ struct FilterLoop {
 
 // Reads JSON Lines until EOF or SIGINT/SIGTERM: batches output while input is
 // pending, flushes when idle, and sleeps in poll(2) on the input, the wake
-// descriptor and the next deadline. Returns 0, or throws OutputClosed on EPIPE.
+// descriptor and the next deadline. Returns 0, or throws OutputClosed on EPIPE
+// and a handler's FilterFailed.
 int run_filter(const FilterLoop& cfg, const LineHandler& handle);
 
 } // namespace snitch

@@ -43,8 +43,8 @@ void StoreRunner::commit(JsonlWriter* out, bool all)
 	} catch (const std::exception& e) {
 		// already passed on downstream, but not stored: say how many (held rows too, the run ends here)
 		n += window_.pending_events();
-		throw StoreFailed{std::string(e.what()) + " (" + std::to_string(n) + " event" + (n == 1 ? "" : "s") +
-				  " of this window not stored, " + std::to_string(committed_) + " stored before)"};
+		throw StoreFailed(std::string(e.what()) + " (" + std::to_string(n) + " event" + (n == 1 ? "" : "s") +
+				  " of this window not stored, " + std::to_string(committed_) + " stored before)");
 	}
 	committed_ += n;
 	report(errors, out);

@@ -3,16 +3,16 @@
 // (per line while busy; on the filter loop's idle and tick hooks while quiet).
 // Rows of the newest event-time window are held back until input is quiet for
 // a window, ends or is stopped.
+#include "core/filter_loop.hpp"
 #include "core/jsonl_writer.hpp"
 #include "store/window.hpp"
 #include <string>
 
 namespace snitch {
 
-// Thrown out of the filter loop when the database cannot be written: it is not
-// a std::exception on purpose, so the loop does not count it as a bad line.
-struct StoreFailed {
-	std::string message;
+// Thrown out of the filter loop when the database cannot be written.
+struct StoreFailed : FilterFailed {
+	using FilterFailed::FilterFailed;
 };
 
 class StoreRunner {
