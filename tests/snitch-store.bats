@@ -474,6 +474,24 @@ pg_log_sums() {
 	jq -e '[.[] | .exe_unverified] | sort | .[-1] == "no mount"' <<<"$output"
 }
 
+@test "PostgreSQL: text with quotes, backslashes, braces, commas and NULL is interned exactly (array literals of unnest)" {
+	pg_start
+	pg_store_schema
+	local odd='a"b\c{d,e} NULL' t; t=$(date +%s)
+	{ jq -cn --arg s "$odd" --argjson t "$t" '{type: "flow", time: $t, pid: 7, uid: 1, comm: $s, exe: ("/x/" + $s), cmdline: $s,
+		cgroup: $s, family: "ipv4", proto: "tcp", laddr: "10.0.0.1", lport: 1, raddr: "10.0.0.2", rport: 2, domain: $s, sent: 3, recv: 4}'
+	  jq -cn --argjson t "$t" '{type: "flow", time: $t, pid: 8, comm: "n", exe: "/n", raddr: "10.0.0.3", rport: 3, domain: "NULL", sent: 1, recv: 1}'
+	  jq -cn --arg s "$odd" --argjson t "$t" '{type: "vt", time: $t, sha256: $s, malicious: 0}'
+	  jq -cn --arg s "$odd" --argjson t "$t" '{type: "error", time: $t, source: $s, message: $s}'; } >"$BATS_TEST_TMPDIR/in.jsonl"
+	run -0 --separate-stderr store --db "$PG_URI" -q -w 0 --queue-dir "$BATS_TEST_TMPDIR/q" <"$BATS_TEST_TMPDIR/in.jsonl"
+	assert_equal "$(pg_sql "SELECT name || '|' || exe || '|' || cmdline FROM processes WHERE exe LIKE '/x/%'")" "$odd|/x/$odd|$odd"
+	assert_equal "$(pg_sql "SELECT cgroup FROM contexts WHERE cgroup <> ''")" "$odd"
+	assert_equal "$(pg_sql "SELECT domain FROM peers ORDER BY domain COLLATE \"C\"")" "$(printf 'NULL\n%s' "$odd")"
+	assert_equal "$(pg_sql "SELECT source || '|' || message FROM errors")" "$odd|$odd"
+	assert_equal "$(pg_sql "SELECT sha256 || '|' || event FROM verdicts")" "$odd|$(sed -n 3p "$BATS_TEST_TMPDIR/in.jsonl")"
+	assert_equal "$(pg_sql "SELECT count(*), SUM(sent) FROM connections")" "2|4"
+}
+
 @test "PostgreSQL: a batch sent again after a crash (committed, not yet removed from the queue) is written once" {
 	pg_start
 	pg_store_schema
@@ -521,6 +539,10 @@ pg_log_sums() {
 	[[ "$stderr" == *"permission denied"* ]]
 	assert_pg_rollup_matches
 	assert_equal "$(connection_indexes pg_sql)" "$(printf 'connection_rows_seq\nconnection_rows_time')"
+	# the migrated keys have the ids a host computes: the same events again intern nothing new
+	local keys; keys=$(pg_sql "SELECT (SELECT count(*) FROM contexts), (SELECT count(*) FROM peers), (SELECT count(*) FROM processes)")
+	run -0 --separate-stderr store --db "$uri" --host-id web4 -q --queue-dir "$BATS_TEST_TMPDIR/q4" <"$SNITCH_ROOT/tests/fixtures/view-events.jsonl"
+	assert_equal "$(pg_sql "SELECT (SELECT count(*) FROM contexts), (SELECT count(*) FROM peers), (SELECT count(*) FROM processes)")" "$keys"
 }
 
 @test "PostgreSQL: a version 2 schema gets its rows rolled up once by the migration" {
