@@ -40,7 +40,11 @@ private:
 		bool operator==(const DimKey&) const = default;
 	};
 	struct DimHash {
-		size_t operator()(const DimKey& k) const { return std::hash<int64_t>()((k.v * 8 + k.dim) * 1000003 ^ k.day); }
+		size_t operator()(const DimKey& k) const
+		{
+			uint64_t h = (static_cast<uint64_t>(k.v) * 8 + static_cast<uint64_t>(k.dim)) * 1000003 ^ static_cast<uint64_t>(k.day);
+			return std::hash<uint64_t>()(h);
+		}
 	};
 	int64_t text_index(const std::string& s);
 	std::unordered_map<DimKey, Sums, DimHash> sums_;
