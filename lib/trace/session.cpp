@@ -11,14 +11,7 @@
 namespace snitch {
 namespace {
 
-Json exec_json(const ProcessInfo& p)
-{
-	Json j = {{"type", "exec"}, {"time", epoch_now()}, {"pid", p.pid}, {"ppid", p.ppid}, {"uid", p.uid},
-		{"comm", p.comm}, {"exe", p.exe}, {"dev", p.dev}, {"ino", p.ino}, {"cmdline", p.cmdline}};
-	if (!p.exe_unverified.empty())
-		j["exe_unverified"] = p.exe_unverified;
-	return j;
-}
+Json exec_json(const ProcessInfo& p) { return exec_event(epoch_now(), p, p.ppid, p.uid); }
 
 uint32_t own_netns()
 {
@@ -175,9 +168,9 @@ void TraceSession::report_interval()
 
 void TraceSession::run()
 {
-	double next = clock_seconds(CLOCK_MONOTONIC) + opts_.interval;
+	double next = monotonic_now() + opts_.interval;
 	while (!stop_requested()) {
-		double wait = next - clock_seconds(CLOCK_MONOTONIC);
+		double wait = next - monotonic_now();
 		if (wait > 0) {
 			int err = ring_buffer__poll(rb_.get(), static_cast<int>(std::min(wait, 0.1) * 1000) + 1);
 			if (err < 0 && err != -EINTR)
