@@ -27,15 +27,15 @@ private:
 	double last_summary_ = 0;
 };
 
-// What a filter does with one valid-looking line: write it (annotated or not)
-// to `out`. Throwing marks the line malformed: it is reported and skipped,
-// unless what is thrown is a FilterFailed.
 // Thrown by a handler when the filter cannot go on (its database cannot be
 // written, say): run_filter passes it on instead of counting a bad line.
 struct FilterFailed : std::runtime_error {
 	using std::runtime_error::runtime_error;
 };
 
+// What a filter does with one valid-looking line: write it (annotated or not)
+// to `out`. Throwing marks the line malformed: it is reported and skipped,
+// unless what is thrown is a FilterFailed.
 using LineHandler = std::function<void(std::string_view line, JsonlWriter& out)>;
 using IdleHandler = std::function<void(JsonlWriter& out)>;
 using TickHandler = std::function<void(double now, JsonlWriter& out)>;
