@@ -4,6 +4,8 @@
 # SQL aggregate of the same screen run by the sqlite3 shell, in the same run.
 # Ranges of two days or more read snitch-store's daily rollup, which the
 # store brings up to date when it opens the database (timed here once).
+# The TUI's lower pane alone is timed as its own --print: the Host names
+# screen filtered on the executable the first screen selects (the top one).
 # snitch-web's API is timed the same way: /api/rows (the same screen) and
 # /api/series (the overview's first chart), each a curl against a running
 # snitch-web.
@@ -116,7 +118,8 @@ first_chart() { # RANGE
 export DB VIEW NOW TMUX_SOCK OUT WEB_BASE
 export -f bare_sql tui web_api
 run_case() { # LABEL RANGE FROM
-	local json="$OUT/view-$2.json" refs=()
+	local json="$OUT/view-$2.json" refs=() top
+	top=$(printf %q "$("$VIEW" --db "$DB" --print --screen exe --range "$2" --now $NOW --format jsonl --limit 1 | jq -r .exe)")
 	if [ -n "${REF_VIEW:-}" ]; then
 		refs=(-n refprint "'$REF_VIEW' --db '$DB' --print --screen exe --range $2 --now $NOW" -n reftui "tui $2 '$REF_VIEW'")
 	fi
@@ -124,18 +127,20 @@ run_case() { # LABEL RANGE FROM
 		-n bare "bare_sql $3" \
 		-n print "'$VIEW' --db '$DB' --print --screen exe --range $2 --now $NOW" \
 		-n tui "tui $2" \
+		-n pane "'$VIEW' --db '$DB' --print --screen domain --filter exe=$top --range $2 --now $NOW" \
 		-n rows "web_api rows 'screen=exe&range=$2'" \
 		-n series "web_api series '$(first_chart "$2")'" \
 		"${refs[@]}"
 	b=$(timed_stat "$json" bare median); p=$(timed_stat "$json" print median); t=$(timed_stat "$json" tui median)
+	l=$(timed_stat "$json" pane median)
 	r=$(timed_stat "$json" rows median); s=$(timed_stat "$json" series median)
 	ref=""
 	if [ -n "${REF_VIEW:-}" ]; then
 		rp=$(timed_stat "$json" refprint median); rt=$(timed_stat "$json" reftui median)
 		ref=$(awk -v p="$p" -v t="$t" -v rp="$rp" -v rt="$rt" 'BEGIN { printf " %.3f | %.3f | %.2f | %.2f |", rp, rt, p / rp, t / rt }')
 	fi
-	awk -v l="$1" -v b="$b" -v p="$p" -v t="$t" -v r="$r" -v s="$s" -v ref="$ref" \
-		'BEGIN { printf "| %s | %.3f | %.3f (%.2f) | %.3f (%.2f) | %.3f (%.2f) | %.3f (%.2f) |%s\n", l, b, p, p / b, t, t / b, r, r / b, s, s / b, ref }'
+	awk -v n="$1" -v b="$b" -v p="$p" -v t="$t" -v l="$l" -v r="$r" -v s="$s" -v ref="$ref" \
+		'BEGIN { printf "| %s | %.3f | %.3f (%.2f) | %.3f (%.2f) | %.3f (%.2f) | %.3f (%.2f) | %.3f (%.2f) |%s\n", n, b, p, p / b, t, t / b, l, l / b, r, r / b, s, s / b, ref }'
 }
 
 sqlite3 "$DB" 'SELECT count(*) FROM connections' >/dev/null  # warm the page cache
@@ -148,16 +153,17 @@ sqlite3 "$DB" 'SELECT count(*) FROM connections' >/dev/null  # warm the page cac
 	echo "snitch-store opened it (migrating an older schema if need be, rolling up the rows past the mark: $PAST) in $ROLLUP_TIME s;"
 	echo "it holds $(sqlite3 "$DB" 'SELECT count(*) FROM rollup WHERE dim = 1') rows for the Executables screen."
 	echo
+	echo "Lower pane: its own query as --print (Host names of the first screen's top executable)."
 	echo "snitch-web: /api/rows is the same screen; /api/series the overview's first chart (bytes over time; for 7d and more whole days, from the rollup)."
 	echo
 	if [ -n "${REF_VIEW:-}" ]; then
 		echo "Reference: $REF_VIEW ($("$REF_VIEW" --version)), timed in the same runs."
 		echo
-		echo "| Executables screen, range | bare SQL aggregate | snitch-view --print | TUI first screen | web /api/rows | web /api/series | reference --print | reference TUI | --print / reference | TUI / reference |"
-		echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
+		echo "| Executables screen, range | bare SQL aggregate | snitch-view --print | TUI first screen | lower pane --print | web /api/rows | web /api/series | reference --print | reference TUI | --print / reference | TUI / reference |"
+		echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
 	else
-		echo "| Executables screen, range | bare SQL aggregate | snitch-view --print | TUI first screen | web /api/rows | web /api/series |"
-		echo "| --- | --- | --- | --- | --- | --- |"
+		echo "| Executables screen, range | bare SQL aggregate | snitch-view --print | TUI first screen | lower pane --print | web /api/rows | web /api/series |"
+		echo "| --- | --- | --- | --- | --- | --- | --- |"
 	fi
 	run_case "all (365 days)" all 0
 	run_case "1d" 1d $((NOW - 86400))
