@@ -13,6 +13,9 @@ PG_BIN=${PG_BIN:-/usr/lib/postgresql/15/bin}
 # A version 4 PostgreSQL log (the last before interned rows), from pg_dump:
 # tests/fixtures/view-events.jsonl as snitch-store wrote it then, for two hosts.
 PG_VERSION_4_SQL="${SNITCH_ROOT:-.}/tests/fixtures/pg-schema-4.sql"
+# A version 5 log (the last with an index on the rows' (host_id, seq)), one of
+# its hosts killed before its rollup: tests/fixtures/pg-schema-5.sql says how.
+PG_VERSION_5_SQL="${SNITCH_ROOT:-.}/tests/fixtures/pg-schema-5.sql"
 
 require_pg() {
 	[[ -x "$PG_BIN/initdb" && -x "$PG_BIN/pg_ctl" ]] || skip_or_fail "PostgreSQL server not installed ($PG_BIN)"

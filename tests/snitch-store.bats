@@ -396,7 +396,7 @@ log_sums() {
 	assert_equal "$(pg_sql "SELECT host, exe, parent_exe, raddr, rport, sent FROM connection_log ORDER BY rport")" \
 		"$(printf 'web1|/usr/bin/wget|/bin/bash|10.4.4.4|80|100\nweb1|/usr/bin/curl|/bin/bash|10.1.2.3|443|100')"
 	assert_equal "$(pg_sql "SELECT count(*) FROM verdicts") $(pg_sql "SELECT count(*) FROM errors")" "1 1"
-	assert_equal "$(pg_sql "SELECT value FROM snitch_meta WHERE key = 'schema_version'")" 5
+	assert_equal "$(pg_sql "SELECT value FROM snitch_meta WHERE key = 'schema_version'")" 6
 	assert_pg_rollup_matches
 	local t
 	for t in "UPDATE connection_rows SET sent = 0" "UPDATE peers SET domain = ''" "DELETE FROM connection_rows" \
@@ -513,7 +513,7 @@ pg_log_sums() {
 	assert_pg_rollup_matches
 }
 
-@test "PostgreSQL: a version 4 log migrates to version 5 with every row and sum unchanged; its INSERT-and-SELECT role keeps writing" {
+@test "PostgreSQL: a version 4 log migrates to version 6 with every row and sum unchanged; its INSERT-and-SELECT role keeps writing" {
 	pg_start
 	psql -h 127.0.0.1 -p "$PG_PORT" -U postgres -d snitch -v ON_ERROR_STOP=1 -q -f "$PG_VERSION_4_SQL" >/dev/null
 	pg_sql "CREATE ROLE snitch_host LOGIN; GRANT SELECT, INSERT ON ALL TABLES IN SCHEMA public TO snitch_host"
@@ -527,7 +527,7 @@ pg_log_sums() {
 	run -1 --separate-stderr store --db "$uri" --host-id web3 -q --queue-dir "$BATS_TEST_TMPDIR/q" <<<"$(flow 5 ssh)"
 	[[ "$stderr" == *"--init-schema"* ]]
 	run -0 --separate-stderr store --db "$PG_OWNER_URI" --init-schema
-	assert_equal "$(pg_sql "SELECT value FROM snitch_meta WHERE key = 'schema_version'")" 5
+	assert_equal "$(pg_sql "SELECT value FROM snitch_meta WHERE key = 'schema_version'")" 6
 	assert_equal "$(pg_sql "SELECT relkind FROM pg_class WHERE relname = 'connections'")" v
 	assert_equal "$(pg_log_sums)" "$before"
 	assert_equal "$(pg_sql "SELECT $cols FROM connection_log ORDER BY 1, 2, 5, 16, 17, 19")" "$log"
@@ -538,11 +538,35 @@ pg_log_sums() {
 	run -1 --separate-stderr pg_sql_as snitch_host "DELETE FROM connection_rows"
 	[[ "$stderr" == *"permission denied"* ]]
 	assert_pg_rollup_matches
-	assert_equal "$(connection_indexes pg_sql)" "$(printf 'connection_rows_seq\nconnection_rows_time')"
+	assert_equal "$(connection_indexes pg_sql)" connection_rows_time
 	# the migrated keys have the ids a host computes: the same events again intern nothing new
 	local keys; keys=$(pg_sql "SELECT (SELECT count(*) FROM contexts), (SELECT count(*) FROM peers), (SELECT count(*) FROM processes)")
 	run -0 --separate-stderr store --db "$uri" --host-id web4 -q --queue-dir "$BATS_TEST_TMPDIR/q4" <"$SNITCH_ROOT/tests/fixtures/view-events.jsonl"
 	assert_equal "$(pg_sql "SELECT (SELECT count(*) FROM contexts), (SELECT count(*) FROM peers), (SELECT count(*) FROM processes)")" "$keys"
+}
+
+@test "PostgreSQL: a version 5 log migrates to version 6 with every row and sum unchanged; a host killed before its rollup goes on from its last seq" {
+	pg_start
+	psql -h 127.0.0.1 -p "$PG_PORT" -U postgres -d snitch -v ON_ERROR_STOP=1 -q -f "$PG_VERSION_5_SQL" >/dev/null
+	pg_sql "CREATE ROLE snitch_host LOGIN; GRANT SELECT, INSERT ON ALL TABLES IN SCHEMA public TO snitch_host"
+	local uri="postgresql://snitch_host@127.0.0.1:$PG_PORT/snitch" before log seqs
+	before=$(pg_log_sums)
+	log=$(pg_sql "SELECT * FROM connection_log ORDER BY 1, 2, 3, 4, 5, 6, 23, 24, 25, 26, 27")
+	seqs=$(pg_sql "SELECT host, MAX(seq) FROM connections GROUP BY 1 ORDER BY 1")
+	assert_equal "$seqs" "$(printf 'fixture-host|3\nfixture-two|1')"
+	assert_equal "$(pg_sql "SELECT host, MAX(seq) FROM rollup_marks GROUP BY 1 ORDER BY 1")" "$(printf 'fixture-host|1\nfixture-two|1')"
+	run -0 --separate-stderr store --db "$PG_OWNER_URI" --init-schema
+	assert_equal "$(pg_sql "SELECT value FROM snitch_meta WHERE key = 'schema_version'")" 6
+	assert_equal "$(pg_log_sums)" "$before"
+	assert_equal "$(pg_sql "SELECT * FROM connection_log ORDER BY 1, 2, 3, 4, 5, 6, 23, 24, 25, 26, 27")" "$log"
+	assert_equal "$(connection_indexes pg_sql)" connection_rows_time
+	assert_equal "$(pg_sql "SELECT host, MAX(seq) FROM batches GROUP BY 1 ORDER BY 1")" "$seqs"
+	# the killed host's next run: its rows after its last seq, the killed run's rolled up with them
+	run -0 --separate-stderr store --db "$uri" --host-id fixture-host -q -w 0 --queue-dir "$BATS_TEST_TMPDIR/q1" <<<"$(flow 5 ssh)"
+	run -0 --separate-stderr store --db "$uri" --host-id fixture-two -q -w 0 --queue-dir "$BATS_TEST_TMPDIR/q2" <<<"$(flow 6 ssh)"
+	assert_equal "$(pg_sql "SELECT host, seq FROM connections WHERE pid IN (5, 6) ORDER BY 1")" "$(printf 'fixture-host|4\nfixture-two|2')"
+	assert_pg_rollup_matches
+	assert_equal "$(pg_sql "SELECT host, MAX(seq) FROM rollup_marks GROUP BY 1 ORDER BY 1")" "$(printf 'fixture-host|4\nfixture-two|2')"
 }
 
 @test "PostgreSQL: a version 2 schema gets its rows rolled up once by the migration" {

@@ -114,8 +114,7 @@ std::vector<std::string> version_3_sqlite()
 
 int store_schema_version(Dialect d)
 {
-	(void)d;
-	return 5;
+	return d == Dialect::postgresql ? 6 : 5;
 }
 
 // SQLite's time index holds the 10-minute slot (3 bytes, where the
@@ -325,7 +324,7 @@ std::vector<std::string> version_5_pg_rows()
 		"AND p.proto = COALESCE(c.proto, '') ORDER BY c.last_time",
 		"DROP TABLE connections_v4",
 		"CREATE INDEX connection_rows_time ON connection_rows (time_ms)",
-		"CREATE INDEX connection_rows_seq ON connection_rows (host_id, seq)",
+		"CREATE INDEX connection_rows_seq ON connection_rows (host_id, seq)",  // dropped by version 6
 		"CREATE VIEW connections AS SELECT h.name AS host, r.seq, CAST(r.time_ms - r.span_ms AS DOUBLE PRECISION) / 1000 "
 		"AS first_time, CAST(r.time_ms AS DOUBLE PRECISION) / 1000 AS last_time, r.time_ms, x.exe_id, "
 		"NULLIF(x.parent_id, 0) AS parent_id, NULLIF(x.grandparent_id, 0) AS grandparent_id, r.pid, x.uid, x.netns, "
@@ -333,6 +332,23 @@ std::vector<std::string> version_5_pg_rows()
 		"FROM connection_rows r JOIN hosts h ON h.id = r.host_id JOIN contexts x ON x.id = r.context_id "
 		"JOIN peers p ON p.id = r.peer_id",
 		connection_log_view(true),
+	};
+}
+
+// PostgreSQL, version 6: a host's last seq is its last batch's (one row per
+// batch, indexed), so that the rows need no (host_id, seq) index: COPY spent
+// most of its time in its two btrees. A host's rows past its rollup mark,
+// which only the rollup after a crash reads by seq, are found by a scan.
+// Each host with rows gets a batch carrying their last seq.
+std::vector<std::string> version_6_pg()
+{
+	return {
+		"ALTER TABLE batches ADD COLUMN seq BIGINT",
+		"INSERT INTO batches (host, id, time, events, seq) SELECT h.name, 'schema-6', EXTRACT(EPOCH FROM now()), 0, m.seq "
+		"FROM hosts h CROSS JOIN LATERAL (SELECT MAX(r.seq) AS seq FROM connection_rows r WHERE r.host_id = h.id) m "
+		"WHERE m.seq IS NOT NULL",
+		"CREATE INDEX batches_seq ON batches (host, seq)",
+		"DROP INDEX connection_rows_seq",
 	};
 }
 
@@ -350,7 +366,8 @@ const std::vector<std::string>& schema_migration(Dialect d, int from)
 								     version_3_sqlite(), version_4(),
 								     version_5_sqlite()};
 	static const std::vector<std::vector<std::string>> pg = {version_1(Dialect::postgresql), version_2(Dialect::postgresql),
-								 version_3_pg(), version_4(), version_5_pg()};
+								 version_3_pg(), version_4(), version_5_pg(),
+								 version_6_pg()};
 	const auto& all = d == Dialect::sqlite ? sqlite : pg;
 	return all.at(static_cast<size_t>(from));
 }

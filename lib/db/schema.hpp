@@ -14,7 +14,8 @@ enum class Dialect { sqlite, postgresql };
 // The schema version written by this binary (PRAGMA user_version in SQLite,
 // snitch_meta.schema_version in PostgreSQL). Version 3 adds the rollup,
 // version 4 the (exe_id, last_time) and (domain, last_time) indexes, version 5
-// interned rows behind the view `connections` (snitch-store(1)).
+// interned rows behind the view `connections` (snitch-store(1)), PostgreSQL's
+// version 6 each batch's seq in `batches` instead of an index on the rows'.
 int store_schema_version(Dialect d);
 
 // A "connections c" row's time compared by `op` (">=" or "<") with a bound

@@ -81,7 +81,7 @@ const struct {
 	const char* name;
 	const char* sql;
 } statements[] = {
-	{"batch", "INSERT INTO batches (host, id, time, events) VALUES ($1,$2,$3,$4) ON CONFLICT DO NOTHING"},
+	{"batch", "INSERT INTO batches (host, id, time, events, seq) VALUES ($1,$2,$3,$4,$5) ON CONFLICT DO NOTHING"},
 };
 
 // Rows as one PostgreSQL array literal per column, each column's type taken
@@ -366,8 +366,7 @@ bool PgStore::connect()
 	// the mark before any row: the view finds every host's rows past its mark
 	exec_params(conn_.get(), "INSERT INTO rollup_marks (host, seq) VALUES ($1, 0) ON CONFLICT DO NOTHING", Params().text(o_.host),
 		    PGRES_COMMAND_OK);
-	r = exec_params(conn_.get(), "SELECT COALESCE(MAX(seq), 0) FROM connection_rows WHERE host_id = $1", Params().integer(host_id_),
-			PGRES_TUPLES_OK);
+	r = exec_params(conn_.get(), "SELECT COALESCE(MAX(seq), 0) FROM batches WHERE host = $1", Params().text(o_.host), PGRES_TUPLES_OK);
 	seq_ = std::stoll(PQgetvalue(r.get(), 0, 0));
 	if (int64_t mark = rollup_mark(); mark != pending_.from())
 		pending_.start(mark == seq_ ? mark : -1);
@@ -539,13 +538,15 @@ void PgStore::copy_in(const char* copy, const std::string& data)
 }
 
 // One transaction per batch; its id in `batches` makes a batch sent again
-// (written before a crash, not yet popped from the queue) a no-op.
+// (written before a crash, not yet popped from the queue) a no-op, and its
+// seq there is where the next run goes on.
 void PgStore::send(const QueuedBatch& q)
 {
 	PGconn* c = conn_.get();
+	const int64_t seq = seq_ + 1;
 	exec_command(c, "BEGIN");
-	PgResult r = exec_prepared(c, "batch", Params().text(o_.host).text(q.id).real(epoch_now()).integer(static_cast<int64_t>(q.get().events)),
-				   PGRES_COMMAND_OK);
+	PgResult r = exec_prepared(c, "batch", Params().text(o_.host).text(q.id).real(epoch_now()).integer(static_cast<int64_t>(q.get().events))
+				   .integer(seq), PGRES_COMMAND_OK);
 	if (std::string_view(PQcmdTuples(r.get())) == "0") {
 		exec_command(c, "ROLLBACK");
 		pending_.start(-1);  // its rows may be past the mark, not in the sums
@@ -575,7 +576,6 @@ void PgStore::send(const QueuedBatch& q)
 			    const ConnRow& x = *k.second;
 			    p.integer(k.first).text(x.family).text(x.proto).text(x.laddr).text(x.raddr).integer(x.rport).text(x.domain);
 		    });
-	const int64_t seq = seq_ + 1;
 	if (!b.connections.empty())
 		copy_in("COPY connection_rows (host_id, seq, time_ms, span_ms, context_id, peer_id, pid, sent, recv, events, lport) "
 			"FROM STDIN (FORMAT binary)", copy_rows(b, ids, seq));
