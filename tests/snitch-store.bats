@@ -437,6 +437,24 @@ assert_pg_rollup_matches() {
 	assert_equal "$(pg_sql "SELECT host, MAX(seq) > 0 FROM rollup_marks GROUP BY host ORDER BY host")" "$(printf 'web1|t\nweb2|t')"
 }
 
+@test "PostgreSQL: the rows of a host killed before its rollup are rolled up by its next run, and only its own" {
+	pg_start
+	pg_store_schema
+	local now old; now=$(date +%s); old=$((now - 172800))
+	# another host's rows before, within and after the killed run's times
+	{ flow 1 curl | sed "s/\"time\":[0-9]*/\"time\":$((old - 3600))/"; flow 2 curl | sed "s/\"time\":[0-9]*/\"time\":$((now - 86400))/"
+	  flow 3 wget; } | store --db "$PG_URI" --host-id web2 -q -w 0 --queue-dir "$BATS_TEST_TMPDIR/q2"
+	start_store_stream --db "$PG_URI" --host-id web1 -w 0 --quiet --queue-dir "$BATS_TEST_TMPDIR/q1"
+	{ flows 10 30; flow 4 curl | sed "s/\"time\":[0-9]*/\"time\":$old/"; } >&5
+	wait_for_output 60 22 pg_sql "SELECT count(*) FROM connections WHERE host = 'web1'"
+	kill -9 "$STORE_PID"
+	wait "$STORE_PID" || true
+	assert_equal "$(pg_sql "SELECT count(*) FROM connections c WHERE seq > (SELECT MAX(seq) FROM rollup_marks m WHERE m.host = c.host)")" 22
+	run -0 --separate-stderr store --db "$PG_URI" --host-id web1 -q -w 0 --queue-dir "$BATS_TEST_TMPDIR/q1" <<<"$(flow 5 ssh)"
+	assert_equal "$(pg_sql "SELECT count(*) FROM connections WHERE host = 'web1'")" 23
+	assert_pg_rollup_matches
+}
+
 # Per host and executable the rows and byte sums, and per domain the times.
 pg_log_sums() {
 	pg_sql "SELECT c.host, p.exe, count(*), SUM(c.sent), SUM(c.recv), CAST(SUM(c.events) AS TEXT) FROM connections c JOIN processes p ON p.id = c.exe_id

@@ -337,16 +337,19 @@ std::vector<std::string> version_5_pg_rows()
 
 // PostgreSQL, version 6: a host's last seq is its last batch's (one row per
 // batch, indexed), so that the rows need no (host_id, seq) index: COPY spent
-// most of its time in its two btrees. A host's rows past its rollup mark,
-// which only the rollup after a crash reads by seq, are found by a scan.
-// Each host with rows gets a batch carrying their last seq.
+// most of its time in its two btrees. A batch also holds its rows' time_ms
+// range: the rollup after a crash finds a host's rows past its mark through
+// the time index within their batches' range. Each host with rows gets a
+// batch carrying their last seq and the range of those past its mark.
 std::vector<std::string> version_6_pg()
 {
 	return {
-		"ALTER TABLE batches ADD COLUMN seq BIGINT",
-		"INSERT INTO batches (host, id, time, events, seq) SELECT h.name, 'schema-6', EXTRACT(EPOCH FROM now()), 0, m.seq "
-		"FROM hosts h CROSS JOIN LATERAL (SELECT MAX(r.seq) AS seq FROM connection_rows r WHERE r.host_id = h.id) m "
-		"WHERE m.seq IS NOT NULL",
+		"ALTER TABLE batches ADD COLUMN seq BIGINT, ADD COLUMN min_time_ms BIGINT, ADD COLUMN max_time_ms BIGINT",
+		"INSERT INTO batches (host, id, time, events, seq, min_time_ms, max_time_ms) "
+		"SELECT h.name, 'schema-6', EXTRACT(EPOCH FROM now()), 0, m.seq, t.lo, t.hi FROM hosts h "
+		"CROSS JOIN LATERAL (SELECT MAX(r.seq) AS seq FROM connection_rows r WHERE r.host_id = h.id) m "
+		"CROSS JOIN LATERAL (SELECT MIN(r.time_ms) AS lo, MAX(r.time_ms) AS hi FROM connection_rows r WHERE r.host_id = h.id "
+		"AND r.seq > (SELECT COALESCE(MAX(k.seq), 0) FROM rollup_marks k WHERE k.host = h.name)) t WHERE m.seq IS NOT NULL",
 		"CREATE INDEX batches_seq ON batches (host, seq)",
 		"DROP INDEX connection_rows_seq",
 	};

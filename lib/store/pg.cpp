@@ -18,13 +18,14 @@ class Params {
 public:
 	Params& text(std::string_view v) { values_.emplace_back(std::string(v)); return *this; }
 	Params& integer(int64_t v) { values_.emplace_back(std::to_string(v)); return *this; }
-	Params& id(int64_t v)
+	Params& maybe(std::optional<int64_t> v)
 	{
 		if (v)
-			return integer(v);
+			return integer(*v);
 		values_.emplace_back(std::nullopt);
 		return *this;
 	}
+	Params& id(int64_t v) { return maybe(v ? std::optional(v) : std::nullopt); }
 	Params& real(double v)
 	{
 		char buf[64];
@@ -81,7 +82,8 @@ const struct {
 	const char* name;
 	const char* sql;
 } statements[] = {
-	{"batch", "INSERT INTO batches (host, id, time, events, seq) VALUES ($1,$2,$3,$4,$5) ON CONFLICT DO NOTHING"},
+	{"batch", "INSERT INTO batches (host, id, time, events, seq, min_time_ms, max_time_ms) VALUES ($1,$2,$3,$4,$5,$6,$7) "
+		  "ON CONFLICT DO NOTHING"},
 };
 
 // Rows as one PostgreSQL array literal per column, each column's type taken
@@ -431,12 +433,23 @@ void PgStore::roll_up()
 		if (pending_.from() == mark)
 			insert_pending_rollup();
 		else
-			exec_params(c, pg_rollup_insert_all_sql("host_id = $1 AND seq > $2 AND seq <= $3"),
-				    Params().integer(host_id_).integer(mark).integer(seq_), PGRES_COMMAND_OK);
+			roll_up_rows(mark);
 		exec_params(c, "INSERT INTO rollup_marks (host, seq) VALUES ($1, $2)", Params().text(o_.host).integer(seq_), PGRES_COMMAND_OK);
 	}
 	exec_command(c, "COMMIT");
 	pending_.start(seq_);
+}
+
+// The rows past the mark from the table: those of the host's batches after
+// it, within their time range (by the time index, not a scan of every row).
+// Hash joins: past the statistics' last seq the planner expects one row.
+void PgStore::roll_up_rows(int64_t mark)
+{
+	const std::string batches = "FROM batches WHERE host = $4 AND seq > $2 AND seq <= $3)";
+	exec_command(conn_.get(), "SET LOCAL enable_nestloop = off");
+	exec_params(conn_.get(), pg_rollup_insert_all_sql("host_id = $1 AND seq > $2 AND seq <= $3 AND time_ms >= (SELECT MIN(min_time_ms) " +
+							  batches + " AND time_ms <= (SELECT MAX(max_time_ms) " + batches),
+		    Params().integer(host_id_).integer(mark).integer(seq_).text(o_.host), PGRES_COMMAND_OK);
 }
 
 void PgStore::maybe_roll_up(bool now)
@@ -500,6 +513,22 @@ template <class T> void put_field(std::string& out, T v)
 	put_binary(out, v);
 }
 
+int64_t row_time_ms(const ConnRow& x)
+{
+	return std::llround(x.last_time * 1000);
+}
+
+// The batch's rows' time_ms, lowest and highest (none without rows).
+std::pair<std::optional<int64_t>, std::optional<int64_t>> time_ms_range(const Batch& b)
+{
+	std::optional<int64_t> lo, hi;
+	for (const ConnRow& x : b.connections) {
+		int64_t t = row_time_ms(x);
+		lo = std::min(lo.value_or(t), t), hi = std::max(hi.value_or(t), t);
+	}
+	return {lo, hi};
+}
+
 } // namespace
 
 // The batch's rows in COPY's binary format (the columns are all integers):
@@ -511,7 +540,7 @@ std::string PgStore::copy_rows(const Batch& b, const std::vector<RowIds>& ids, i
 	out.reserve(out.size() + b.connections.size() * 126 + 2);
 	for (size_t i = 0; i < b.connections.size(); ++i) {
 		const ConnRow& x = b.connections[i];
-		int64_t last = std::llround(x.last_time * 1000), first = std::llround(x.first_time * 1000);
+		int64_t last = row_time_ms(x), first = std::llround(x.first_time * 1000);
 		put_binary<int16_t>(out, 11);
 		for (int64_t v : {host_id_, seq, last, last - first, ids[i].context, ids[i].peer, x.pid,
 				  static_cast<int64_t>(x.sent), static_cast<int64_t>(x.recv), static_cast<int64_t>(x.events)})
@@ -545,8 +574,9 @@ void PgStore::send(const QueuedBatch& q)
 	PGconn* c = conn_.get();
 	const int64_t seq = seq_ + 1;
 	exec_command(c, "BEGIN");
+	auto [lo, hi] = time_ms_range(q.get());
 	PgResult r = exec_prepared(c, "batch", Params().text(o_.host).text(q.id).real(epoch_now()).integer(static_cast<int64_t>(q.get().events))
-				   .integer(seq), PGRES_COMMAND_OK);
+				   .integer(seq).maybe(lo).maybe(hi), PGRES_COMMAND_OK);
 	if (std::string_view(PQcmdTuples(r.get())) == "0") {
 		exec_command(c, "ROLLBACK");
 		pending_.start(-1);  // its rows may be past the mark, not in the sums

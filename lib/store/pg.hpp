@@ -44,6 +44,7 @@ private:
 	std::string copy_rows(const Batch& b, const std::vector<RowIds>& ids, int64_t seq) const;
 	void copy_in(const char* copy, const std::string& data);
 	void roll_up();
+	void roll_up_rows(int64_t mark);
 	void maybe_roll_up(bool now);
 	static constexpr double roll_up_interval = 600;
 	std::vector<ErrorRow> note_dropped();
