@@ -7,7 +7,9 @@
 # from the first start to the last exit, on a fresh database each time.
 # In the same run: STORE_OLD, when set (a snitch-store of PostgreSQL schema 4,
 # e.g. commit 7c05aa6 built in a scratch worktree), and the ceiling: the same
-# rows by bare COPY (psql \copy), one transaction per host.
+# rows by bare COPY (psql \copy), one transaction per host; STORE_PREV, when
+# set, a snitch-store of PostgreSQL schema 5 (e.g. commit 766e213: the rows'
+# (host_id, seq) index), 20 hosts.
 # Prints a Markdown table. Usage: bench/store-fleet.sh EVENTS PER_HOST RUNS [HOSTS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -70,6 +72,7 @@ bare_copy() { # N
 
 keys=()
 [[ -n "${STORE_OLD:-}" ]] && keys+=(old1 old)
+[[ -n "${STORE_PREV:-}" ]] && keys+=(prev)
 keys+=(new1 new copy)
 copy_rows
 for ((r = 0; r < RUNS; r++)); do
@@ -77,6 +80,7 @@ for ((r = 0; r < RUNS; r++)); do
 		case $k in
 		old1) fleet "$STORE_OLD" 1;;
 		old) fleet "$STORE_OLD" "$HOSTS";;
+		prev) fleet "$STORE_PREV" "$HOSTS";;
 		new1) fleet "$STORE" 1;;
 		new) fleet "$STORE" "$HOSTS";;
 		copy) bare_copy "$HOSTS";;
@@ -99,7 +103,8 @@ for k in "${keys[@]}"; do
 	case $k in
 	old1) name="snitch-store, PostgreSQL schema 4 (multi-row INSERT, commit $(git -C "$(dirname "$STORE_OLD")" rev-parse --short HEAD))" n=1;;
 	old) n=$HOSTS;;
-	new1) name="snitch-store, schema 5 (COPY)" n=1;;
+	prev) name="snitch-store, PostgreSQL schema 5 (COPY, index on (host_id, seq), commit $(git -C "$(dirname "$STORE_PREV")" rev-parse --short HEAD))" n=$HOSTS;;
+	new1) name="snitch-store, schema 6 (COPY)" n=1;;
 	new) n=$HOSTS;;
 	copy) name="bare COPY of the same rows (psql \\copy), one transaction per host" n=$HOSTS;;
 	esac
