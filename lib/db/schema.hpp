@@ -15,12 +15,14 @@ enum class Dialect { sqlite, postgresql };
 // snitch_meta.schema_version in PostgreSQL). Version 3 adds the rollup,
 // version 4 the (exe_id, last_time) and (domain, last_time) indexes, version 5
 // interned rows behind the view `connections` (snitch-store(1)), PostgreSQL's
-// version 6 each batch's seq in `batches` instead of an index on the rows'.
+// version 6 each batch's seq in `batches` instead of an index on the rows'
+// and SQLite's version 6 time_slots instead of a time index, and rollup_pairs.
 int store_schema_version(Dialect d);
 
 // A "connections c" row's time compared by `op` (">=" or "<") with a bound
-// time in seconds, through the time index: SQL in which the bound appears
-// time_compare_binds(d) times. SQLite's index is on time_ms / time_slot_ms.
+// time in seconds, through the time index (SQLite: time_slots, the rowid
+// range of each time_ms / time_slot_ms): SQL in which the bound appears
+// time_compare_binds(d) times.
 inline constexpr int64_t time_slot_ms = 600000;
 std::string time_compare(Dialect d, const char* op);
 int time_compare_binds(Dialect d);
@@ -46,6 +48,9 @@ const std::vector<RollupColumns>& rollup_columns();
 // SQLite's SUM fails on overflow: `saturate` sums in floating point and
 // clamps (exact up to 2^53), for the rows where exact sums overflow.
 std::string rollup_insert_sql(Dialect d, const RollupColumns& c, const std::string& where, bool saturate = false);
+// SQLite: INSERT INTO rollup_pairs the day sums per (context, domain) of the
+// connection_rows r matching `where` (r.id, r.time_ms ...).
+std::string rollup_pairs_insert_sql(const std::string& where, bool saturate = false);
 // PostgreSQL: the same for every dimension in one statement (GROUPING SETS),
 // reading the rows once.
 std::string pg_rollup_insert_all_sql(const std::string& where);

@@ -1,5 +1,6 @@
 #include "store/sqlite.hpp"
 #include "core/event.hpp"
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <stdexcept>
@@ -119,6 +120,8 @@ SqliteStore::SqliteStore(SqliteOptions o) : o_(std::move(o)), db_(open_sqlite_st
 	Binder(db_.get(), host.get()).text(o_.host);
 	check(db_.get(), sqlite3_step(host.get()), "hosts");
 	host_id_ = sqlite3_column_int64(host.get(), 0);
+	slot_ = prepare("INSERT INTO time_slots (slot, lo, hi, rows) VALUES (?,?,?,?) ON CONFLICT (slot) DO UPDATE SET "
+			"lo = MIN(lo, excluded.lo), hi = MAX(hi, excluded.hi), rows = rows + excluded.rows");
 	verdict_ = prepare("INSERT INTO verdicts (host, time, sha256, event) VALUES (?,?,?,?)");
 	error_ = prepare("INSERT INTO errors (host, time, source, message, lost) VALUES (?,?,?,?,?)");
 	apply_retention();
@@ -200,12 +203,25 @@ void SqliteStore::insert_all(const Batch& b)
 			.integer(context).integer(peer).integer(c.pid).integer(c.lport)
 			.integer(static_cast<int64_t>(c.sent)).integer(static_cast<int64_t>(c.recv))
 			.integer(static_cast<int64_t>(c.events)).step();
+		int64_t id = sqlite3_last_insert_rowid(db);
+		auto [it, added] = slots_.try_emplace(last / time_slot_ms, SlotRows{id, id, 0});
+		it->second.lo = std::min(it->second.lo, id);
+		it->second.hi = std::max(it->second.hi, id);
+		++it->second.rows;
 	}
+	add_slots();
 	for (const VerdictRow& v : b.verdicts)
 		Binder(db, verdict_.get()).text(o_.host).real(v.time).text(v.sha256).text(v.event).step();
 	for (const ErrorRow& e : b.errors)
 		Binder(db, error_.get()).text(o_.host).real(e.time).text(e.source).text(e.message)
 			.integer(static_cast<int64_t>(e.lost)).step();
+}
+
+void SqliteStore::add_slots()
+{
+	for (const auto& [slot, r] : slots_)
+		Binder(db_.get(), slot_.get()).integer(slot).integer(r.lo).integer(r.hi).integer(r.rows).step();
+	slots_.clear();
 }
 
 template <class F> void SqliteStore::transaction(F&& body)
@@ -228,6 +244,7 @@ std::vector<ErrorRow> SqliteStore::write(const Batch& b)
 		transaction([&] { insert_all(b); });
 	} catch (...) {
 		ids_.clear();  // the rows they name may be gone with the transaction
+		slots_.clear();
 		throw;
 	}
 	return {};
@@ -253,6 +270,34 @@ void SqliteStore::roll_up_dim(const RollupColumns& c, int64_t hwm, int64_t top, 
 	Binder(db_.get(), s.get()).integer(hwm).integer(top).step();
 }
 
+void SqliteStore::roll_up_pairs(int64_t hwm, int64_t top, bool saturate)
+{
+	std::string sql = rollup_pairs_insert_sql("r.id > ? AND r.id <= ?", saturate) +
+			  " ON CONFLICT (context_id, day, domain_id) DO UPDATE SET "
+			  "events = MIN(events + excluded.events, 9223372036854775807), "
+			  "sent = MIN(sent + excluded.sent, 9223372036854775807), "
+			  "recv = MIN(recv + excluded.recv, 9223372036854775807), "
+			  "last_ms = MAX(last_ms, excluded.last_ms)";
+	SqliteStmt s = prepare(sql.c_str());
+	Binder(db_.get(), s.get()).integer(hwm).integer(top).step();
+}
+
+namespace {
+
+// Runs `sum` with exact sums, or, where those overflow, saturating ones.
+template <class F> void exact_or_saturated(F&& sum)
+{
+	try {
+		sum(false);
+	} catch (const std::runtime_error& e) {
+		if (!std::string_view(e.what()).ends_with(": integer overflow"))
+			throw;
+		sum(true);  // SQLite undid only that statement
+	}
+}
+
+} // namespace
+
 // Adds the rows past the high-water mark to their days' sums and moves the
 // mark, in one transaction: a reader sees every row counted exactly once,
 // whatever its time, however late it came.
@@ -261,20 +306,15 @@ void SqliteStore::roll_up()
 	last_roll_up_ = monotonic_now();
 	transaction([&] {
 		int64_t hwm = single_integer("SELECT hwm FROM rollup_state");
-		int64_t top = single_integer("SELECT COALESCE(MAX(rowid), 0) FROM connections");
-		if (top <= hwm)
+		int64_t pairs_hwm = single_integer("SELECT pairs_hwm FROM rollup_state");
+		int64_t top = single_integer("SELECT COALESCE(MAX(id), 0) FROM connection_rows");
+		if (top <= hwm && top <= pairs_hwm)
 			return;
-		for (const RollupColumns& c : rollup_columns()) {
-			try {
-				roll_up_dim(c, hwm, top, false);
-			} catch (const std::runtime_error& e) {
-				if (!std::string_view(e.what()).ends_with(": integer overflow"))
-					throw;
-				roll_up_dim(c, hwm, top, true);  // SQLite undid only that statement
-			}
-		}
-		SqliteStmt s = prepare("UPDATE rollup_state SET hwm = ?");
-		Binder(db_.get(), s.get()).integer(top).step();
+		for (const RollupColumns& c : rollup_columns())
+			exact_or_saturated([&](bool saturate) { roll_up_dim(c, hwm, top, saturate); });
+		exact_or_saturated([&](bool saturate) { roll_up_pairs(pairs_hwm, top, saturate); });
+		SqliteStmt s = prepare("UPDATE rollup_state SET hwm = ?, pairs_hwm = ?");
+		Binder(db_.get(), s.get()).integer(top).integer(top).step();
 	});
 }
 
@@ -288,9 +328,14 @@ long long SqliteStore::apply_retention()
 		return 0;
 	double cutoff = std::floor((epoch_now() - o_.retention_days * 86400) / rollup_bucket) * rollup_bucket;
 	long long deleted = 0;
+	const auto cutoff_ms = static_cast<int64_t>(cutoff) * 1000;
 	transaction([&] {
-		for (const char* sql : {"DELETE FROM connection_rows WHERE time_ms < ? * 1000", "DELETE FROM errors WHERE time < ?",
-					"DELETE FROM verdicts WHERE time < ?"}) {
+		// the rows before the cutoff lie within the rowids of the slots up to its own
+		SqliteStmt rows = prepare("DELETE FROM connection_rows WHERE id <= (SELECT COALESCE(MAX(hi), 0) FROM time_slots "
+					  "WHERE slot <= ?) AND time_ms < ?");
+		Binder(db_.get(), rows.get()).integer(cutoff_ms / time_slot_ms).integer(cutoff_ms).step();
+		deleted += sqlite3_changes(db_.get());
+		for (const char* sql : {"DELETE FROM errors WHERE time < ?", "DELETE FROM verdicts WHERE time < ?"}) {
 			SqliteStmt s = prepare(sql);
 			Binder(db_.get(), s.get()).real(cutoff).step();
 			deleted += sqlite3_changes(db_.get());
@@ -299,7 +344,13 @@ long long SqliteStore::apply_retention()
 			SqliteStmt s = prepare("DELETE FROM rollup WHERE dim = ? AND bucket < ?");
 			Binder(db_.get(), s.get()).integer(static_cast<int>(c.dim)).real(cutoff).step();
 		}
-		exec("UPDATE rollup_state SET hwm = MIN(hwm, COALESCE((SELECT MAX(rowid) FROM connections), 0))");
+		// by context: the key's prefix, where a scan would read every day of every pair
+		SqliteStmt pairs = prepare("DELETE FROM rollup_pairs WHERE context_id IN (SELECT id FROM contexts) AND day < ?");
+		Binder(db_.get(), pairs.get()).integer(cutoff_ms / (rollup_bucket * 1000)).step();
+		SqliteStmt slots = prepare("DELETE FROM time_slots WHERE slot < ?");
+		Binder(db_.get(), slots.get()).integer(cutoff_ms / time_slot_ms).step();
+		exec("UPDATE rollup_state SET hwm = MIN(hwm, COALESCE((SELECT MAX(id) FROM connection_rows), 0)), "
+		     "pairs_hwm = MIN(pairs_hwm, COALESCE((SELECT MAX(id) FROM connection_rows), 0))");
 	});
 	if (deleted)
 		sweep_ = Sweep{true, 0, {}, {}};

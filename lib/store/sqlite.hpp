@@ -4,6 +4,7 @@
 #include "db/schema.hpp"
 #include <sqlite3.h>
 #include <functional>
+#include <map>
 #include <string>
 #include <unordered_map>
 
@@ -38,6 +39,8 @@ private:
 	template <class F> void transaction(F&& body);
 	int64_t single_integer(const char* sql);
 	void roll_up_dim(const RollupColumns& c, int64_t hwm, int64_t top, bool saturate);
+	void roll_up_pairs(int64_t hwm, int64_t top, bool saturate);
+	void add_slots();
 	SqliteStmt prepare(const char* sql);
 	void insert_all(const Batch& b);
 	int64_t intern(SqliteStmt& find, SqliteStmt& add, const std::string& key, const std::function<void(sqlite3_stmt*)>& bind);
@@ -48,9 +51,13 @@ private:
 
 	SqliteOptions o_;
 	Sqlite db_;
-	SqliteStmt process_, connection_, verdict_, error_;
+	SqliteStmt process_, connection_, verdict_, error_, slot_;
 	SqliteStmt find_context_, add_context_, find_peer_, add_peer_;
 	int64_t host_id_ = 0;
+	struct SlotRows {
+		int64_t lo, hi, rows;
+	};
+	std::map<int64_t, SlotRows> slots_;  // the transaction's rows by time_slots.slot
 	// ids of interned rows by their fields; cleared when a write rolls back
 	std::unordered_map<std::string, int64_t> ids_;
 	double last_retention_ = 0, last_roll_up_ = 0;
