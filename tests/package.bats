@@ -198,7 +198,7 @@ teardown() {
 	run in_root snitch-store --quiet --db "$db" --init-schema
 	assert_success
 	run in_root sqlite3 -readonly "$db" "PRAGMA user_version"
-	assert_output 5
+	assert_output 6
 	run in_root sqlite3 -readonly "$db" "SELECT count(*) FROM connections"
 	assert_output "$rows"
 	run in_root sqlite3 -readonly "$db" "SELECT count(*) FROM rollup"
