@@ -798,3 +798,104 @@ long_path_event() { # TIME
 	keys q
 	wait_tmux_screen "view-exited=0"
 }
+
+# COUNT flow events from curl (every 5th from /usr/bin/rare), two at each
+# time STEP seconds apart from START (ties on every sort key but the
+# rowid), each with its own lport from PORT up, and three domains.
+slot_events() { # START COUNT STEP PORT
+	head -1 "$FIXTURE" | jq -c --argjson t0 "$1" --argjson n "$2" --argjson step "$3" --argjson port "$4" \
+		'. as $e | range(0; $n) | . as $i | $e | .time = ($t0 + (($i / 2) | floor) * $step + 0.5) | .start = (.time - 0.5)
+		 | .lport = ($port + $i) | .pid = ($port + $i) | .domain = (["example.com", "example.net", "example.org"][(($i / 2) | floor) % 3])
+		 | if $i % 5 == 0 then .exe = "/usr/bin/rare" | .comm = "rare" | .ino = 555 else . end'
+}
+
+# The lports of the Connections list, newest first, as a full sort by sqlite3
+# gives them: rows of `connections` matching WHERE, the first LIMIT.
+sql_conn_ports() { # DB WHERE LIMIT
+	sqlite3 "$1" "SELECT c.lport FROM connections c JOIN processes e ON e.id = c.exe_id WHERE $2 ORDER BY c.time_ms DESC,
+		c.first_time DESC, e.exe, c.domain, c.raddr, c.rport, c.sent, c.recv, c.host, c.rowid DESC LIMIT $3"
+}
+
+@test "snitch-view --print --screen conn: the newest rows through time_slots are a full sort's, late rows and slot counts off included" {
+	local now=$((T + 3 * 86400)) db
+	# 3 days, a row pair every 216 s; then late rows (a day and 4 days
+	# back, stored after the newer ones: old times, high rowids) and new ones
+	slot_events $T 2400 216 10000 | snitch-store --config "$CONF" --db "$DB" -q -w 0
+	{ slot_events $((T + 86400 + 13)) 40 60 20000; slot_events $((T - 86400)) 30 600 30000; } |
+		snitch-store --config "$CONF" --db "$DB" -q -w 0
+	slot_events $((T + 3 * 86400 - 3000)) 20 100 40000 | snitch-store --config "$CONF" --db "$DB" -q -w 0
+	# the late rows are out of rowid order: their slots' ranges overlap later slots'
+	[[ $(sqlite3 "$DB" "SELECT COUNT(*) FROM time_slots a JOIN time_slots b ON b.slot > a.slot AND b.lo < a.hi") -gt 10 ]] ||
+		fail "no late rows"
+	# copies whose slot counts are far too high (as after retention) and too low
+	sqlite3 "$DB" ".backup '$BATS_TEST_TMPDIR/high.db'"
+	sqlite3 "$BATS_TEST_TMPDIR/high.db" "UPDATE time_slots SET rows = rows * 50"
+	sqlite3 "$DB" ".backup '$BATS_TEST_TMPDIR/low.db'"
+	sqlite3 "$BATS_TEST_TMPDIR/low.db" "UPDATE time_slots SET rows = 1"
+	local from1=$((now - 86400)) from2=$((now - 2 * 86400)) n filter where range args
+	for db in "$DB" "$BATS_TEST_TMPDIR/high.db" "$BATS_TEST_TMPDIR/low.db"; do
+		for range in "all" "1d 0" "1d 1" "3h 8"; do
+			read -r r p <<<"$range"
+			args=(--range "$r")
+			where="1"
+			case $range in
+			"1d 0") args+=(--now "$now" --period 0); where="c.last_time >= $from1" ;;
+			"1d 1") args+=(--now "$now" --period 1); where="c.last_time >= $from2 AND c.last_time < $from1" ;;
+			"3h 8") args+=(--now "$now" --period 8); where="c.last_time >= $((now - 9 * 10800)) AND c.last_time < $((now - 8 * 10800))" ;;
+			esac
+			for filter in "" exe=/usr/bin/rare domain=example.net; do
+				local w="$where" fa=()
+				[[ -z $filter ]] || fa=(--filter "$filter")
+				[[ $filter != exe=* ]] || w+=" AND e.exe = '/usr/bin/rare'"
+				[[ $filter != domain=* ]] || w+=" AND c.domain = 'example.net'"
+				for n in 1 7 150 2000 5000; do
+					diff <(snitch-view --config "$CONF" --db "$db" --print --screen conn --limit "$n" "${args[@]}" "${fa[@]}" \
+						--format jsonl | jq -r .lport) <(sql_conn_ports "$db" "$w" "$n") ||
+						fail "$db: range $range, filter '$filter', limit $n differs from the full sort"
+				done
+			done
+		done
+	done
+	# the whole log, in one page and in the TUI's (2000 rows) too
+	assert_equal "$(view_print --screen conn --limit 2000 --format jsonl | wc -l)" 2000
+	assert_equal "$(view_print --screen conn --limit 5000 --format jsonl | wc -l)" "$(sqlite3 "$DB" 'SELECT COUNT(*) FROM connection_rows')"
+}
+
+# "first seen: ...\nlast seen: ..." of EXE as sqlite3 computes them from every row.
+sql_first_last() { # EXE
+	sqlite3 "$DB" "SELECT 'first seen: ' || strftime('%Y-%m-%d %H:%M:%S', MIN(c.first_time), 'unixepoch'),
+		'last seen: ' || strftime('%Y-%m-%d %H:%M:%S', MAX(c.last_time), 'unixepoch')
+		FROM connections c JOIN processes e ON e.id = c.exe_id WHERE e.exe = '$1'" | tr '|' '\n'
+}
+
+@test "snitch-view --detail: first and last seen from the rollup, the rows past its mark and late rows are every row's" {
+	slot_events $T 400 300 10000 | snitch-store --config "$CONF" --db "$DB" -q -w 0
+	# late: two days back, stored after
+	slot_events $((T - 2 * 86400 + 77)) 6 60 20000 | snitch-store --config "$CONF" --db "$DB" -q -w 0
+	# and from a store still running: rows past the rollup's mark, a week back (older than all) and the newest
+	mkfifo "$BATS_TEST_TMPDIR/in"
+	snitch-store --config "$CONF" --db "$DB" -q -w 0 <"$BATS_TEST_TMPDIR/in" 3>&- &
+	BG_PIDS+=("$!")
+	exec 5>"$BATS_TEST_TMPDIR/in"
+	wait_for_output 30 "$(sqlite3 "$DB" 'SELECT MAX(id) FROM connection_rows')" sqlite3 "$DB" 'SELECT hwm FROM rollup_state'
+	{ slot_events $((T - 7 * 86400 + 5)) 1 60 30000; slot_events $((T + 2 * 86400)) 4 60 31000;
+	  head -1 "$FIXTURE" | jq -c ".time = $((T - 9 * 86400)).25 | .start = $((T - 9 * 86400)) | .exe = \"/usr/bin/tail\""; } >&5
+	local past="SELECT COUNT(*) FROM connection_rows WHERE id > (SELECT hwm FROM rollup_state)"
+	wait_for_output 30 6 sqlite3 "$DB" "$past" || true
+	assert_equal "$(sqlite3 "$DB" "$past")" 6
+	local exe
+	for exe in /usr/bin/curl /usr/bin/rare /usr/bin/tail; do
+		diff <(view_print --detail "$exe" | grep -E '^(first|last) seen:') <(sql_first_last "$exe") || fail "$exe differs"
+	done
+	# rare's first is past the mark, curl's first a late row the rollup holds
+	assert_equal "$(view_print --detail /usr/bin/rare | grep '^first seen')" "first seen: $(date -u -d @$((T - 7 * 86400 + 5)) '+%F %T')"
+	assert_equal "$(view_print --detail /usr/bin/curl | grep '^first seen')" "first seen: $(date -u -d @$((T - 2 * 86400 + 77)) '+%F %T')"
+	# the same once the store rolled them up
+	exec 5>&-
+	wait "${BG_PIDS[0]}"
+	BG_PIDS=()
+	assert_equal "$(sqlite3 "$DB" "$past")" 0
+	for exe in /usr/bin/curl /usr/bin/rare /usr/bin/tail; do
+		diff <(view_print --detail "$exe" | grep -E '^(first|last) seen:') <(sql_first_last "$exe") || fail "$exe differs after the roll-up"
+	done
+}

@@ -291,3 +291,19 @@ PY
 	assert_equal "$(api rows 'screen=exe' | jq -c '[.totals.events, .totals.sent]')" \
 		"$(sqlite3 "$db" 'SELECT json_array(SUM(events), SUM(sent)) FROM connections')"
 }
+
+@test "snitch-web: the series of the whole log starts at its oldest row and the detail gives every row's first and last, late rows included" {
+	store_fixture
+	# late rows, stored after the fixture: the oldest (10 and 3 days back) come last
+	jq -c '.time -= 864000 | .start -= 864000' "$FIXTURE" | tac | snitch-store --config "$CONF" --db "$DB" -q -w 0
+	jq -c '.time -= 259200.25 | .start -= 259200' "$FIXTURE" | snitch-store --config "$CONF" --db "$DB" -q -w 0
+	[[ $(sqlite3 "$DB" "SELECT slot FROM time_slots ORDER BY lo LIMIT 1") -gt $(sqlite3 "$DB" "SELECT MIN(slot) FROM time_slots") ]] ||
+		fail "the oldest rows are not late"
+	start_web --db "$DB" --now "$NOW"
+	assert_equal "$(api series 'range=all' | jq .from)" "$(sqlite3 "$DB" 'SELECT MIN(last_time) FROM connections' | jq .)"
+	local exe
+	for exe in /usr/bin/curl /usr/lib/firefox/firefox; do
+		assert_equal "$(api detail "exe=$(jq -rn --arg e "$exe" '$e | @uri')" | jq -c '[.first, .last]')" \
+			"$(sqlite3 "$DB" "SELECT json_array(MIN(first_time), MAX(last_time)) FROM connections c JOIN processes e ON e.id = c.exe_id WHERE e.exe = '$exe'" | jq -c .)"
+	done
+}

@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <ctime>
+#include <limits>
 #include <pwd.h>
 #include <stdexcept>
 #include <sys/stat.h>
@@ -510,25 +511,74 @@ std::vector<Row> fetch_rows(ViewDb& db, const Query& q)
 
 namespace {
 
-// An executable's first and last rows: the oldest and the newest time slot
-// (10 minutes) with a row of it are found walking the time index (no scan of
-// every row), then its rows in each are read. SQLite's index is on the slot,
-// PostgreSQL's on time_ms: there the slot starts at the oldest row's time.
-std::string detail_times_sql(Dialect d, const std::string& ids)
+// PostgreSQL: an executable's first and last rows: the oldest and the newest
+// time with a row of it are found walking the time index (no scan of every
+// row), then its rows in the oldest 10 minutes are read.
+std::string detail_times_sql(const std::string& ids)
 {
-	const bool pg = d == Dialect::postgresql;
-	const std::string ms = std::to_string(time_slot_ms), slot = pg ? "r.time_ms" : "r.time_ms / " + ms;
+	const std::string ms = std::to_string(time_slot_ms);
 	auto edge = [&](const char* dir) {
-		return "(SELECT " + slot + " FROM connection_rows r WHERE r.context_id IN (SELECT id FROM contexts WHERE exe_id " +
-		       ids + ") ORDER BY " + slot + " " + dir + " LIMIT 1)";
+		return "(SELECT r.time_ms FROM connection_rows r WHERE r.context_id IN (SELECT id FROM contexts WHERE exe_id " + ids +
+		       ") ORDER BY r.time_ms " + dir + " LIMIT 1)";
 	};
-	const std::string first_rows = pg ? "c.time_ms >= e.lo AND c.time_ms < e.lo + " + ms : "c.time_ms / " + ms + " = e.lo";
-	const std::string last_rows = pg ? "c.time_ms = e.hi" : "c.time_ms / " + ms + " = e.hi";
 	auto of = [&](const std::string& agg, const std::string& rows) {
 		return "(SELECT " + agg + " FROM connections c WHERE c.exe_id " + ids + " AND " + rows + ")";
 	};
-	return "SELECT " + of("MIN(c.first_time)", first_rows) + ", " + of("MAX(c.last_time)", last_rows) + " FROM (SELECT " +
-	       edge("ASC") + " AS lo, " + edge("DESC") + " AS hi) e";
+	return "SELECT " + of("MIN(c.first_time)", "c.time_ms >= e.lo AND c.time_ms < e.lo + " + ms) + ", " +
+	       of("MAX(c.last_time)", "c.time_ms = e.hi") + " FROM (SELECT " + edge("ASC") + " AS lo, " + edge("DESC") + " AS hi) e";
+}
+
+// SQLite, without a time index: the daily rollup (up to its mark) and the
+// few rows past the mark give the executable's oldest day and its last
+// time; the rows of that day (time_slots: their rowid range) its oldest
+// slot, and the rows of that slot the first time: the earliest first_time
+// of the rows in the oldest 10 minutes, as PostgreSQL's.
+std::pair<std::string, std::string> detail_times_sqlite(ViewDb& db, const std::string& exe)
+{
+	const std::string ms = std::to_string(time_slot_ms), day = std::to_string(rollup_bucket);
+	const std::string rows = "connection_rows r WHERE r.context_id IN (SELECT id FROM contexts WHERE exe_id IN "
+				 "(SELECT id FROM processes WHERE exe = ?))";
+	// without the rollup (a copy that dropped it), every row is past the mark
+	const std::string rollup = "FROM rollup WHERE dim = " + std::to_string(static_cast<int>(RollupDim::exe)) +
+				   " AND id IN (SELECT id FROM processes WHERE exe = ?)",
+			  tail = db.has_rollup() ? " AND r.id > (SELECT hwm FROM rollup_state)" : "";
+	std::vector<SqlParam> params;
+	auto of_rollup = [&](const char* agg) {
+		if (!db.has_rollup())
+			return std::string("NULL");
+		params.emplace_back(exe);
+		return "(SELECT " + std::string(agg) + " " + rollup + ")";
+	};
+	std::string sql = "SELECT " + of_rollup("MIN(bucket)") + ", " + of_rollup("MAX(last_time)");
+	sql += ", (SELECT CAST(MIN(r.time_ms) / 1000.0 AS INTEGER) / " + day + " * " + day + " FROM " + rows + tail +
+	       "), (SELECT MAX(r.time_ms) / 1000.0 FROM " + rows + tail + ")";
+	params.insert(params.end(), 2, exe);
+	auto e = db.query(sql, params);
+	if (e.empty() || (e[0].at(0).empty() && e[0].at(2).empty()))
+		return {};
+	auto pick = [](const std::string& a, const std::string& b, bool low) {
+		if (a.empty() || b.empty())
+			return a.empty() ? b : a;
+		return (std::stod(a) < std::stod(b)) == low ? a : b;
+	};
+	const int64_t first_day = std::stoll(pick(e[0][0], e[0][2], true));
+	const std::string last = pick(e[0][1], e[0][3], false);
+	// a day holds the times that truncate to it: before 1970, the day before it too
+	const int64_t lo_ms = (first_day - (first_day > 0 ? 0 : rollup_bucket)) * 1000, hi_ms = (first_day + rollup_bucket) * 1000;
+	auto within = [&](int64_t lo_slot, int64_t hi_slot) {
+		std::string a = std::to_string(lo_slot), b = std::to_string(hi_slot);
+		return " AND r.id BETWEEN (SELECT MIN(lo) FROM time_slots WHERE slot BETWEEN " + a + " AND " + b +
+		       ") AND (SELECT MAX(hi) FROM time_slots WHERE slot BETWEEN " + a + " AND " + b + ") AND r.time_ms / " + ms +
+		       " BETWEEN " + a + " AND " + b;
+	};
+	auto slot = db.query("SELECT MIN(r.time_ms) / " + ms + " FROM " + rows + within(lo_ms / time_slot_ms, hi_ms / time_slot_ms), {exe});
+	if (slot.empty() || slot[0].at(0).empty())  // a rollup that its rows do not match: read them all
+		slot = db.query("SELECT MIN(r.time_ms) / " + ms + " FROM " + rows, {exe});
+	if (slot.empty() || slot[0].at(0).empty())
+		return {};
+	const int64_t s = std::stoll(slot[0][0]);
+	auto first = db.query("SELECT MIN((r.time_ms - r.span_ms) / 1000.0) FROM " + rows + within(s, s), {exe});
+	return {first.empty() ? "" : first[0].at(0), last};
 }
 
 } // namespace
@@ -547,11 +597,18 @@ ExeDetail fetch_detail(ViewDb& db, const std::string& exe)
 					ids + " ORDER BY 1 LIMIT 20",
 				{exe}))
 		d.parents.push_back(r.at(0));
-	const std::string times = detail_times_sql(db.dialect(), ids);
-	auto t = db.query(times, std::vector<SqlParam>(std::count(times.begin(), times.end(), '?'), exe));
-	if (!t.empty() && !t[0].at(0).empty()) {
-		d.first = std::stod(t[0][0]);
-		d.last = std::stod(t[0][1]);
+	std::pair<std::string, std::string> t;
+	if (db.dialect() == Dialect::sqlite) {
+		t = detail_times_sqlite(db, exe);
+	} else {
+		const std::string times = detail_times_sql(ids);
+		auto r = db.query(times, std::vector<SqlParam>(std::count(times.begin(), times.end(), '?'), exe));
+		if (!r.empty())
+			t = {r[0].at(0), r[0].at(1)};
+	}
+	if (!t.first.empty()) {
+		d.first = std::stod(t.first);
+		d.last = t.second.empty() ? d.first : std::stod(t.second);
 	}
 	return d;
 }
@@ -751,33 +808,132 @@ std::vector<Sighting> fetch_sightings(ViewDb& db, const Query& q, size_t limit)
 	return out;
 }
 
+namespace {
+
+const char* const connection_columns =
+	"SELECT c.first_time, c.last_time, c.host, e.exe, e.name, e.cmdline, e.sha256, COALESCE(p.exe, ''), "
+	"COALESCE(p.name, ''), c.pid, c.uid, c.lport, c.rport, c.family, c.proto, c.laddr, c.raddr, c.domain, "
+	"c.cgroup, c.sent, c.recv, c.events, e.exe_unverified FROM ";
+
+// Newest first; SQLite's rowid last breaks the ties that remain, so that the
+// newest rows of a slot range (connection_rows_newest) are those of the
+// whole sort, and pages neither repeat nor skip a row.
+std::string connection_order(Dialect d)
+{
+	return std::string(" ORDER BY c.time_ms DESC, c.first_time DESC, e.exe, c.domain, c.raddr, c.rport, c.sent, c.recv, c.host") +
+	       (d == Dialect::sqlite ? ", c.rowid DESC" : "");
+}
+
+Connection connection_of(const std::vector<std::string>& r)
+{
+	auto i64 = [](const std::string& s, int64_t none) { return s.empty() ? none : std::stoll(s); };
+	Connection c;
+	c.first = r.at(0).empty() ? 0 : std::stod(r.at(0));
+	c.last = r.at(1).empty() ? 0 : std::stod(r.at(1));
+	c.host = r.at(2), c.exe = r.at(3), c.name = r.at(4), c.cmdline = r.at(5), c.sha256 = r.at(6);
+	c.parent_exe = r.at(7), c.parent_name = r.at(8);
+	c.pid = i64(r.at(9), 0), c.uid = i64(r.at(10), -1), c.lport = i64(r.at(11), 0), c.rport = i64(r.at(12), 0);
+	c.family = r.at(13), c.proto = r.at(14), c.laddr = r.at(15), c.raddr = r.at(16), c.domain = r.at(17), c.cgroup = r.at(18);
+	c.sent = to_u64(r.at(19)), c.recv = to_u64(r.at(20)), c.events = to_u64(r.at(21));
+	c.exe_unverified = r.at(22);
+	return c;
+}
+
+// The slot of a time in seconds: what time_slots keys (truncated, as SQLite divides).
+int64_t slot_of(double seconds)
+{
+	return static_cast<int64_t>(std::ceil(seconds * 1000)) / time_slot_ms;
+}
+
+// SQLite has no time index: the newest `want` rows of `q` are read from the
+// newest slots, time_slots giving their rowid range. A chunk is the slots
+// from the newest down to those whose rows (time_slots.rows) add up to what
+// is still wanted; when the filters (or counts that retention left high)
+// keep fewer, the next chunk, below it, is wider. The rows of a chunk sort
+// before those of every slot below (a slot never decreases with time), so
+// the chunks' rows in turn are the sort's first rows.
+std::vector<std::vector<std::string>> connection_rows_newest(ViewDb& db, const Query& q, size_t want)
+{
+	constexpr int64_t none_below = std::numeric_limits<int64_t>::min(), none_above = std::numeric_limits<int64_t>::max();
+	const int64_t floor = q.from > 0 ? slot_of(q.from) : none_below;
+	int64_t top = q.to > 0 ? slot_of(q.to) : none_above;
+	Query filters = q;  // the time range is bound here, by rowid range and time_ms
+	filters.from = filters.to = 0;
+	std::vector<std::vector<std::string>> out;
+	int64_t scanned = 0, estimate = static_cast<int64_t>(want);
+	while (out.size() < want) {
+		// the chunk's lowest slot: where the slots from `top` down hold `estimate` rows
+		int64_t bottom = floor, sum = 0;
+		bool reached = false;
+		for (int64_t from = top; !reached;) {
+			auto slots = db.query("SELECT slot, rows FROM time_slots WHERE slot BETWEEN " + std::to_string(floor) + " AND " +
+						      std::to_string(from) + " ORDER BY slot DESC LIMIT 512", {});
+			for (const auto& s : slots) {
+				sum += std::stoll(s.at(1));
+				if (sum >= estimate) {
+					bottom = std::stoll(s.at(0));
+					reached = true;
+					break;
+				}
+			}
+			if (slots.size() < 512)
+				break;
+			from = std::stoll(slots.back().at(0)) - 1;
+		}
+		auto range = db.query("SELECT MIN(lo), MAX(hi) FROM time_slots WHERE slot BETWEEN " + std::to_string(bottom) + " AND " +
+					      std::to_string(top), {});
+		if (!range.empty() && !range[0].at(0).empty()) {
+			std::vector<SqlParam> params;
+			std::string where = where_sql(Dialect::sqlite, filters, params);
+			where += std::string(where.empty() ? " WHERE " : " AND ") + "c.rowid BETWEEN " + range[0][0] + " AND " + range[0][1] +
+				 " AND c.time_ms / " + std::to_string(time_slot_ms) + " BETWEEN " + std::to_string(bottom) + " AND " +
+				 std::to_string(top);
+			// as time_compare bounds them
+			if (q.from > 0) {
+				where += " AND c.time_ms >= ? * 1000";
+				params.emplace_back(q.from);
+			}
+			if (q.to > 0) {
+				where += " AND c.time_ms < ? * 1000";
+				params.emplace_back(q.to);
+			}
+			std::string sql = connection_columns + rows_from(Dialect::sqlite) +
+					  " JOIN processes e ON e.id = c.exe_id LEFT JOIN processes p ON p.id = c.parent_id" + where +
+					  connection_order(Dialect::sqlite) + " LIMIT " + std::to_string(want - out.size());
+			for (auto& r : db.query(sql, params))
+				out.push_back(std::move(r));
+			scanned += sum;
+			// the rows kept per row read so far tell how many more to read: at least 4 times as many
+			int64_t kept = static_cast<int64_t>(out.size()), left = static_cast<int64_t>(want - out.size());
+			estimate = std::max(4 * scanned, kept > 0 ? left * scanned / kept * 5 / 4 : 0);
+		}
+		if (!reached || bottom <= floor)
+			break;
+		top = bottom - 1;
+	}
+	return out;
+}
+
+} // namespace
+
 std::vector<Connection> fetch_connections(ViewDb& db, const Query& q, size_t limit, size_t offset)
 {
+	std::vector<Connection> out;
+	if (db.dialect() == Dialect::sqlite && limit) {
+		auto rows = connection_rows_newest(db, q, limit + offset);
+		for (size_t i = offset; i < rows.size(); ++i)
+			out.push_back(connection_of(rows[i]));
+		return out;
+	}
 	std::vector<SqlParam> params;
-	std::string sql = "SELECT c.first_time, c.last_time, c.host, e.exe, e.name, e.cmdline, e.sha256, COALESCE(p.exe, ''), "
-			  "COALESCE(p.name, ''), c.pid, c.uid, c.lport, c.rport, c.family, c.proto, c.laddr, c.raddr, c.domain, "
-			  "c.cgroup, c.sent, c.recv, c.events, e.exe_unverified FROM " + rows_from(db.dialect()) + " JOIN processes e ON e.id = c.exe_id "
-			  "LEFT JOIN processes p ON p.id = c.parent_id" +
-			  where_sql(db.dialect(), q, params) +
-			  " ORDER BY " + std::string(db.dialect() == Dialect::sqlite ? "c.time_ms / " + std::to_string(time_slot_ms) + " DESC, c.time_ms" : "c.time_ms") + " DESC, c.first_time DESC, e.exe, c.domain, c.raddr, c.rport, c.sent, c.recv, c.host";
+	std::string sql = connection_columns + rows_from(db.dialect()) + " JOIN processes e ON e.id = c.exe_id "
+			  "LEFT JOIN processes p ON p.id = c.parent_id" + where_sql(db.dialect(), q, params) + connection_order(db.dialect());
 	if (limit)
 		sql += " LIMIT " + std::to_string(limit);
 	if (offset)
 		sql += " OFFSET " + std::to_string(offset);
-	auto i64 = [](const std::string& s, int64_t none) { return s.empty() ? none : std::stoll(s); };
-	std::vector<Connection> out;
-	for (auto& r : db.query(sql, params)) {
-		Connection c;
-		c.first = r.at(0).empty() ? 0 : std::stod(r.at(0));
-		c.last = r.at(1).empty() ? 0 : std::stod(r.at(1));
-		c.host = r.at(2), c.exe = r.at(3), c.name = r.at(4), c.cmdline = r.at(5), c.sha256 = r.at(6);
-		c.parent_exe = r.at(7), c.parent_name = r.at(8);
-		c.pid = i64(r.at(9), 0), c.uid = i64(r.at(10), -1), c.lport = i64(r.at(11), 0), c.rport = i64(r.at(12), 0);
-		c.family = r.at(13), c.proto = r.at(14), c.laddr = r.at(15), c.raddr = r.at(16), c.domain = r.at(17), c.cgroup = r.at(18);
-		c.sent = to_u64(r.at(19)), c.recv = to_u64(r.at(20)), c.events = to_u64(r.at(21));
-		c.exe_unverified = r.at(22);
-		out.push_back(std::move(c));
-	}
+	for (auto& r : db.query(sql, params))
+		out.push_back(connection_of(r));
 	return out;
 }
 
