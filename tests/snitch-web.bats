@@ -295,8 +295,8 @@ PY
 @test "snitch-web: the series of the whole log starts at its oldest row and the detail gives every row's first and last, late rows included" {
 	store_fixture
 	# late rows, stored after the fixture: the oldest (10 and 3 days back) come last
-	jq -c '.time -= 864000 | .start -= 864000' "$FIXTURE" | tac | snitch-store --config "$CONF" --db "$DB" -q -w 0
-	jq -c '.time -= 259200.25 | .start -= 259200' "$FIXTURE" | snitch-store --config "$CONF" --db "$DB" -q -w 0
+	jq -c '.time -= 864000 | if .start then .start -= 864000 else . end' "$FIXTURE" | tac | snitch-store --config "$CONF" --db "$DB" -q -w 0
+	jq -c '.time -= 259200.25 | if .start then .start -= 259200 else . end' "$FIXTURE" | snitch-store --config "$CONF" --db "$DB" -q -w 0
 	[[ $(sqlite3 "$DB" "SELECT slot FROM time_slots ORDER BY lo LIMIT 1") -gt $(sqlite3 "$DB" "SELECT MIN(slot) FROM time_slots") ]] ||
 		fail "the oldest rows are not late"
 	start_web --db "$DB" --now "$NOW"
