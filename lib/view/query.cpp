@@ -542,17 +542,15 @@ std::pair<std::string, std::string> detail_times_sqlite(ViewDb& db, const std::s
 	const std::string rollup = "FROM rollup WHERE dim = " + std::to_string(static_cast<int>(RollupDim::exe)) +
 				   " AND id IN (SELECT id FROM processes WHERE exe = ?)",
 			  tail = db.has_rollup() ? " AND r.id > (SELECT hwm FROM rollup_state)" : "";
-	std::vector<SqlParam> params;
-	auto of_rollup = [&](const char* agg) {
-		if (!db.has_rollup())
-			return std::string("NULL");
-		params.emplace_back(exe);
-		return "(SELECT " + std::string(agg) + " " + rollup + ")";
-	};
-	std::string sql = "SELECT " + of_rollup("MIN(bucket)") + ", " + of_rollup("MAX(last_time)");
+	// the rollup's key begins (dim, bucket): its oldest and newest day of the
+	// executable are found walking it from either end, the last time in the newest
+	auto edge_day = [&](const char* dir) { return "(SELECT bucket " + rollup + " ORDER BY bucket " + dir + " LIMIT 1)"; };
+	std::string sql = db.has_rollup() ? "SELECT " + edge_day("ASC") + ", (SELECT MAX(last_time) " + rollup + " AND bucket = " +
+						    edge_day("DESC") + ")"
+					  : "SELECT NULL, NULL";
 	sql += ", (SELECT CAST(MIN(r.time_ms) / 1000.0 AS INTEGER) / " + day + " * " + day + " FROM " + rows + tail +
 	       "), (SELECT MAX(r.time_ms) / 1000.0 FROM " + rows + tail + ")";
-	params.insert(params.end(), 2, exe);
+	const std::vector<SqlParam> params(static_cast<size_t>(std::count(sql.begin(), sql.end(), '?')), exe);
 	auto e = db.query(sql, params);
 	if (e.empty() || (e[0].at(0).empty() && e[0].at(2).empty()))
 		return {};
@@ -571,7 +569,11 @@ std::pair<std::string, std::string> detail_times_sqlite(ViewDb& db, const std::s
 		       ") AND (SELECT MAX(hi) FROM time_slots WHERE slot BETWEEN " + a + " AND " + b + ") AND r.time_ms / " + ms +
 		       " BETWEEN " + a + " AND " + b;
 	};
-	auto slot = db.query("SELECT MIN(r.time_ms) / " + ms + " FROM " + rows + within(lo_ms / time_slot_ms, hi_ms / time_slot_ms), {exe});
+	// the day's slots in turn, up to the first holding a row of the executable
+	auto slot = db.query("SELECT s.slot FROM time_slots s WHERE s.slot BETWEEN " + std::to_string(lo_ms / time_slot_ms) + " AND " +
+				     std::to_string(hi_ms / time_slot_ms) + " AND EXISTS (SELECT 1 FROM " + rows +
+				     " AND r.id BETWEEN s.lo AND s.hi AND r.time_ms / " + ms + " = s.slot) ORDER BY s.slot LIMIT 1",
+			     {exe});
 	if (slot.empty() || slot[0].at(0).empty())  // a rollup that its rows do not match: read them all
 		slot = db.query("SELECT MIN(r.time_ms) / " + ms + " FROM " + rows, {exe});
 	if (slot.empty() || slot[0].at(0).empty())
