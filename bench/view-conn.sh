@@ -89,6 +89,7 @@ echo "| --- | --- | --- | --- |"
 i=0
 for c in "${cases[@]}"; do
 	label=${c%%|*} args=${c#*|}
+	# shellcheck disable=SC2086 # the case's arguments, split into words
 	diff <("$REF_VIEW" --db "$DB5" --config "$NOCONF" --now $NOW $args) <("$VIEW" --db "$DB6" --config "$NOCONF" --now $NOW $args) >/dev/null ||
 		echo "note: $label: the outputs differ (ties ordered by rowid in schema 6)" >&2
 	json="$OUT/view-conn-$i.json"
