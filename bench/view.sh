@@ -26,10 +26,14 @@ DB="$OUT/view-$N.db"
 NOCONF="$OUT/no-such-config.json"
 NOW=1795000000
 
-# The store's own schema (5: interned hosts, contexts and peers under the
-# connections view), then N connections over 365 days in one transaction
-# (indexes dropped during the bulk insert and recreated after): 400 process
+# The store's own schema (interned hosts, contexts and peers under the
+# connections view since 5; time_slots and rollup_pairs since 6), then N
+# connections over 365 days in one transaction (indexes, if any, dropped
+# during the bulk insert and recreated after), oldest first as the store
+# writes them (a time range reads a rowid range), with their time slots
+# (the rowid range of each 10 minutes, as the store keeps them). 400 process
 # contexts and 62,500 peers, each row's by its number as before schema 5.
+# The store rolls them up (rollup and rollup_pairs) when it opens the file.
 build_db() {
 	rm -f "$DB" "$DB-wal" "$DB-shm"
 	.output/bin/snitch-store --init-schema --config "$NOCONF" --db "$DB"
@@ -49,10 +53,11 @@ INSERT INTO contexts SELECT 1 + i, (SELECT id FROM hosts WHERE name = 'bench'), 
 WITH RECURSIVE j(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM j WHERE i < 62499)
 INSERT INTO peers SELECT 1 + i, 'ipv4', 'tcp', '10.0.0.2', '10.' || (i % 250) || '.' || (i / 250 % 250) || '.1',
 	(i % 20) * 100 + 22, 'host' || (i % 5000) || '.example' FROM j;
-WITH RECURSIVE s(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM s WHERE i < $N - 1)
+WITH RECURSIVE s(i) AS (SELECT $N - 1 UNION ALL SELECT i - 1 FROM s WHERE i > 0)
 INSERT INTO connection_rows (time_ms, span_ms, context_id, peer_id, pid, lport, sent, recv, events)
 	SELECT CAST(round(($NOW - i * (31536000.0 / $N)) * 1000) AS INTEGER), 1000, 1 + i % 400, 1 + i % 62500,
 	1000 + i % 5000, 40000, 100 + i % 1000, 1000 + i % 10000, 1 + i % 3 FROM s;
+INSERT INTO time_slots SELECT time_ms / 600000, MIN(id), MAX(id), COUNT(*) FROM connection_rows GROUP BY 1;
 COMMIT;
 $idx
 ANALYZE;
@@ -74,13 +79,13 @@ t1=$(now)
 ROLLUP_TIME=$(elapsed "$t0" "$t1" 1)
 
 # The plain aggregate a user would type for the Executables screen, with
-# the range on time_ms as snitch-store(1) shows it, so that the time index
-# serves it (a range on last_time, computed by the view, reads every row).
+# the range on time_ms. Since schema 6 there is no time index: it reads
+# every row whatever the range (until schema 5 the slot index served it).
 bare_sql() { # FROM (0: all)
 	local ms=$(($1 * 1000))
 	sqlite3 "file:$DB?mode=ro" "SELECT e.exe, SUM(c.events), SUM(c.sent), SUM(c.recv), MAX(c.last_time)
 		FROM connections c JOIN processes e ON e.id = c.exe_id
-		WHERE c.time_ms / 600000 >= $ms / 600000 AND c.time_ms >= $ms GROUP BY e.exe"
+		WHERE c.time_ms >= $ms GROUP BY e.exe"
 }
 # The TUI in a 100x30 tmux pane: it draws the first screen (list and lower
 # pane), then reads the q already waiting in the pty and exits. Includes
@@ -151,7 +156,8 @@ sqlite3 "$DB" 'SELECT count(*) FROM connections' >/dev/null  # warm the page cac
 	echo
 	echo "Seconds; in parentheses relative to the bare SQL aggregate of the same screen (sqlite3 shell, same WHERE)."
 	echo "snitch-store opened it (migrating an older schema if need be, rolling up the rows past the mark: $PAST) in $ROLLUP_TIME s;"
-	echo "it holds $(sqlite3 "$DB" 'SELECT count(*) FROM rollup WHERE dim = 1') rows for the Executables screen."
+	echo "it holds $(sqlite3 "$DB" 'SELECT count(*) FROM rollup WHERE dim = 1') rows for the Executables screen,"
+	echo "rollup_pairs $(sqlite3 "$DB" 'SELECT count(*) FROM rollup_pairs') rows for the lower pane."
 	echo
 	echo "Lower pane: its own query as --print (Host names of the first screen's top executable)."
 	echo "snitch-web: /api/rows is the same screen; /api/series the overview's first chart (bytes over time; for 7d and more whole days, from the rollup)."

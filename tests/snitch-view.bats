@@ -509,6 +509,70 @@ sql_sums() { # COLUMN FROM TO EXE
 	assert_equal "$(screen_row example.com | cut -d' ' -f2)" "$want"
 }
 
+# "KEY|EVENTS|SENT|RECEIVED|LAST_MS" of each row of a --print screen, sorted.
+print_sums_last() { # ARGS...
+	view_print --format jsonl "$@" |
+		jq -r '[.[keys_unsorted[-1]], .events, .sent, .received, (.last_seen * 1000 | round)] | map(tostring) | join("|")' | sort
+}
+
+# The same from the rows (the documented view): the domains of the rows
+# with last_time >= FROM (0: all) matching WHERE.
+sql_domain_sums() { # FROM WHERE
+	sqlite3 "$DB" "SELECT domain, SUM(events), SUM(sent), SUM(recv), MAX(time_ms) FROM connections
+		WHERE last_time >= $1 AND $2 GROUP BY 1" | sort
+}
+
+@test "snitch-view's lower pane of long ranges (rollup_pairs) gives the rows' sums: late rows, rows past its mark, a domain through two peers" {
+	store_fixture
+	local shift flows='select(.type == "flow")'
+	# late and out of order, some straddling a range's first second
+	for shift in 86400 $((259200 - 50)) 172800 $((2592000 - 50)) 864000 3456000; do
+		jq -c "$flows | .time -= $shift | .start -= $shift" "$FIXTURE" | tac | snitch-store --config "$CONF" --db "$DB" -q
+	done
+	# example.com through another address, in a later run, on a day whose pair the rollup already names by the first
+	jq -c "$flows | select(.domain == \"example.com\") | .time -= 863000 | .start -= 863000 | .raddr = \"93.184.215.99\"" \
+		"$FIXTURE" | snitch-store --config "$CONF" --db "$DB" -q
+	assert [ "$(sqlite3 "$DB" "SELECT count(*) FROM (SELECT r.context_id FROM rollup_pairs r JOIN peers p ON p.id = r.domain_id
+		WHERE p.domain = 'example.com' GROUP BY r.context_id, r.day HAVING count(*) > 1)")" -ge 1 ]
+	# rows past rollup_pairs' mark: a store killed before its roll-up, 4 days back and within today
+	mkfifo "$BATS_TEST_TMPDIR/in"
+	snitch-store --config "$CONF" --db "$DB" -q -w 0.1 <"$BATS_TEST_TMPDIR/in" 3>&- &
+	local store=$!
+	exec 5>"$BATS_TEST_TMPDIR/in"
+	jq -c "$flows | .time -= 345600 | .start -= 345600" "$FIXTURE" >&5
+	jq -c "$flows | .time += 5 | .start += 5" "$FIXTURE" >&5
+	local past="SELECT count(*) FROM connection_rows WHERE id > (SELECT pairs_hwm FROM rollup_state)"
+	wait_for_output 30 18 sqlite3 "$DB" "$past" || true
+	kill -KILL "$store"
+	wait "$store" || true
+	exec 5>&-
+	assert_equal "$(sqlite3 "$DB" "$past")" 18
+	local now=$((T + 100)) range from filter where checked=0
+	for range in all:0 30d:$((now - 2592000)) 3d:$((now - 259200)) 1d:$((now - 86400)); do
+		from=${range#*:} range=${range%%:*}
+		for filter in "exe=/usr/bin/curl" "exe=/usr/lib/firefox/firefox" "name=curl" "parent=/usr/bin/bash" "user=1000"; do
+			case $filter in
+			exe=* | name=*) where="exe_id IN (SELECT id FROM processes WHERE ${filter%%=*} = '${filter#*=}')" ;;
+			parent=*) where="parent_id IN (SELECT id FROM processes WHERE exe = '${filter#*=}')" ;;
+			user=*) where="uid = ${filter#*=}" ;;
+			esac
+			diff <(print_sums_last --screen domain --filter "$filter" --range "$range" --now "$now") <(sql_domain_sums "$from" "$where") \
+				|| fail "the lower pane, --filter $filter --range $range, differs from the rows' sums"
+			checked=$((checked + 1))
+		done
+	done
+	assert_equal "$checked" 20
+	# the empty domain, and example.com once though two peers name it
+	assert_equal "$(print_sums_last --screen domain --filter user=1000 --range all --now "$now" | cut -d'|' -f1 | grep -c '^example.com$')" 1
+	print_sums_last --screen domain --filter user=1000 --range all --now "$now" | grep -q '^|'
+	# and it is rollup_pairs that answers ranges of days, not shorter ones
+	local before1d; before1d=$(print_sums_last --screen domain --filter user=1000 --range 1d --now "$now")
+	sqlite3 "$DB" "UPDATE rollup_pairs SET events = events + 1000"
+	[[ "$(print_sums_last --screen domain --filter user=1000 --range 30d --now "$now")" != "$(sql_domain_sums $((now - 2592000)) "uid = 1000")" ]] \
+		|| fail "range 30d did not read rollup_pairs"
+	assert_equal "$(print_sums_last --screen domain --filter user=1000 --range 1d --now "$now")" "$before1d"
+}
+
 # One event of a program with a long path and a formula for a name.
 long_path_event() { # TIME
 	printf '{"type":"flow","time":%s,"start":%s,"pid":77,"uid":0,"comm":"=HYPERLINK(1)","exe":"/opt/vendor/toolchains/versions/3.11.7/bin/python3","cmdline":"-c x, \\"y\\"","raddr":"10.1.2.3","rport":8443,"domain":"pypi.example","proto":"tcp","sent":5,"recv":6,"events":1}\n' "$1" "$1"

@@ -54,12 +54,14 @@ public:
 			query("PRAGMA mmap_size = 1073741824", {});
 			query("SELECT 1 FROM connections LIMIT 1", {});
 			rollup_ = !query("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'rollup_state'", {}).empty();
+			pairs_ = !query("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'rollup_pairs'", {}).empty();
 		} catch (const std::exception& e) {
 			throw std::runtime_error(path + ": not a snitch-store database (" + e.what() + ")");
 		}
 	}
 	Dialect dialect() const override { return Dialect::sqlite; }
 	bool has_rollup() const override { return rollup_; }
+	bool has_rollup_pairs() const override { return pairs_; }
 	void begin_snapshot() override
 	{
 		end_snapshot();
@@ -113,7 +115,7 @@ private:
 		}
 	}
 	Sqlite db_;
-	bool rollup_ = false, in_snapshot_ = false;
+	bool rollup_ = false, pairs_ = false, in_snapshot_ = false;
 };
 
 // ? placeholders to $1, $2 ... (our SQL has no ? inside literals).
@@ -365,40 +367,96 @@ std::string raw_sql(Dialect d, const Query& q, std::vector<SqlParam>& params)
 	       no_index(d, group_expr(d, q.screen));
 }
 
+// Whether f is on what a process context decides (exe, name, sha256,
+// command, parent, uid): rollup_pairs keys the context.
+bool context_filter(const Filter& f)
+{
+	return is_process_screen(f.kind) || f.kind == ScreenKind::parent || (f.kind == ScreenKind::uid && !f.value.empty());
+}
+
+// f (a context_filter) on "c.context_id", as interned_condition gives it but
+// for the unknown parent (a row's parent_id NULL: the context's 0).
+std::string context_condition(const Filter& f, std::vector<SqlParam>& params)
+{
+	if (f.kind == ScreenKind::parent && f.value.empty())
+		return "c.context_id IN (SELECT id FROM contexts WHERE parent_id = 0)";
+	return filter_condition(Dialect::sqlite, f, false, params);
+}
+
+// " AND " each of q's filters on the rows.
+std::string row_filters(Dialect d, const Query& q, std::vector<SqlParam>& params)
+{
+	std::string out;
+	for (const auto& f : q.filters)
+		out += " AND " + filter_condition(d, f, prefer_time_index(d, q), params);
+	return out;
+}
+
+// The whole days [lo, hi) up to the mark of the rollup of `dim` (a screen
+// without filters) or, for nullopt, of SQLite's rollup_pairs (the domain
+// screen filtered on contexts), keyed as raw_part keys them. rollup_pairs
+// names a domain by one of its peers: grouped by the peer's domain.
+std::string days_sql(const Query& q, std::optional<RollupDim> dim, double lo, double hi, std::vector<SqlParam>& params)
+{
+	std::string days;
+	if (dim) {
+		days = "r.dim = " + std::to_string(static_cast<int>(*dim));
+		if (q.from > 0) {
+			days += " AND r.bucket >= CAST(? AS DOUBLE PRECISION)";
+			params.emplace_back(lo);
+		}
+		if (q.to > 0) {
+			days += " AND r.bucket < CAST(? AS DOUBLE PRECISION)";
+			params.emplace_back(hi);
+		}
+		std::string key = *dim == RollupDim::exe || *dim == RollupDim::parent ? "r.id" : "r.value";
+		return "SELECT " + key + " AS g, SUM(r.events) AS ev, SUM(r.sent) AS se, SUM(r.recv) AS re, "
+		       "MAX(r.last_time) AS lt FROM rollup r WHERE " + days + " GROUP BY " + key;
+	}
+	for (const auto& f : q.filters)
+		days += (days.empty() ? "" : " AND ") + context_condition(f, params);
+	const double day = static_cast<double>(rollup_bucket);
+	if (q.from > 0) {
+		days += " AND c.day >= ?";
+		params.emplace_back(lo / day);
+	}
+	if (q.to > 0) {
+		days += " AND c.day < ?";
+		params.emplace_back(hi / day);
+	}
+	return "SELECT p.domain AS g, SUM(c.events) AS ev, SUM(c.sent) AS se, SUM(c.recv) AS re, MAX(c.last_ms) / 1000.0 AS lt "
+	       "FROM rollup_pairs c JOIN peers p ON p.id = c.domain_id WHERE " + days + " GROUP BY p.domain";
+}
+
 // Rows in [from, to) = the rollup's whole days [lo, hi) up to the mark
 // + rows past the mark within [lo, hi) (by rowid or per host by seq: few,
 // whatever their time) + the partial days [from, lo) and [hi, to) (by the
-// time index).
-std::string rollup_sql(Dialect d, const Query& q, RollupDim dim, double lo, double hi, std::vector<SqlParam>& params)
+// time index), the last two with q's filters.
+std::string rollup_sql(Dialect d, const Query& q, std::optional<RollupDim> dim, double lo, double hi,
+		       std::vector<SqlParam>& params)
 {
-	std::string key = dim == RollupDim::exe || dim == RollupDim::parent ? "r.id" : "r.value";
-	std::string days = "r.dim = " + std::to_string(static_cast<int>(dim));
 	auto [tail_from, tail] = rollup_tail(d);
+	if (!dim)
+		tail_from = rows_from(d), tail = "c.rowid > (SELECT pairs_hwm FROM rollup_state)";
+	std::string sql = days_sql(q, dim, lo, hi, params);
 	if (q.from > 0) {
-		days += " AND r.bucket >= CAST(? AS DOUBLE PRECISION)";
 		tail += " AND +c.last_time >= ?";
+		params.emplace_back(lo);
 	}
 	if (q.to > 0) {
-		days += " AND r.bucket < CAST(? AS DOUBLE PRECISION)";
 		tail += " AND +c.last_time < ?";
+		params.emplace_back(hi);
 	}
-	std::vector<SqlParam> bounds;
-	if (q.from > 0)
-		bounds.emplace_back(lo);
-	if (q.to > 0)
-		bounds.emplace_back(hi);
-	std::string sql = "SELECT " + key + " AS g, SUM(r.events) AS ev, SUM(r.sent) AS se, SUM(r.recv) AS re, "
-		"MAX(r.last_time) AS lt FROM rollup r WHERE " + days + " GROUP BY " + key;
-	params.insert(params.end(), bounds.begin(), bounds.end());
-	sql += " UNION ALL " + raw_part(d, q.screen, tail, tail_from);
-	params.insert(params.end(), bounds.begin(), bounds.end());
+	sql += " UNION ALL " + raw_part(d, q.screen, tail + row_filters(d, q, params), tail_from);
 	if (q.from > 0 && q.from < lo) {
 		std::string since = time_bound(d, ">=", q.from, params);
-		sql += " UNION ALL " + raw_part(d, q.screen, since + " AND " + time_bound(d, "<", lo, params));
+		since += " AND " + time_bound(d, "<", lo, params);
+		sql += " UNION ALL " + raw_part(d, q.screen, since + row_filters(d, q, params));
 	}
 	if (q.to > 0 && hi < q.to) {
 		std::string since = time_bound(d, ">=", hi, params);
-		sql += " UNION ALL " + raw_part(d, q.screen, since + " AND " + time_bound(d, "<", q.to, params));
+		since += " AND " + time_bound(d, "<", q.to, params);
+		sql += " UNION ALL " + raw_part(d, q.screen, since + row_filters(d, q, params));
 	}
 	return sql;
 }
@@ -480,15 +538,19 @@ std::optional<ScreenKind> screen_by_id(std::string_view id)
 	return std::nullopt;
 }
 
-std::string screen_sql(Dialect d, const Query& q, std::vector<SqlParam>& params, bool rollup)
+std::string screen_sql(Dialect d, const Query& q, std::vector<SqlParam>& params, bool rollup, bool pairs)
 {
 	const double day = static_cast<double>(rollup_bucket);
 	double lo = q.from > 0 ? std::ceil(q.from / day) * day : 0, hi = q.to > 0 ? std::floor(q.to / day) * day : 0;
 	auto dim = rollup_dim(q.screen);
 	std::string inner;
 	// A range of two days or more holds a whole day; shorter ones read few rows anyway.
-	if (rollup && dim && q.filters.empty() && (q.span <= 0 || q.span >= 2 * day))
-		inner = rollup_sql(d, q, *dim, lo, hi, params);
+	bool long_range = q.span <= 0 || q.span >= 2 * day;
+	bool by_contexts = !q.filters.empty() && std::all_of(q.filters.begin(), q.filters.end(), context_filter);
+	if (rollup && dim && q.filters.empty() && long_range)
+		inner = rollup_sql(d, q, dim, lo, hi, params);
+	else if (pairs && d == Dialect::sqlite && q.screen == ScreenKind::domain && by_contexts && long_range)
+		inner = rollup_sql(d, q, std::nullopt, lo, hi, params);
 	else
 		inner = raw_sql(d, q, params);
 	std::string key = "COALESCE(CAST(s.g AS TEXT), '')", join;
@@ -502,7 +564,7 @@ std::string screen_sql(Dialect d, const Query& q, std::vector<SqlParam>& params,
 std::vector<Row> fetch_rows(ViewDb& db, const Query& q)
 {
 	std::vector<SqlParam> params;
-	std::string sql = screen_sql(db.dialect(), q, params, db.has_rollup());
+	std::string sql = screen_sql(db.dialect(), q, params, db.has_rollup(), db.has_rollup_pairs());
 	std::vector<Row> rows;
 	for (auto& r : db.query(sql, params))
 		rows.push_back({r.at(0), to_u64(r.at(1)), to_u64(r.at(2)), to_u64(r.at(3)), r.at(4).empty() ? 0 : std::stod(r.at(4))});

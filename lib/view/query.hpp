@@ -69,6 +69,8 @@ public:
 	// Whether the database has snitch-store's rollup (SQLite: rollup_state,
 	// PostgreSQL: rollup_marks).
 	virtual bool has_rollup() const { return false; }
+	// SQLite's rollup_pairs (schema 6): day sums per context and domain.
+	virtual bool has_rollup_pairs() const { return false; }
 	// `sql` uses ? placeholders (rewritten to $n for PostgreSQL).
 	virtual SqlRows query(const std::string& sql, const std::vector<SqlParam>& params) = 0;
 	// Queries from begin_snapshot() to end_snapshot() read one state of the
@@ -83,8 +85,10 @@ std::unique_ptr<ViewDb> open_view_db(const std::string& where);
 
 // The SQL (and its parameters) of one screen: one row per key with events,
 // bytes sent and received, last seen. With `rollup`, unfiltered screens of a
-// range holding a whole day read that day's sums from the rollup.
-std::string screen_sql(Dialect d, const Query& q, std::vector<SqlParam>& params, bool rollup = false);
+// range holding a whole day read that day's sums from the rollup; with
+// `pairs` (SQLite), so does the domain screen filtered on what a process
+// context decides (the lower pane of an executable), from rollup_pairs.
+std::string screen_sql(Dialect d, const Query& q, std::vector<SqlParam>& params, bool rollup = false, bool pairs = false);
 std::vector<Row> fetch_rows(ViewDb& db, const Query& q);
 
 // The connections rows the rollup does not cover yet: a FROM clause naming
