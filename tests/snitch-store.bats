@@ -295,6 +295,9 @@ assert_rollup_matches() {
 		assert_equal "$got" "$want"
 	done
 	assert_equal "$(sql "SELECT pairs_hwm FROM rollup_state")" "$(sql "SELECT hwm FROM rollup_state")"
+	assert_equal "$(sql "SELECT bucket, id, events, sent, recv, last_time FROM rollup WHERE dim = 7" | sort)" \
+		"$(sql "SELECT CAST(last_time AS INTEGER) / 3600 * 3600, exe_id, SUM(events), SUM(sent), SUM(recv), MAX(last_time)
+			FROM connections GROUP BY 1, 2" | sort)"
 	want=$(sql "SELECT r.context_id, r.time_ms / 86400000, p.domain, SUM(r.events), SUM(r.sent), SUM(r.recv), MAX(r.time_ms)
 		FROM connection_rows r JOIN peers p ON p.id = r.peer_id GROUP BY 1, 2, 3" | sort)
 	# a domain is named by one of its peers: a later roll-up may name it by another

@@ -522,7 +522,7 @@ sql_domain_sums() { # FROM WHERE
 		WHERE last_time >= $1 AND $2 GROUP BY 1" | sort
 }
 
-@test "snitch-view's lower pane of long ranges (rollup_pairs) gives the rows' sums: late rows, rows past its mark, a domain through two peers" {
+@test "snitch-view's lower pane of long ranges (rollup_pairs) and the hourly rollup give the rows' sums: late rows, rows past its mark, a domain through two peers" {
 	store_fixture
 	local shift flows='select(.type == "flow")'
 	# late and out of order, some straddling a range's first second
@@ -571,6 +571,26 @@ sql_domain_sums() { # FROM WHERE
 	[[ "$(print_sums_last --screen domain --filter user=1000 --range 30d --now "$now")" != "$(sql_domain_sums $((now - 2592000)) "uid = 1000")" ]] \
 		|| fail "range 30d did not read rollup_pairs"
 	assert_equal "$(print_sums_last --screen domain --filter user=1000 --range 1d --now "$now")" "$before1d"
+	# the process screens of ranges under two days: whole hours from the hourly rollup, the same rows' sums
+	checked=0
+	for range in 1d:$((now - 86400)) 12h:$((now - 43200)) 3h:$((now - 10800)) 2h:$((now - 7200)) 1h:$((now - 3600)); do
+		from=${range#*:} range=${range%%:*}
+		for filter in exe name sha256; do
+			diff <(print_sums_last --screen "$filter" --range "$range" --now "$now") <(sql_process_sums "$filter" "$from") \
+				|| fail "the $filter screen, --range $range, differs from the rows' sums"
+			checked=$((checked + 1))
+		done
+	done
+	assert_equal "$checked" 15
+	sqlite3 "$DB" "UPDATE rollup SET events = events + 1000 WHERE dim = 7"
+	[[ "$(print_sums_last --screen exe --range 1d --now "$now")" != "$(sql_process_sums exe $((now - 86400)))" ]] \
+		|| fail "range 1d did not read the hourly rollup"
+}
+
+# The same for a process screen: the rows' sums per processes COLUMN.
+sql_process_sums() { # COLUMN FROM
+	sqlite3 "$DB" "SELECT p.$1, SUM(c.events), SUM(c.sent), SUM(c.recv), MAX(c.time_ms) FROM connections c
+		JOIN processes p ON p.id = c.exe_id WHERE c.last_time >= $2 GROUP BY 1" | sort
 }
 
 # One event of a program with a long path and a formula for a name.

@@ -138,12 +138,12 @@ int time_compare_binds(Dialect d)
 	return d == Dialect::sqlite ? 2 : 1;
 }
 
-std::string rollup_day_sql(Dialect d)
+std::string rollup_day_sql(Dialect d, int64_t bucket)
 {
 	// PostgreSQL's cast rounds and overflows: floor first, clamp
 	std::string seconds = d == Dialect::sqlite ? "CAST(last_time AS INTEGER)"
 						   : "CAST(LEAST(GREATEST(FLOOR(last_time), 0), 9e15) AS BIGINT)";
-	return seconds + " / " + std::to_string(rollup_bucket) + " * " + std::to_string(rollup_bucket);
+	return seconds + " / " + std::to_string(bucket) + " * " + std::to_string(bucket);
 }
 
 std::string rollup_insert_sql(Dialect d, const RollupColumns& c, const std::string& where, bool saturate)
@@ -156,7 +156,8 @@ std::string rollup_insert_sql(Dialect d, const RollupColumns& c, const std::stri
 		return saturate ? "CAST(MIN(TOTAL(" + x + "), 9223372036854775807.0) AS INTEGER)" : "SUM(" + x + ")";
 	};
 	return "INSERT INTO rollup (dim, bucket, host, id, value, events, sent, recv, last_time) SELECT " +
-	       std::to_string(static_cast<int>(c.dim)) + ", " + rollup_day_sql(d) + ", host, " + c.id + ", " + c.value + ", " +
+	       std::to_string(static_cast<int>(c.dim)) + ", " +
+	       rollup_day_sql(d, c.dim == RollupDim::exe_hour ? rollup_hour : rollup_bucket) + ", host, " + c.id + ", " + c.value + ", " +
 	       sum("events") + ", " + sum("sent") + ", " + sum("recv") + ", MAX(last_time) FROM connections WHERE " + where +
 	       " GROUP BY 2, 3, 4, 5";
 }
@@ -177,6 +178,12 @@ std::string pg_rollup_insert_all_sql(const std::string& where)
 	       "0), " + values + "''), " + sum("events") + ", " + sum("sent") + ", " + sum("recv") + ", MAX(last_time) FROM (SELECT " +
 	       rollup_day_sql(Dialect::postgresql) + " AS b, host, " + keys + "events, sent, recv, last_time FROM connections WHERE " +
 	       where + ") s GROUP BY GROUPING SETS (" + sets + ")";
+}
+
+const RollupColumns& rollup_hour_columns()
+{
+	static const RollupColumns c = {RollupDim::exe_hour, "exe_id", "''"};
+	return c;
 }
 
 const std::vector<RollupColumns>& rollup_columns()

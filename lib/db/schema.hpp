@@ -35,8 +35,11 @@ int time_compare_binds(Dialect d);
 // A row's day is rollup_day_sql(): exact integer arithmetic, so that
 // "bucket < b" and "last_time < b" agree for any whole day b.
 inline constexpr int64_t rollup_bucket = 86400;
-std::string rollup_day_sql(Dialect d);
-enum class RollupDim { exe = 1, parent, domain, raddr, rport, uid };
+std::string rollup_day_sql(Dialect d, int64_t bucket = rollup_bucket);
+// exe_hour (SQLite): the executable per hour, for the Executables screen of
+// ranges under two days; rolled up with rollup_pairs, up to its mark.
+enum class RollupDim { exe = 1, parent, domain, raddr, rport, uid, exe_hour };
+inline constexpr int64_t rollup_hour = 3600;
 struct RollupColumns {
 	RollupDim dim;
 	const char* id;     // SQL over connections: the process id (exe, parent), else 0
@@ -48,6 +51,8 @@ const std::vector<RollupColumns>& rollup_columns();
 // SQLite's SUM fails on overflow: `saturate` sums in floating point and
 // clamps (exact up to 2^53), for the rows where exact sums overflow.
 std::string rollup_insert_sql(Dialect d, const RollupColumns& c, const std::string& where, bool saturate = false);
+// SQLite's exe_hour rows: the executable's dimension, bucketed by the hour.
+const RollupColumns& rollup_hour_columns();
 // SQLite: INSERT INTO rollup_pairs the day sums per (context, domain) of the
 // connection_rows r matching `where` (r.id, r.time_ms ...).
 std::string rollup_pairs_insert_sql(const std::string& where, bool saturate = false);

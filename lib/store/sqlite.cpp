@@ -313,6 +313,7 @@ void SqliteStore::roll_up()
 		for (const RollupColumns& c : rollup_columns())
 			exact_or_saturated([&](bool saturate) { roll_up_dim(c, hwm, top, saturate); });
 		exact_or_saturated([&](bool saturate) { roll_up_pairs(pairs_hwm, top, saturate); });
+		exact_or_saturated([&](bool saturate) { roll_up_dim(rollup_hour_columns(), pairs_hwm, top, saturate); });
 		SqliteStmt s = prepare("UPDATE rollup_state SET hwm = ?, pairs_hwm = ?");
 		Binder(db_.get(), s.get()).integer(top).integer(top).step();
 	});
@@ -340,9 +341,9 @@ long long SqliteStore::apply_retention()
 			Binder(db_.get(), s.get()).real(cutoff).step();
 			deleted += sqlite3_changes(db_.get());
 		}
-		for (const RollupColumns& c : rollup_columns()) {
+		for (int dim = 1; dim <= static_cast<int>(RollupDim::exe_hour); ++dim) {
 			SqliteStmt s = prepare("DELETE FROM rollup WHERE dim = ? AND bucket < ?");
-			Binder(db_.get(), s.get()).integer(static_cast<int>(c.dim)).real(cutoff).step();
+			Binder(db_.get(), s.get()).integer(dim).real(cutoff).step();
 		}
 		// by context: the key's prefix, where a scan would read every day of every pair
 		SqliteStmt pairs = prepare("DELETE FROM rollup_pairs WHERE context_id IN (SELECT id FROM contexts) AND day < ?");
