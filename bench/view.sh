@@ -79,13 +79,15 @@ t1=$(now)
 ROLLUP_TIME=$(elapsed "$t0" "$t1" 1)
 
 # The plain aggregate a user would type for the Executables screen, with
-# the range on time_ms. Since schema 6 there is no time index: it reads
-# every row whatever the range (until schema 5 the slot index served it).
+# the range on time_ms bounded through time_slots' rowids, as snitch-store(1)
+# spells it (since schema 6 there is no time index: without the rowid bound
+# it reads every row whatever the range).
 bare_sql() { # FROM (0: all)
 	local ms=$(($1 * 1000))
 	sqlite3 "file:$DB?mode=ro" "SELECT e.exe, SUM(c.events), SUM(c.sent), SUM(c.recv), MAX(c.last_time)
 		FROM connections c JOIN processes e ON e.id = c.exe_id
-		WHERE c.time_ms >= $ms GROUP BY e.exe"
+		WHERE c.rowid >= (SELECT COALESCE(MIN(lo), 0) FROM time_slots WHERE slot >= $ms / 600000) AND c.time_ms >= $ms
+		GROUP BY e.exe"
 }
 # The TUI in a 100x30 tmux pane: it draws the first screen (list and lower
 # pane), then reads the q already waiting in the pty and exits. Includes
