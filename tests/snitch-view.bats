@@ -571,9 +571,12 @@ sql_domain_sums() { # FROM WHERE
 	[[ "$(print_sums_last --screen domain --filter user=1000 --range 30d --now "$now")" != "$(sql_domain_sums $((now - 2592000)) "uid = 1000")" ]] \
 		|| fail "range 30d did not read rollup_pairs"
 	assert_equal "$(print_sums_last --screen domain --filter user=1000 --range 1d --now "$now")" "$before1d"
-	# the process screens of ranges under two days: whole hours from the hourly rollup, the same rows' sums
+	# the process screens of ranges under two days: whole hours from the hourly rollup, the same rows' sums;
+	# rows in a whole hour of 3d's first, partial day
+	jq -c "$flows | .time -= $((259200 - 7200)) | .start -= $((259200 - 7200))" "$FIXTURE" | snitch-store --config "$CONF" --db "$DB" -q
 	checked=0
-	for range in 1d:$((now - 86400)) 12h:$((now - 43200)) 3h:$((now - 10800)) 2h:$((now - 7200)) 1h:$((now - 3600)); do
+	for range in 1d:$((now - 86400)) 12h:$((now - 43200)) 3h:$((now - 10800)) 2h:$((now - 7200)) 1h:$((now - 3600)) \
+		3d:$((now - 259200)) 30d:$((now - 2592000)); do
 		from=${range#*:} range=${range%%:*}
 		for filter in exe name sha256; do
 			diff <(print_sums_last --screen "$filter" --range "$range" --now "$now") <(sql_process_sums "$filter" "$from") \
@@ -581,10 +584,13 @@ sql_domain_sums() { # FROM WHERE
 			checked=$((checked + 1))
 		done
 	done
-	assert_equal "$checked" 15
+	assert_equal "$checked" 21
 	sqlite3 "$DB" "UPDATE rollup SET events = events + 1000 WHERE dim = 7"
 	[[ "$(print_sums_last --screen exe --range 1d --now "$now")" != "$(sql_process_sums exe $((now - 86400)))" ]] \
 		|| fail "range 1d did not read the hourly rollup"
+	# and ranges of days read it for their partial edge days
+	[[ "$(print_sums_last --screen exe --range 3d --now "$now")" != "$(sql_process_sums exe $((now - 259200)))" ]] \
+		|| fail "range 3d did not read the hourly rollup for its edge days"
 }
 
 # The same for a process screen: the rows' sums per processes COLUMN.

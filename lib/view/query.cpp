@@ -475,9 +475,28 @@ std::string time_between(Dialect d, double a, double b, std::vector<SqlParam>& p
 // Rows in [from, to) = the rollup's whole days [lo, hi) up to the mark
 // + rows past the mark within [lo, hi) (by rowid or per host by seq: few,
 // whatever their time) + the partial days [from, lo) and [hi, to) (by the
-// time index), the last two with q's filters.
+// time index; SQLite's executables by the hourly rollup for their whole
+// hours), the last two with q's filters.
 std::string rollup_sql(Dialect d, const Query& q, std::optional<RollupDim> dim, double lo, double hi,
-		       std::vector<SqlParam>& params)
+		       std::vector<SqlParam>& params, bool hours = false);
+
+// The rows in [a, b) of a part of q's range: SQLite's executables (`hours`)
+// from the hourly rollup for the whole hours in it, else from rows.
+std::string edge_sql(Dialect d, const Query& q, double a, double b, bool hours, std::vector<SqlParam>& params)
+{
+	const double hour = static_cast<double>(rollup_hour);
+	const double lo = std::ceil(a / hour) * hour, hi = std::floor(b / hour) * hour;
+	if (hours && lo < hi) {
+		Query part = q;
+		part.from = a, part.to = b;
+		return rollup_sql(d, part, RollupDim::exe_hour, lo, hi, params);
+	}
+	std::string edge = time_between(d, a, b, params);
+	return raw_part(d, q.screen, edge + row_filters(d, q, params), screen_rows_from(d, q));
+}
+
+std::string rollup_sql(Dialect d, const Query& q, std::optional<RollupDim> dim, double lo, double hi,
+		       std::vector<SqlParam>& params, bool hours)
 {
 	auto [tail_from, tail] = rollup_tail(d);
 	if (!dim || *dim == RollupDim::exe_hour)  // rolled up with the pairs, to their mark
@@ -492,14 +511,11 @@ std::string rollup_sql(Dialect d, const Query& q, std::optional<RollupDim> dim, 
 		params.emplace_back(hi);
 	}
 	sql += " UNION ALL " + raw_part(d, q.screen, tail + row_filters(d, q, params), tail_from);
-	if (q.from > 0 && q.from < lo) {
-		std::string edge = time_between(d, q.from, lo, params);
-		sql += " UNION ALL " + raw_part(d, q.screen, edge + row_filters(d, q, params), screen_rows_from(d, q));
-	}
-	if (q.to > 0 && hi < q.to) {
-		std::string edge = time_between(d, hi, q.to, params);
-		sql += " UNION ALL " + raw_part(d, q.screen, edge + row_filters(d, q, params), screen_rows_from(d, q));
-	}
+	const bool edge_hours = hours && dim == RollupDim::exe;
+	if (q.from > 0 && q.from < lo)
+		sql += " UNION ALL " + edge_sql(d, q, q.from, lo, edge_hours, params);
+	if (q.to > 0 && hi < q.to)
+		sql += " UNION ALL " + edge_sql(d, q, hi, q.to, edge_hours, params);
 	return sql;
 }
 
@@ -595,7 +611,7 @@ std::string screen_sql(Dialect d, const Query& q, std::vector<SqlParam>& params,
 		inner = rollup_sql(d, q, RollupDim::exe_hour, std::ceil(q.from / hour) * hour, q.to > 0 ? std::floor(q.to / hour) * hour : 0,
 				   params);
 	else if (rollup && dim && q.filters.empty() && long_range)
-		inner = rollup_sql(d, q, dim, lo, hi, params);
+		inner = rollup_sql(d, q, dim, lo, hi, params, pairs && d == Dialect::sqlite);
 	else if (pairs && d == Dialect::sqlite && q.screen == ScreenKind::domain && by_contexts && long_range)
 		inner = rollup_sql(d, q, std::nullopt, lo, hi, params);
 	else
