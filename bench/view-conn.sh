@@ -22,39 +22,11 @@ DB5="$OUT/conn5-$N.db" DB6="$OUT/conn6-$N.db"
 NOCONF="$OUT/no-such-config.json"
 NOW=1795000000
 
-# bench/view.sh's schema-5 log (400 contexts, 62,500 peers, N rows over 365
-# days in time order) and one row in 10,000 from context 401, /usr/bin/rare.
+# bench/view.sh's log (bench/view-log.sh) on schema 5, with /usr/bin/rare.
+# shellcheck source=bench/view-log.sh
+source bench/view-log.sh
 build_db5() {
-	rm -f "$DB5" "$DB5-wal" "$DB5-shm"
-	"$REF/.output/bin/snitch-store" --init-schema --config "$NOCONF" --db "$DB5"
-	local rows="type = 'index' AND tbl_name = 'connection_rows'"
-	idx=$(sqlite3 "$DB5" "SELECT sql || ';' FROM sqlite_master WHERE $rows")
-	drops=$(sqlite3 "$DB5" "SELECT 'DROP INDEX ' || name || ';' FROM sqlite_master WHERE $rows")
-	sqlite3 "$DB5" >/dev/null <<SQL
-PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;
-$drops
-BEGIN;
-WITH RECURSIVE p(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM p WHERE i < 400)
-INSERT INTO processes (id, exe, name, cmdline, sha256, first_seen) SELECT i, '/usr/bin/prog' || (i % 200),
-	'prog' || (i % 200), 'prog --run ' || i, printf('%064x', i % 250), $NOW - 31536000 FROM p;
-INSERT INTO processes (id, exe, name, cmdline, sha256, first_seen) VALUES (401, '/usr/bin/rare', 'rare', 'rare', '', $NOW - 31536000);
-INSERT OR IGNORE INTO hosts (name) VALUES ('bench');
-WITH RECURSIVE k(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM k WHERE i < 399)
-INSERT INTO contexts SELECT 1 + i, (SELECT id FROM hosts WHERE name = 'bench'), 1 + (i * 7919) % 400, 1 + (i * 104729) % 400, 0, 1000 + i % 4, 4026531840, '/' FROM k;
-INSERT INTO contexts SELECT 401, (SELECT id FROM hosts WHERE name = 'bench'), 401, 1, 0, 1000, 4026531840, '/';
-WITH RECURSIVE j(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM j WHERE i < 62499)
-INSERT INTO peers SELECT 1 + i, 'ipv4', 'tcp', '10.0.0.2', '10.' || (i % 250) || '.' || (i / 250 % 250) || '.1',
-	(i % 20) * 100 + 22, 'host' || (i % 5000) || '.example' FROM j;
-WITH RECURSIVE s(i) AS (SELECT $N - 1 UNION ALL SELECT i - 1 FROM s WHERE i > 0)
-INSERT INTO connection_rows (time_ms, span_ms, context_id, peer_id, pid, lport, sent, recv, events)
-	SELECT CAST(round(($NOW - i * (31536000.0 / $N)) * 1000) AS INTEGER), 1000,
-	CASE WHEN i % 10000 = 5000 THEN 401 ELSE 1 + i % 400 END, 1 + i % 62500,
-	1000 + i % 5000, 40000, 100 + i % 1000, 1000 + i % 10000, 1 + i % 3 FROM s;
-COMMIT;
-$idx
-ANALYZE;
-SQL
-	sqlite3 "$DB5" 'PRAGMA journal_mode = WAL' >/dev/null
+	build_view_log "$REF/.output/bin/snitch-store" "$DB5" "$N" "$NOW" 1
 }
 rows=$( [ -s "$DB5" ] && sqlite3 "$DB5" 'SELECT count(*) FROM connection_rows' 2>/dev/null || echo 0)
 if [ "$rows" != "$N" ]; then

@@ -26,43 +26,10 @@ DB="$OUT/view-$N.db"
 NOCONF="$OUT/no-such-config.json"
 NOW=1795000000
 
-# The store's own schema (interned hosts, contexts and peers under the
-# connections view since 5; time_slots and rollup_pairs since 6), then N
-# connections over 365 days in one transaction (indexes, if any, dropped
-# during the bulk insert and recreated after), oldest first as the store
-# writes them (a time range reads a rowid range), with their time slots
-# (the rowid range of each 10 minutes, as the store keeps them). 400 process
-# contexts and 62,500 peers, each row's by its number as before schema 5.
-# The store rolls them up (rollup and rollup_pairs) when it opens the file.
+# shellcheck source=bench/view-log.sh
+source bench/view-log.sh
 build_db() {
-	rm -f "$DB" "$DB-wal" "$DB-shm"
-	.output/bin/snitch-store --init-schema --config "$NOCONF" --db "$DB"
-	local rows="type = 'index' AND tbl_name = 'connection_rows'"
-	idx=$(sqlite3 "$DB" "SELECT sql || ';' FROM sqlite_master WHERE $rows")
-	drops=$(sqlite3 "$DB" "SELECT 'DROP INDEX ' || name || ';' FROM sqlite_master WHERE $rows")
-	sqlite3 "$DB" >/dev/null <<SQL
-PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;
-$drops
-BEGIN;
-WITH RECURSIVE p(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM p WHERE i < 400)
-INSERT INTO processes (id, exe, name, cmdline, sha256, first_seen) SELECT i, '/usr/bin/prog' || (i % 200),
-	'prog' || (i % 200), 'prog --run ' || i, printf('%064x', i % 250), $NOW - 31536000 FROM p;
-INSERT OR IGNORE INTO hosts (name) VALUES ('bench');
-WITH RECURSIVE k(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM k WHERE i < 399)
-INSERT INTO contexts SELECT 1 + i, (SELECT id FROM hosts WHERE name = 'bench'), 1 + (i * 7919) % 400, 1 + (i * 104729) % 400, 0, 1000 + i % 4, 4026531840, '/' FROM k;
-WITH RECURSIVE j(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM j WHERE i < 62499)
-INSERT INTO peers SELECT 1 + i, 'ipv4', 'tcp', '10.0.0.2', '10.' || (i % 250) || '.' || (i / 250 % 250) || '.1',
-	(i % 20) * 100 + 22, 'host' || (i % 5000) || '.example' FROM j;
-WITH RECURSIVE s(i) AS (SELECT $N - 1 UNION ALL SELECT i - 1 FROM s WHERE i > 0)
-INSERT INTO connection_rows (time_ms, span_ms, context_id, peer_id, pid, lport, sent, recv, events)
-	SELECT CAST(round(($NOW - i * (31536000.0 / $N)) * 1000) AS INTEGER), 1000, 1 + i % 400, 1 + i % 62500,
-	1000 + i % 5000, 40000, 100 + i % 1000, 1000 + i % 10000, 1 + i % 3 FROM s;
-INSERT INTO time_slots SELECT time_ms / 600000, MIN(id), MAX(id), COUNT(*) FROM connection_rows GROUP BY 1;
-COMMIT;
-$idx
-ANALYZE;
-SQL
-	sqlite3 "$DB" 'PRAGMA journal_mode = WAL' >/dev/null
+	build_view_log .output/bin/snitch-store "$DB" "$N" "$NOW" 0
 }
 rows=$( [ -s "$DB" ] && sqlite3 "$DB" 'SELECT count(*) FROM connections' 2>/dev/null || echo 0)
 if [ "$rows" != "$N" ]; then
