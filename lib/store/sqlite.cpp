@@ -257,29 +257,29 @@ int64_t SqliteStore::single_integer(const char* sql)
 	return sqlite3_column_int64(s.get(), 0);
 }
 
-// A sum past 2^63 - 1 stays there, as the write window's sums do.
-void SqliteStore::roll_up_dim(const RollupColumns& c, int64_t hwm, int64_t top, bool saturate)
+// Adds what `insert` sums of the rows (hwm, top] to the sums its rows
+// already hold (a conflict on `key`); a sum past 2^63 - 1 stays there, as the
+// write window's sums do.
+void SqliteStore::add_sums(const std::string& insert, const char* key, const char* last, int64_t hwm, int64_t top)
 {
-	std::string sql = rollup_insert_sql(Dialect::sqlite, c, "rowid > ? AND rowid <= ?", saturate) +
-			  " ON CONFLICT (dim, bucket, host, id, value) DO UPDATE SET "
+	const std::string l(last);
+	std::string sql = insert + " ON CONFLICT (" + key + ") DO UPDATE SET "
 			  "events = MIN(events + excluded.events, 9223372036854775807), "
 			  "sent = MIN(sent + excluded.sent, 9223372036854775807), "
-			  "recv = MIN(recv + excluded.recv, 9223372036854775807), "
-			  "last_time = MAX(last_time, excluded.last_time)";
+			  "recv = MIN(recv + excluded.recv, 9223372036854775807), " + l + " = MAX(" + l + ", excluded." + l + ")";
 	SqliteStmt s = prepare(sql.c_str());
 	Binder(db_.get(), s.get()).integer(hwm).integer(top).step();
 }
 
+void SqliteStore::roll_up_dim(const RollupColumns& c, int64_t hwm, int64_t top, bool saturate)
+{
+	add_sums(rollup_insert_sql(Dialect::sqlite, c, "rowid > ? AND rowid <= ?", saturate), "dim, bucket, host, id, value",
+		 "last_time", hwm, top);
+}
+
 void SqliteStore::roll_up_pairs(int64_t hwm, int64_t top, bool saturate)
 {
-	std::string sql = rollup_pairs_insert_sql("r.id > ? AND r.id <= ?", saturate) +
-			  " ON CONFLICT (context_id, day, domain_id) DO UPDATE SET "
-			  "events = MIN(events + excluded.events, 9223372036854775807), "
-			  "sent = MIN(sent + excluded.sent, 9223372036854775807), "
-			  "recv = MIN(recv + excluded.recv, 9223372036854775807), "
-			  "last_ms = MAX(last_ms, excluded.last_ms)";
-	SqliteStmt s = prepare(sql.c_str());
-	Binder(db_.get(), s.get()).integer(hwm).integer(top).step();
+	add_sums(rollup_pairs_insert_sql("r.id > ? AND r.id <= ?", saturate), "context_id, day, domain_id", "last_ms", hwm, top);
 }
 
 namespace {

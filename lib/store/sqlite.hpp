@@ -38,6 +38,7 @@ private:
 	void exec(const char* sql);
 	template <class F> void transaction(F&& body);
 	int64_t single_integer(const char* sql);
+	void add_sums(const std::string& insert, const char* key, const char* last, int64_t hwm, int64_t top);
 	void roll_up_dim(const RollupColumns& c, int64_t hwm, int64_t top, bool saturate);
 	void roll_up_pairs(int64_t hwm, int64_t top, bool saturate);
 	void add_slots();
